@@ -1,0 +1,75 @@
+# Makefile: builds minivmm, its tests and benchmarks; `make check` runs every test kind.
+ARCH ?= $(shell uname -m)
+override ARCH := $(patsubst amd64,x86_64,$(ARCH))
+ifeq ($(ARCH),x86_64)
+ARCH_DIR := x86
+else
+$(error ARCH=$(ARCH) is not supported yet (x86_64))
+endif
+
+CC      ?= gcc
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+B       := build
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+           -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing \
+           -D_GNU_SOURCE -Iinclude -Iarch/$(ARCH_DIR) \
+           -DMINIVMM_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS  := -lfdt -lelf -lpthread
+STATIC_LDLIBS := -lfdt -lelf -lz -lzstd -lpthread
+
+CORE_SRCS := $(wildcard vmm/*.c) $(wildcard devices/*.c) \
+             $(wildcard arch/$(ARCH_DIR)/*.c)
+LIB_SRCS  := $(filter-out vmm/main.c,$(CORE_SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB       := $(B)/libminivmm.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+
+.PHONY: all static check unit guest lanes run bench clean setup format
+all: minivmm
+
+minivmm: $(B)/vmm/main.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+static: minivmm.static
+minivmm.static: $(B)/vmm/main.o $(LIB)
+	$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+
+include tests/guest/guest.mk
+include bench/bench.mk
+
+unit: $(UNIT_BINS)
+guest: minivmm $(GUEST_BINS)
+
+# The whole suite: unit tests, guest tests on this machine's /dev/kvm, lanes.
+check: setup minivmm minivmm.static $(UNIT_BINS) $(GUEST_BINS)
+	tests/run
+
+setup:
+	scripts/setup --check
+
+# Boots the default demo guest: a greeting on the serial port, then power-off.
+run: setup minivmm $(B)/guest/hello.bzimage
+	./minivmm run -k $(B)/guest/hello.bzimage -m 64M --timeout 30
+
+format:
+	clang-format -i $(CORE_SRCS) include/*.h arch/*/*.h
+
+clean:
+	rm -rf $(B) minivmm minivmm.static
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,528 @@
+/* acpi.c: builds the guest's hardware-reduced ACPI tables (RSDP, XSDT, FADT, MADT, DSDT). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi.h"
+#include "log.h"
+#include "util.h"
+#include "x86.h"
+
+/* Identity shared by every table header (and the RSDP's OEM id). */
+#define ACPI_OEM_ID	      "MNVMM "	 /* 6 bytes */
+#define ACPI_OEM_TABLE_ID     "MINIVMM " /* 8 bytes */
+#define ACPI_OEM_REVISION     1
+#define ACPI_CREATOR_ID	      "MNVM" /* 4 bytes */
+#define ACPI_CREATOR_REVISION 1
+#define ACPI_HYPERVISOR_ID    "MINIVMM " /* FADT 6.0+, 8 bytes */
+
+/* System description table header (ACPI 6.5, 5.2.6). */
+#define ACPI_HDR_LEN	  36
+#define ACPI_HDR_CHECKSUM 9
+
+/* RSDP (5.2.5.3). */
+#define RSDP_LEN       36
+#define RSDP_V1_LEN    20 /* the part the first checksum covers */
+#define RSDP_CHECKSUM  8
+#define RSDP_OEM_ID    9
+#define RSDP_REVISION  15
+#define RSDP_LENGTH    20
+#define RSDP_XSDT      24
+#define RSDP_XCHECKSUM 32
+
+/* XSDT (5.2.8): the header, then 64-bit table addresses. */
+#define XSDT_ENTRIES 2 /* FADT, MADT; the DSDT hangs off the FADT */
+
+/* FADT (5.2.9), revision 6, offsets of the fields we fill. */
+#define FADT_LEN	       276
+#define FADT_REVISION	       6
+#define FADT_MINOR_VERSION     5
+#define FADT_DSDT	       40
+#define FADT_IAPC_BOOT_ARCH    109
+#define FADT_FLAGS	       112
+#define FADT_RESET_REG	       116
+#define FADT_RESET_VALUE       128
+#define FADT_MINOR	       131
+#define FADT_X_DSDT	       140
+#define FADT_SLEEP_CONTROL_REG 244
+#define FADT_SLEEP_STATUS_REG  256
+#define FADT_HYPERVISOR_ID     268
+
+/* FADT flags (table 5.10). */
+#define FADT_F_WBINVD	       (1u << 0)
+#define FADT_F_PROC_C1	       (1u << 2)
+#define FADT_F_PWR_BUTTON      (1u << 4) /* no fixed-feature power button */
+#define FADT_F_SLP_BUTTON      (1u << 5) /* no fixed-feature sleep button */
+#define FADT_F_RESET_REG_SUP   (1u << 10)
+#define FADT_F_HW_REDUCED_ACPI (1u << 20)
+
+/* IA-PC boot architecture flags (table 5.11). Clear "8042" bit 1: Linux
+ * then skips the i8042 probe. CMOS RTC stays (bit 5 clear), MSI allowed. */
+#define IAPC_VGA_NOT_PRESENT (1u << 2)
+
+/* Generic Address Structure (5.2.3.2). */
+#define GAS_LEN		    12
+#define GAS_SPACE_SYSTEM_IO 1
+#define GAS_ACCESS_BYTE	    1
+
+/* MADT (5.2.12). */
+#define MADT_REVISION	    5
+#define MADT_LAPIC_ADDR	    36
+#define MADT_FLAGS	    40
+#define MADT_ENTRIES	    44
+#define MADT_PCAT_COMPAT    (1u << 0)
+#define MADT_LAPIC	    0
+#define MADT_LAPIC_LEN	    8
+#define MADT_LAPIC_ENABLED  (1u << 0)
+#define MADT_IOAPIC	    1
+#define MADT_IOAPIC_LEN	    12
+#define MADT_LAPIC_NMI	    4
+#define MADT_LAPIC_NMI_LEN  6
+#define MADT_ALL_PROCESSORS 0xff
+
+/* DSDT; revision 2 means 64-bit AML integers. */
+#define DSDT_REVISION 2
+#define DSDT_AML_MAX  512
+
+/* AML opcodes (20.3). */
+#define AML_ZERO_OP	  0x00
+#define AML_ONE_OP	  0x01
+#define AML_NAME_OP	  0x08
+#define AML_BYTE_PREFIX	  0x0a
+#define AML_WORD_PREFIX	  0x0b
+#define AML_DWORD_PREFIX  0x0c
+#define AML_QWORD_PREFIX  0x0e
+#define AML_SCOPE_OP	  0x10
+#define AML_BUFFER_OP	  0x11
+#define AML_PACKAGE_OP	  0x12
+#define AML_EXT_OP_PREFIX 0x5b
+#define AML_DEVICE_OP	  0x82 /* after AML_EXT_OP_PREFIX */
+#define AML_ROOT_CHAR	  '\\'
+
+/* Small resource descriptors (6.4.2). */
+#define RES_IRQ_NOFLAGS 0x22 /* type 4, length 2 */
+#define RES_IO		0x47 /* type 8, length 7 */
+#define RES_IO_DECODE16 0x01
+#define RES_END_TAG	0x79 /* type 15, length 1 */
+
+/* Legacy devices the DSDT declares (their emulations live in devices/). */
+#define COM1_PORT  0x3f8
+#define COM1_PORTS 8
+#define COM1_IRQ   4
+#define RTC_PORT   0x70
+#define RTC_PORTS  2
+#define RTC_IRQ	   8
+
+/* Where each table sits, as offsets from X86_ACPI_ADDR. */
+struct acpi_layout {
+	size_t rsdp, xsdt, fadt, madt, dsdt, end;
+	size_t xsdt_len, madt_len, dsdt_len;
+};
+
+/* A growing AML byte string in a fixed buffer; 'err' sticks on overflow. */
+struct aml {
+	uint8_t *p;
+	size_t len, cap;
+	bool err;
+};
+
+static uint8_t acpi_sum(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+
+	while (len--)
+		sum = (uint8_t)(sum + *p++);
+	return sum;
+}
+
+/* Sets p[at] so that the bytes p[0..len) add up to zero. */
+static void acpi_set_checksum(uint8_t *p, size_t len, size_t at)
+{
+	p[at] = 0;
+	p[at] = (uint8_t)(0x100 - acpi_sum(p, len));
+}
+
+static void acpi_header(uint8_t *t, const char *sig, uint32_t len,
+			uint8_t revision)
+{
+	memcpy(t, sig, 4);
+	put_le32(t + 4, len);
+	t[8] = revision;
+	memcpy(t + 10, ACPI_OEM_ID, 6);
+	memcpy(t + 16, ACPI_OEM_TABLE_ID, 8);
+	put_le32(t + 24, ACPI_OEM_REVISION);
+	memcpy(t + 28, ACPI_CREATOR_ID, 4);
+	put_le32(t + 32, ACPI_CREATOR_REVISION);
+}
+
+/* An 8-bit register in system I/O space, accessed a byte at a time. */
+static void acpi_gas_io8(uint8_t *g, uint16_t port)
+{
+	g[0] = GAS_SPACE_SYSTEM_IO;
+	g[1] = 8; /* bit width: Linux's acpi_reboot insists on 8 */
+	g[2] = 0; /* bit offset */
+	g[3] = GAS_ACCESS_BYTE;
+	put_le64(g + 4, port);
+}
+
+size_t acpi_aml_pkglen(size_t content, uint8_t out[4])
+{
+	size_t n, total;
+
+	if (content + 1 <= 0x3f) {
+		out[0] = (uint8_t)(content + 1);
+		return 1;
+	}
+	/* Lead byte: count of extra bytes in bits 7:6, length bits 3:0. */
+	for (n = 2; n <= 4; n++) {
+		total = content + n;
+		if (total < (1ULL << (4 + 8 * (n - 1))))
+			break;
+	}
+	if (n > 4)
+		return 0;
+	out[0] = (uint8_t)((n - 1) << 6 | (total & 0x0f));
+	for (size_t i = 1; i < n; i++)
+		out[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
+	return n;
+}
+
+static void aml_bytes(struct aml *a, const void *src, size_t n)
+{
+	if (a->err || n > a->cap - a->len) {
+		a->err = true;
+		return;
+	}
+	memcpy(a->p + a->len, src, n);
+	a->len += n;
+}
+
+static void aml_byte(struct aml *a, uint8_t b)
+{
+	aml_bytes(a, &b, 1);
+}
+
+static void aml_nameseg(struct aml *a, const char *seg)
+{
+	aml_bytes(a, seg, 4);
+}
+
+static void aml_dword(struct aml *a, uint32_t v)
+{
+	uint8_t b[4];
+
+	put_le32(b, v);
+	aml_byte(a, AML_DWORD_PREFIX);
+	aml_bytes(a, b, 4);
+}
+
+/* The shortest integer encoding, as iasl emits it. */
+static void aml_integer(struct aml *a, uint64_t v)
+{
+	uint8_t b[8];
+
+	if (v == 0 || v == 1) {
+		aml_byte(a, v ? AML_ONE_OP : AML_ZERO_OP);
+	} else if (v <= 0xff) {
+		aml_byte(a, AML_BYTE_PREFIX);
+		aml_byte(a, (uint8_t)v);
+	} else if (v <= 0xffff) {
+		put_le16(b, (uint16_t)v);
+		aml_byte(a, AML_WORD_PREFIX);
+		aml_bytes(a, b, 2);
+	} else if (v <= 0xffffffff) {
+		aml_dword(a, (uint32_t)v);
+	} else {
+		put_le64(b, v);
+		aml_byte(a, AML_QWORD_PREFIX);
+		aml_bytes(a, b, 8);
+	}
+}
+
+/* A package body starts here; aml_close() puts its PkgLength in front. */
+static size_t aml_open(const struct aml *a)
+{
+	return a->len;
+}
+
+static void aml_close(struct aml *a, size_t start)
+{
+	uint8_t enc[4];
+	size_t n;
+
+	if (a->err)
+		return;
+	n = acpi_aml_pkglen(a->len - start, enc);
+	if (!n || n > a->cap - a->len) {
+		a->err = true;
+		return;
+	}
+	memmove(a->p + start + n, a->p + start, a->len - start);
+	memcpy(a->p + start, enc, n);
+	a->len += n;
+}
+
+/* EISAID("PNP0501"): three 5-bit letters, four hex digits, big-endian. */
+static uint32_t aml_eisa_id(const char *id)
+{
+	uint16_t mfg = (uint16_t)((id[0] - '@') << 10 | (id[1] - '@') << 5 |
+				  (id[2] - '@'));
+	uint16_t prod = (uint16_t)strtoul(id + 3, NULL, 16);
+
+	return (uint32_t)(mfg >> 8) | (uint32_t)(mfg & 0xff) << 8 |
+	       (uint32_t)(prod >> 8) << 16 | (uint32_t)(prod & 0xff) << 24;
+}
+
+/* Name(_S5_, Package() { typ, typ, Zero, Zero }) */
+static void aml_s5(struct aml *a, uint8_t slp_typ)
+{
+	size_t pkg;
+
+	aml_byte(a, AML_NAME_OP);
+	aml_nameseg(a, "_S5_");
+	aml_byte(a, AML_PACKAGE_OP);
+	pkg = aml_open(a);
+	aml_byte(a, 4);		 /* NumElements */
+	aml_integer(a, slp_typ); /* SLP_TYPa */
+	aml_integer(a, slp_typ); /* SLP_TYPb (unused when HW-reduced) */
+	aml_integer(a, 0);
+	aml_integer(a, 0);
+	aml_close(a, pkg);
+}
+
+/* Name(_CRS, ResourceTemplate() { IO(Decode16, port, port, 1, n) IRQNoFlags()
+ * {irq} }) */
+static void aml_crs_io_irq(struct aml *a, uint16_t port, uint8_t nports,
+			   uint8_t irq)
+{
+	uint8_t res[13];
+	size_t buf;
+
+	res[0] = RES_IO;
+	res[1] = RES_IO_DECODE16;
+	put_le16(res + 2, port); /* minimum base */
+	put_le16(res + 4, port); /* maximum base */
+	res[6] = 1;		 /* alignment */
+	res[7] = nports;
+	res[8] = RES_IRQ_NOFLAGS; /* edge, active high, exclusive */
+	put_le16(res + 9, (uint16_t)(1u << irq));
+	res[11] = RES_END_TAG;
+	res[12] = 0; /* zero: treat the template as checksummed */
+
+	aml_byte(a, AML_NAME_OP);
+	aml_nameseg(a, "_CRS");
+	aml_byte(a, AML_BUFFER_OP);
+	buf = aml_open(a);
+	aml_integer(a, sizeof(res)); /* BufferSize */
+	aml_bytes(a, res, sizeof(res));
+	aml_close(a, buf);
+}
+
+/* Device(name) { Name(_HID, EISAID(hid)) [Name(_UID, uid)] Name(_CRS, ...) } */
+static void aml_isa_device(struct aml *a, const char *name, const char *hid,
+			   int uid, uint16_t port, uint8_t nports, uint8_t irq)
+{
+	size_t dev;
+
+	aml_byte(a, AML_EXT_OP_PREFIX);
+	aml_byte(a, AML_DEVICE_OP);
+	dev = aml_open(a);
+	aml_nameseg(a, name);
+	aml_byte(a, AML_NAME_OP);
+	aml_nameseg(a, "_HID");
+	aml_dword(a, aml_eisa_id(hid));
+	if (uid >= 0) {
+		aml_byte(a, AML_NAME_OP);
+		aml_nameseg(a, "_UID");
+		aml_integer(a, (uint64_t)uid);
+	}
+	aml_crs_io_irq(a, port, nports, irq);
+	aml_close(a, dev);
+}
+
+/*
+ * The DSDT body: \_S5_ for power-off, and the ISA devices Linux must see
+ * through ACPI. Without the legacy PIC (hardware-reduced mode) Linux no
+ * longer maps ISA IRQs 0-15 1:1, so the UART and RTC get their GSIs from
+ * these _CRS descriptors.
+ */
+static int acpi_build_aml(struct aml *a)
+{
+	size_t scope;
+
+	aml_s5(a, X86_ACPI_S5_SLP_TYP);
+	aml_byte(a, AML_SCOPE_OP);
+	scope = aml_open(a);
+	aml_byte(a, AML_ROOT_CHAR);
+	aml_nameseg(a, "_SB_");
+	aml_isa_device(a, "COM1", "PNP0501", 0, COM1_PORT, COM1_PORTS,
+		       COM1_IRQ);
+	aml_isa_device(a, "RTC_", "PNP0B00", -1, RTC_PORT, RTC_PORTS, RTC_IRQ);
+	aml_close(a, scope);
+	return a->err ? -ENOSPC : 0;
+}
+
+static size_t acpi_madt_len(unsigned int nr_cpus)
+{
+	return MADT_ENTRIES + nr_cpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN +
+	       MADT_LAPIC_NMI_LEN;
+}
+
+static int acpi_plan(unsigned int nr_cpus, size_t aml_len,
+		     struct acpi_layout *l)
+{
+	l->xsdt_len = ACPI_HDR_LEN + XSDT_ENTRIES * 8;
+	l->madt_len = acpi_madt_len(nr_cpus);
+	l->dsdt_len = ACPI_HDR_LEN + aml_len;
+	l->rsdp = 0;
+	l->xsdt = ALIGN_UP(l->rsdp + RSDP_LEN, 16);
+	l->fadt = ALIGN_UP(l->xsdt + l->xsdt_len, 16);
+	l->madt = ALIGN_UP(l->fadt + FADT_LEN, 16);
+	l->dsdt = ALIGN_UP(l->madt + l->madt_len, 16);
+	l->end = l->dsdt + l->dsdt_len;
+	if (l->end > X86_ACPI_SIZE) {
+		pr_err("ACPI tables need %zu bytes, only %llu reserved", l->end,
+		       X86_ACPI_SIZE);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void acpi_write_rsdp(uint8_t *p, uint64_t xsdt)
+{
+	memcpy(p, "RSD PTR ", 8);
+	memcpy(p + RSDP_OEM_ID, ACPI_OEM_ID, 6);
+	p[RSDP_REVISION] = 2;
+	/* RSDT address (offset 16) stays 0: revision 2 guests use the XSDT. */
+	put_le32(p + RSDP_LENGTH, RSDP_LEN);
+	put_le64(p + RSDP_XSDT, xsdt);
+	acpi_set_checksum(p, RSDP_V1_LEN, RSDP_CHECKSUM);
+	acpi_set_checksum(p, RSDP_LEN, RSDP_XCHECKSUM);
+}
+
+static void acpi_write_xsdt(uint8_t *t, const struct acpi_layout *l)
+{
+	acpi_header(t, "XSDT", (uint32_t)l->xsdt_len, 1);
+	put_le64(t + ACPI_HDR_LEN, X86_ACPI_ADDR + l->fadt);
+	put_le64(t + ACPI_HDR_LEN + 8, X86_ACPI_ADDR + l->madt);
+	acpi_set_checksum(t, l->xsdt_len, ACPI_HDR_CHECKSUM);
+}
+
+static void acpi_write_fadt(uint8_t *t, uint64_t dsdt)
+{
+	acpi_header(t, "FACP", FADT_LEN, FADT_REVISION);
+	/* FIRMWARE_CTRL/X_FIRMWARE_CTRL stay 0: no FACS when HW-reduced. */
+	put_le32(t + FADT_DSDT, (uint32_t)dsdt);
+	put_le64(t + FADT_X_DSDT, dsdt);
+	put_le16(t + FADT_IAPC_BOOT_ARCH, IAPC_VGA_NOT_PRESENT);
+	put_le32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 |
+				     FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON |
+				     FADT_F_RESET_REG_SUP |
+				     FADT_F_HW_REDUCED_ACPI);
+	acpi_gas_io8(t + FADT_RESET_REG, X86_ACPI_RESET_PORT);
+	t[FADT_RESET_VALUE] = X86_ACPI_RESET_VALUE;
+	t[FADT_MINOR] = FADT_MINOR_VERSION;
+	acpi_gas_io8(t + FADT_SLEEP_CONTROL_REG, X86_ACPI_SLEEP_CTL_PORT);
+	acpi_gas_io8(t + FADT_SLEEP_STATUS_REG, X86_ACPI_SLEEP_STS_PORT);
+	memcpy(t + FADT_HYPERVISOR_ID, ACPI_HYPERVISOR_ID, 8);
+	acpi_set_checksum(t, FADT_LEN, ACPI_HDR_CHECKSUM);
+}
+
+static uint8_t *madt_lapic(uint8_t *e, unsigned int id)
+{
+	e[0] = MADT_LAPIC;
+	e[1] = MADT_LAPIC_LEN;
+	e[2] = (uint8_t)id; /* ACPI processor UID */
+	e[3] = (uint8_t)id; /* APIC id */
+	put_le32(e + 4, MADT_LAPIC_ENABLED);
+	return e + MADT_LAPIC_LEN;
+}
+
+static uint8_t *madt_ioapic(uint8_t *e, unsigned int id)
+{
+	e[0] = MADT_IOAPIC;
+	e[1] = MADT_IOAPIC_LEN;
+	e[2] = (uint8_t)id;
+	e[3] = 0;
+	put_le32(e + 4, (uint32_t)X86_IOAPIC_ADDR);
+	put_le32(e + 8, 0); /* GSI base */
+	return e + MADT_IOAPIC_LEN;
+}
+
+static uint8_t *madt_lint1_nmi(uint8_t *e)
+{
+	e[0] = MADT_LAPIC_NMI;
+	e[1] = MADT_LAPIC_NMI_LEN;
+	e[2] = MADT_ALL_PROCESSORS;
+	put_le16(e + 3, 0); /* flags: conform to the bus */
+	e[5] = 1;	    /* LINT1 */
+	return e + MADT_LAPIC_NMI_LEN;
+}
+
+/*
+ * No Interrupt Source Override: KVM's default GSI routing wires GSI n to
+ * IOAPIC pin n (GSI 0 included; 0 -> 2 is QEMU's own table) and the MP
+ * table says the same, so ISA IRQ n is GSI n. A VMM-installed routing
+ * (KVM_SET_GSI_ROUTING) would have to be mirrored here and in mptable.c.
+ */
+static void acpi_write_madt(uint8_t *t, size_t len, unsigned int nr_cpus)
+{
+	uint8_t *e = t + MADT_ENTRIES;
+
+	acpi_header(t, "APIC", (uint32_t)len, MADT_REVISION);
+	put_le32(t + MADT_LAPIC_ADDR, (uint32_t)X86_LAPIC_ADDR);
+	put_le32(t + MADT_FLAGS, MADT_PCAT_COMPAT);
+	for (unsigned int i = 0; i < nr_cpus; i++)
+		e = madt_lapic(e, i);
+	e = madt_ioapic(e, nr_cpus);
+	madt_lint1_nmi(e);
+	acpi_set_checksum(t, len, ACPI_HDR_CHECKSUM);
+}
+
+static void acpi_write_dsdt(uint8_t *t, const struct aml *a)
+{
+	uint32_t len = (uint32_t)(ACPI_HDR_LEN + a->len);
+
+	acpi_header(t, "DSDT", len, DSDT_REVISION);
+	memcpy(t + ACPI_HDR_LEN, a->p, a->len);
+	acpi_set_checksum(t, len, ACPI_HDR_CHECKSUM);
+}
+
+int x86_write_acpi(const struct guest_mem *mem, unsigned int nr_cpus,
+		   uint64_t *rsdp_out)
+{
+	uint8_t aml_buf[DSDT_AML_MAX];
+	struct aml aml = {aml_buf, 0, sizeof(aml_buf), false};
+	struct acpi_layout l;
+	uint8_t *blob;
+	int ret;
+
+	if (nr_cpus < 1 || nr_cpus > X86_ACPI_MAX_CPUS) {
+		pr_err("ACPI: %u vCPUs, the MADT describes 1 to %u", nr_cpus,
+		       X86_ACPI_MAX_CPUS);
+		return -EINVAL;
+	}
+	ret = acpi_build_aml(&aml);
+	if (!ret)
+		ret = acpi_plan(nr_cpus, aml.len, &l);
+	if (ret)
+		return ret;
+	blob = calloc(1, l.end);
+	if (!blob)
+		return -ENOMEM;
+	acpi_write_rsdp(blob + l.rsdp, X86_ACPI_ADDR + l.xsdt);
+	acpi_write_xsdt(blob + l.xsdt, &l);
+	acpi_write_fadt(blob + l.fadt, X86_ACPI_ADDR + l.dsdt);
+	acpi_write_madt(blob + l.madt, l.madt_len, nr_cpus);
+	acpi_write_dsdt(blob + l.dsdt, &aml);
+	ret = guest_mem_write(mem, X86_ACPI_ADDR, blob, l.end);
+	free(blob);
+	if (ret) {
+		pr_err("ACPI: [0x%llx, 0x%llx) is not guest RAM", X86_ACPI_ADDR,
+		       X86_ACPI_ADDR + l.end);
+		return ret;
+	}
+	*rsdp_out = X86_ACPI_ADDR + l.rsdp;
+	return 0;
+}

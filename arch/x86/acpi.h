@@ -1,0 +1,44 @@
+/* acpi.h: where the guest's ACPI tables go, the ports they name, and the writer. */
+#ifndef MINIVMM_X86_ACPI_H
+#define MINIVMM_X86_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mem.h"
+
+/*
+ * The tables live in the reserved BIOS area, where Linux also scans for the
+ * RSDP ("RSD PTR " on a 16-byte boundary in [0xe0000, 0x100000)). We use
+ * the first 64 KiB of it and leave [0xf0000, 0x100000) to others.
+ */
+#define X86_ACPI_ADDR 0xe0000ULL
+#define X86_ACPI_SIZE 0x10000ULL
+
+/* Hardware-reduced ACPI: the only fixed hardware is these 8-bit ports. */
+#define X86_ACPI_SLEEP_CTL_PORT 0x600
+#define X86_ACPI_SLEEP_STS_PORT 0x601
+#define X86_ACPI_RESET_PORT	0x602
+#define X86_ACPI_RESET_VALUE	0x01
+/* SLP_TYP the DSDT's \_S5_ package hands to the guest for power-off. */
+#define X86_ACPI_S5_SLP_TYP 5
+
+/* xAPIC ids 0..nr_cpus-1 for the CPUs, nr_cpus for the IOAPIC, 255 is
+ * broadcast. */
+#define X86_ACPI_MAX_CPUS 254
+
+/*
+ * Writes RSDP, XSDT, FADT, MADT and DSDT at X86_ACPI_ADDR and returns the
+ * RSDP's guest-physical address in *rsdp_out. Returns 0, -EINVAL (bad CPU
+ * count), -ENOSPC (tables do not fit), -ENOMEM or -EFAULT (area not RAM).
+ */
+int x86_write_acpi(const struct guest_mem *mem, unsigned int nr_cpus,
+		   uint64_t *rsdp_out);
+
+/*
+ * Encodes an AML PkgLength for 'content' bytes that follow it (the encoded
+ * length counts its own bytes too). Returns how many bytes went to out
+ * (1 to 4), or 0 when the package is too large for AML.
+ */
+size_t acpi_aml_pkglen(size_t content, uint8_t out[4]);
+
+#endif

@@ -1,0 +1,45 @@
+# bench.mk: benchmark guests, the raw-KVM reference and `make bench`.
+# Benchmarks are run by hand (`make bench`); the test suite does not run them.
+
+# Port-0x80 writes in the two exit-cost guests; the per-exit cost is the
+# difference of their run times over the difference of the counts.
+BENCH_EXITS_SMALL ?= 20000
+BENCH_EXITS_LARGE ?= 220000
+
+BENCH_DIR    := $(B)/bench
+BENCH_GUESTS := $(BENCH_DIR)/exit-cost-small.bin \
+                $(BENCH_DIR)/exit-cost-large.bin $(BENCH_DIR)/startup.bin
+BENCH_BINS   := $(BENCH_GUESTS) $(BENCH_DIR)/rawkvm $(BENCH_DIR)/benchrun
+
+bench: minivmm $(BENCH_BINS)
+	BENCH_BUILD=$(BENCH_DIR) bench/exit-cost/run
+	BENCH_BUILD=$(BENCH_DIR) bench/startup/run
+
+# Flat real-mode binaries: linked at 0, loaded by the VMM at 0x1000:0.
+$(BENCH_DIR)/%.bin: $(BENCH_DIR)/%.elf
+	objcopy -O binary $< $@
+
+$(BENCH_DIR)/%.elf: $(BENCH_DIR)/%.o
+	$(LD) -m elf_i386 -Ttext=0 -e _start -o $@ $<
+
+$(BENCH_DIR)/exit-cost-small.o: bench/exit-cost/guest.S bench/bench.mk
+	@mkdir -p $(dir $@)
+	$(AS) --32 --defsym N=$(BENCH_EXITS_SMALL) -o $@ $<
+
+$(BENCH_DIR)/exit-cost-large.o: bench/exit-cost/guest.S bench/bench.mk
+	@mkdir -p $(dir $@)
+	$(AS) --32 --defsym N=$(BENCH_EXITS_LARGE) -o $@ $<
+
+$(BENCH_DIR)/startup.o: bench/startup/guest.S
+	@mkdir -p $(dir $@)
+	$(AS) --32 -o $@ $<
+
+$(BENCH_DIR)/rawkvm: bench/exit-cost/rawkvm.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BENCH_DIR)/benchrun: bench/lib/benchrun.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+.SECONDARY: $(BENCH_GUESTS:.bin=.elf) $(BENCH_GUESTS:.bin=.o)

@@ -1,0 +1,46 @@
+/* arch.h: the one small interface every arch backend (arch/<arch>/) implements. */
+#ifndef MINIVMM_ARCH_H
+#define MINIVMM_ARCH_H
+
+#include <stdint.h>
+#include "mem.h"
+
+struct vm;
+struct vcpu;
+struct vm_config;
+
+/* Returned by arch_handle_exit. */
+enum arch_exit_result { ARCH_EXIT_CONTINUE = 0, ARCH_EXIT_UNHANDLED = 1 };
+
+extern const char arch_name[];
+
+/* Where guest RAM of 'ram_size' bytes goes. Fills banks, returns the count
+ * or -errno (with a message) when the size cannot be laid out. */
+int arch_mem_layout(uint64_t ram_size, struct mem_bank *banks, unsigned int max);
+/* Smallest RAM the backend can boot anything in, and the most vCPUs its
+ * tables can describe (KVM's own limit is checked separately). */
+uint64_t arch_min_mem(void);
+unsigned int arch_max_cpus(void);
+/* Default exit-port address for this arch (an I/O port on x86). */
+int arch_default_exit_port(void);
+
+/* VM-wide set-up before any vCPU exists (irqchip, timers, reserved pages). */
+int arch_vm_init(struct vm *vm);
+/* Platform devices at this arch's addresses (console UART, RTC, ...). */
+int arch_devices_init(struct vm *vm);
+/* Probe vm->kernel, place kernel, initrd and command line in RAM. */
+int arch_load_kernel(struct vm *vm);
+/* Per-vCPU set-up: CPUID, MSRs, interrupt controller state. */
+int arch_vcpu_init(struct vcpu *vcpu);
+/* Boot registers: the boot vCPU at the kernel entry, others waiting. */
+int arch_vcpu_reset(struct vcpu *vcpu);
+/* After all vCPUs exist: tables that list them (MP table, FDT, ...). */
+int arch_vm_finalize(struct vm *vm);
+/* Exits the core does not decode itself. 'exit' points at the kvm_run union. */
+int arch_handle_exit(struct vcpu *vcpu, uint32_t reason, void *exit);
+/* Print the vCPU's registers after a crash. */
+void arch_vcpu_dump(struct vcpu *vcpu);
+void arch_vcpu_destroy(struct vcpu *vcpu);
+void arch_vm_destroy(struct vm *vm);
+
+#endif

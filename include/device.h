@@ -1,0 +1,26 @@
+/* device.h: the common header every emulated device embeds, and the VM's device list. */
+#ifndef MINIVMM_DEVICE_H
+#define MINIVMM_DEVICE_H
+
+struct vm;
+struct device;
+
+struct device_ops {
+	/* Back to power-on state (guest reset). Optional. */
+	void (*reset)(struct device *dev);
+	/* Release everything the device holds; the VM frees nothing of it. */
+	void (*destroy)(struct device *dev);
+	/* One line of statistics for --loglevel debug at exit. Optional. */
+	void (*report)(struct device *dev);
+};
+
+struct device {
+	const char *name;
+	const struct device_ops *ops;
+	struct device *next;
+};
+
+/* Adds dev to the VM's list; devices are destroyed in reverse order. */
+void vm_add_device(struct vm *vm, struct device *dev);
+
+#endif

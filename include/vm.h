@@ -1,0 +1,124 @@
+/* vm.h: the one VM object, its configuration and its vCPUs. */
+#ifndef MINIVMM_VM_H
+#define MINIVMM_VM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "bus.h"
+#include "mem.h"
+#include "eventloop.h"
+
+struct device;
+struct console;
+struct arch_vm;
+struct arch_vcpu;
+struct kvm_run;
+
+enum kernel_format { KFMT_AUTO = 0, KFMT_BZIMAGE, KFMT_ELF, KFMT_FLAT };
+
+/* Everything the command line says, validated; nothing else is global. */
+struct vm_config {
+	const char *kernel_path;
+	const char *initrd_path;
+	const char *cmdline;
+	enum kernel_format kernel_format;
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	const char *name;
+	const char *serial_log;
+	unsigned int timeout_sec; /* 0: none */
+	int exit_port;		  /* -1: off */
+	bool debug_io;
+	const char *kvm_path;
+};
+
+/* How a run ended; mapped to the process exit status by vm_exit_status(). */
+enum vm_end {
+	VM_RUNNING = 0,
+	VM_END_POWEROFF,
+	VM_END_RESET,
+	VM_END_DEBUG_EXIT, /* vm->end_code holds the value written */
+	VM_END_TIMEOUT,
+	VM_END_CRASH,	   /* triple fault, entry failure, KVM internal error */
+	VM_END_STOPPED,	   /* signal, Ctrl-A x, stop command */
+	VM_END_ERROR,	   /* VMM-side failure */
+};
+
+/* Process exit statuses; odd values belong to the debug-exit port. */
+#define EXIT_POWEROFF	0
+#define EXIT_RESET	2
+#define EXIT_TIMEOUT	4
+#define EXIT_CRASH	6
+#define EXIT_STOPPED	8
+#define EXIT_USAGE	64
+#define EXIT_BADINPUT	66
+#define EXIT_VMMERR	70
+
+struct image {
+	const uint8_t *data;
+	uint64_t size;
+	const char *path;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	struct arch_vcpu *arch;
+	uint64_t exits; /* exits to userspace, for --loglevel debug */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	struct guest_mem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct event_loop loop;
+	struct console *console;
+	struct device *devices;
+	struct vcpu *vcpus;
+	unsigned int nr_vcpus;
+	struct arch_vm *arch;
+	struct image kernel;
+	struct image initrd;
+
+	uint64_t start_ns;     /* CLOCK_MONOTONIC at process start (boot timer) */
+	int stop_efd;	       /* written when the VM must end */
+	int sig_fd;	       /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGQUIT */
+	int timer_fd;	       /* --timeout */
+	_Atomic int end;	       /* enum vm_end, first writer wins */
+	int end_code;
+	char end_detail[160];
+};
+
+/* The three steps of a start; each reports its own errors once.
+ * vm_create: KVM, RAM, irqchip, devices. vm_load: kernel, initrd, command
+ * line (errors here are bad input). vm_boot: vCPUs and the tables that list
+ * them. */
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+int vm_load(struct vm *vm);
+int vm_boot(struct vm *vm);
+int vm_run(struct vm *vm); /* until the VM ends; returns the exit status */
+void vm_destroy(struct vm *vm);
+
+/* Ask the VM to end. Safe from any thread; the first request wins.
+ * 'detail' (printf-style) is reported once when the VM ends. */
+void vm_request_end(struct vm *vm, enum vm_end end, int code,
+		    const char *detail, ...) __attribute__((format(printf, 4, 5)));
+bool vm_ending(struct vm *vm);
+int vm_exit_status(enum vm_end end, int code);
+const char *vm_end_name(enum vm_end end);
+
+/* Raise/lower a device interrupt line; errors are logged once by the caller. */
+int vm_irq_line(struct vm *vm, uint32_t irq, int level);
+
+#endif

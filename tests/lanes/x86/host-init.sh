@@ -1,0 +1,29 @@
+#!/bin/sh
+# /init of the emulated x86 host (busybox): loads KVM for AMD SVM, checks /dev/kvm, runs /lane/run
+# when the per-run archive added one, then powers off. Every line the lane reads starts with LANE-.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+up() { cut -d' ' -f1 /proc/uptime; }
+echo "LANE-HOST-UP uptime=$(up) kernel=$(uname -r) cpus=$(nproc)"
+for m in irqbypass kvm ccp kvm-amd; do
+	insmod /lib/modules/lane/$m.ko || echo "LANE-HOST-ERROR insmod $m.ko failed"
+done
+if [ -c /dev/kvm ]; then
+	echo "LANE-HOST-KVM ok uptime=$(up)"
+else
+	echo "LANE-HOST-KVM missing"
+	dmesg | grep -i -e kvm -e svm | tail -n 20
+fi
+if [ -x /lane/run ]; then
+	# A heartbeat keeps the console from falling silent while a quiet guest boots, so the outer
+	# watchdog's silence limit only fires when the emulated host itself has stopped.
+	( while sleep 10; do echo "LANE-HEARTBEAT uptime=$(up)"; done ) &
+	hb=$!
+	/lane/run
+	kill $hb
+fi
+echo "LANE-HOST-DONE uptime=$(up)"
+poweroff -f

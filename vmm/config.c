@@ -1,0 +1,245 @@
+/* config.c: parses and validates `minivmm run` options into struct vm_config. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+
+#include "arch.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+enum {
+	OPT_NAME = 256,
+	OPT_CONSOLE,
+	OPT_LOGLEVEL,
+	OPT_DEBUG_IO,
+	OPT_TIMEOUT,
+	OPT_SERIAL_LOG,
+	OPT_EXIT_PORT,
+	OPT_KERNEL_FORMAT,
+	OPT_KVM,
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "params", required_argument, NULL, 'p' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "loglevel", required_argument, NULL, OPT_LOGLEVEL },
+	{ "debug-io", no_argument, NULL, OPT_DEBUG_IO },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
+	{ "exit-port", required_argument, NULL, OPT_EXIT_PORT },
+	{ "kernel-format", required_argument, NULL, OPT_KERNEL_FORMAT },
+	{ "kvm-device", required_argument, NULL, OPT_KVM },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void config_usage_run(void)
+{
+	printf("usage: minivmm run -k KERNEL [options]\n"
+	       "\n"
+	       "  -k, --kernel FILE       bzImage, ELF vmlinux (PVH note or 64-bit entry) or flat binary\n"
+	       "  -i, --initrd FILE       initial ramdisk\n"
+	       "  -p, --params TEXT       kernel command line (appended to the defaults)\n"
+	       "  -m, --mem SIZE          guest RAM, e.g. 512M, 2G (default 256M; a bare number is MiB)\n"
+	       "  -c, --cpus N            vCPUs (default 1)\n"
+	       "      --name NAME         a name for this VM (used in messages)\n"
+	       "      --console serial    guest console device (default serial: 8250 UART on COM1)\n"
+	       "      --serial-log FILE   also write the guest's console output to FILE\n"
+	       "      --timeout SECONDS   stop the VM after SECONDS (exit status 4)\n"
+	       "      --exit-port PORT|off   debug-exit port: a guest write of V exits with (V<<1)|1\n"
+	       "                          (default 0x%x)\n"
+	       "      --kernel-format auto|bzimage|elf|flat   skip probing the kernel file\n"
+	       "      --loglevel error|warn|info|debug   (default warn)\n"
+	       "      --debug-io          log every guest access no device handles\n"
+	       "      --kvm-device PATH   the KVM device (default /dev/kvm)\n"
+	       "  -h, --help              this text\n"
+	       "\n"
+	       "Exit status: 0 guest powered off, 2 guest reset, 4 timeout, 6 guest crash,\n"
+	       "8 stopped (signal or Ctrl-A x), odd values (V<<1)|1 from the exit port,\n"
+	       "64 usage error, 66 bad kernel or initrd, 70 VMM or host error.\n",
+	       arch_default_exit_port());
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "minivmm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see 'minivmm run --help')\n");
+	return -EINVAL;
+}
+
+static int parse_mem(const char *s, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v))
+		return bad("invalid memory size '%s' (examples: 512M, 2G)", s);
+	if (v < arch_min_mem()) {
+		fprintf(stderr,
+			"minivmm: -m %s is too small (at least %" PRIu64
+			" MiB)\n", s, arch_min_mem() / MiB);
+		return -EINVAL;
+	}
+	if (v > CONFIG_MAX_MEM)
+		return bad("-m %s is larger than the 1 TiB minivmm supports", s);
+	if (!IS_ALIGNED(v, 4096))
+		return bad("-m %s is not a multiple of 4 KiB", s);
+	cfg->mem_size = v;
+	return 0;
+}
+
+static int parse_cpus(const char *s, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v))
+		return bad("invalid vCPU count '%s'", s);
+	if (v == 0)
+		return bad("-c %s: a VM needs at least one vCPU", s);
+	if (v > arch_max_cpus()) {
+		fprintf(stderr, "minivmm: -c %s exceeds the %u vCPUs minivmm "
+			"supports on this architecture\n", s, arch_max_cpus());
+		return -EINVAL;
+	}
+	cfg->nr_cpus = (unsigned int)v;
+	return 0;
+}
+
+static int parse_port(const char *s, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	if (!strcmp(s, "off")) {
+		cfg->exit_port = -1;
+		return 0;
+	}
+	if (parse_u64(s, &v) || v > 0xffff)
+		return bad("invalid exit port '%s' (a number up to 0xffff, or off)",
+			   s);
+	cfg->exit_port = (int)v;
+	return 0;
+}
+
+static int parse_timeout(const char *s, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v == 0 || v > 100000000)
+		return bad("invalid timeout '%s' (whole seconds, at least 1)", s);
+	cfg->timeout_sec = (unsigned int)v;
+	return 0;
+}
+
+static int parse_format(const char *s, struct vm_config *cfg)
+{
+	static const char *const names[] = { "auto", "bzimage", "elf", "flat" };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			cfg->kernel_format = (enum kernel_format)i;
+			return 0;
+		}
+	}
+	return bad("unknown kernel format '%s' (auto, bzimage, elf, flat)", s);
+}
+
+static int check_file(const char *what, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "minivmm: %s %s: %s\n", what, path,
+			strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "minivmm: %s %s is not a regular file\n", what,
+			path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int parse_one(int c, const char *arg, struct vm_config *cfg,
+		     int *loglevel)
+{
+	switch (c) {
+	case 'k': cfg->kernel_path = arg; return 0;
+	case 'i': cfg->initrd_path = arg; return 0;
+	case 'p': cfg->cmdline = arg; return 0;
+	case 'm': return parse_mem(arg, cfg);
+	case 'c': return parse_cpus(arg, cfg);
+	case OPT_NAME: cfg->name = arg; return 0;
+	case OPT_SERIAL_LOG: cfg->serial_log = arg; return 0;
+	case OPT_TIMEOUT: return parse_timeout(arg, cfg);
+	case OPT_EXIT_PORT: return parse_port(arg, cfg);
+	case OPT_KERNEL_FORMAT: return parse_format(arg, cfg);
+	case OPT_DEBUG_IO: cfg->debug_io = true; return 0;
+	case OPT_KVM: cfg->kvm_path = arg; return 0;
+	case OPT_CONSOLE:
+		if (strcmp(arg, "serial"))
+			return bad("unsupported console '%s' (serial)", arg);
+		return 0;
+	case OPT_LOGLEVEL:
+		*loglevel = log_parse_level(arg);
+		if (*loglevel < 0)
+			return bad("unknown log level '%s' "
+				   "(error, warn, info, debug)", arg);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = CONFIG_DEFAULT_MEM;
+	cfg->nr_cpus = 1;
+	cfg->exit_port = arch_default_exit_port();
+	cfg->kvm_path = "/dev/kvm";
+	cfg->cmdline = "";
+}
+
+int config_parse_run(int argc, char **argv, struct vm_config *cfg,
+		     int *loglevel)
+{
+	int c, ret;
+
+	config_defaults(cfg);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:p:m:c:h", run_options,
+				NULL)) != -1) {
+		if (c == 'h') {
+			config_usage_run();
+			return 1;
+		}
+		if (c == '?')
+			return bad("unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return bad("option '%s' needs a value", argv[optind - 1]);
+		ret = parse_one(c, optarg, cfg, loglevel);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (!cfg->kernel_path)
+		return bad("%sno kernel given: use -k KERNEL", "");
+	if (check_file("kernel", cfg->kernel_path) ||
+	    (cfg->initrd_path && check_file("initrd", cfg->initrd_path)))
+		return -ENOENT;
+	return 0;
+}

@@ -1,0 +1,256 @@
+/* vcpu.c: one thread per vCPU running KVM_RUN, exit decoding and dispatch. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <inttypes.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/kvm.h>
+
+#include "arch.h"
+#include "kvm.h"
+#include "log.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define SIG_KICK (SIGRTMIN + 0)
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN */
+}
+
+int vcpu_signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	sigset_t set;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIG_KICK, &sa, NULL) < 0)
+		return -errno;
+	/* The main loop takes these through a signalfd; threads inherit. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	signal(SIGPIPE, SIG_IGN);
+	return -pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static int vcpu_create_one(struct vm *vm, struct vcpu *vcpu, unsigned int id,
+			   size_t run_size)
+{
+	long fd;
+
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->run_size = run_size;
+	fd = kvm_vm_ioctl(vm, KVM_CREATE_VCPU, (void *)(uintptr_t)id);
+	if (fd < 0) {
+		pr_err("cannot create vCPU %u: %s", id, strerror((int)-fd));
+		return (int)fd;
+	}
+	vcpu->fd = (int)fd;
+	vcpu->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
+		pr_err("cannot map vCPU %u's run area: %s", id, strerror(errno));
+		return -errno;
+	}
+	return arch_vcpu_init(vcpu);
+}
+
+int vcpus_create(struct vm *vm)
+{
+	long size = kvm_sys_ioctl(vm, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	int ret;
+
+	if (size < (long)sizeof(struct kvm_run)) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE failed: %s",
+		       size < 0 ? strerror((int)-size) : "size too small");
+		return size < 0 ? (int)size : -EINVAL;
+	}
+	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++)
+		vm->vcpus[i].fd = -1;
+	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
+		vm->nr_vcpus = i + 1;
+		ret = vcpu_create_one(vm, &vm->vcpus[i], i, (size_t)size);
+		if (ret)
+			return ret;
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		ret = arch_vcpu_reset(&vm->vcpus[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void vcpu_crash(struct vcpu *vcpu, const char *what, uint64_t a,
+		       uint64_t b)
+{
+	if (vm_ending(vcpu->vm))
+		return;
+	arch_vcpu_dump(vcpu);
+	vm_request_end(vcpu->vm, VM_END_CRASH, 0,
+		       "vCPU %u: %s (0x%" PRIx64 ", 0x%" PRIx64 ")", vcpu->id,
+		       what, a, b);
+}
+
+static void vcpu_exit_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		bus_access(&vcpu->vm->pio, run->io.port, data, run->io.size,
+			   out);
+		data += run->io.size;
+	}
+}
+
+static void vcpu_exit_system_event(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	switch (vcpu->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_request_end(vm, VM_END_POWEROFF, 0, "guest powered off");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		vm_request_end(vm, VM_END_RESET, 0, "guest reset");
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		vcpu_crash(vcpu, "guest reported a crash", 0, 0);
+		break;
+	default:
+		if (arch_handle_exit(vcpu, KVM_EXIT_SYSTEM_EVENT,
+				     &vcpu->run->system_event))
+			vcpu_crash(vcpu, "unknown system event",
+				   vcpu->run->system_event.type, 0);
+	}
+}
+
+/* Decodes one exit; false when the vCPU must stop. */
+static bool vcpu_handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->exits++;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_exit_io(vcpu);
+		return true;
+	case KVM_EXIT_MMIO:
+		bus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+			   run->mmio.len, run->mmio.is_write);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_crash(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)", 0, 0);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_exit_system_event(vcpu);
+		return !vm_ending(vcpu->vm);
+	case KVM_EXIT_FAIL_ENTRY:
+		vcpu_crash(vcpu, "VM entry failed",
+			   run->fail_entry.hardware_entry_failure_reason, 0);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_crash(vcpu, "KVM internal error", run->internal.suberror,
+			   run->internal.ndata ? run->internal.data[0] : 0);
+		return false;
+	default:
+		if (arch_handle_exit(vcpu, run->exit_reason, &run->hw) ==
+		    ARCH_EXIT_CONTINUE)
+			return !vm_ending(vcpu->vm);
+		vcpu_crash(vcpu, "unhandled exit reason", run->exit_reason, 0);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+
+	while (!vm_ending(vm)) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			pr_err("vCPU %u: KVM_RUN failed: %s", vcpu->id,
+			       strerror(errno));
+			vm_request_end(vm, VM_END_ERROR, 0,
+				       "vCPU %u: KVM_RUN failed", vcpu->id);
+			break;
+		}
+		if (!vcpu_handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+int vcpus_start(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+		if (ret) {
+			pr_err("cannot start vCPU %u's thread: %s", i,
+			       strerror(ret));
+			return -ret;
+		}
+		vcpu->thread_started = true;
+	}
+	return 0;
+}
+
+void vcpus_kick(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vcpu->run || !vcpu->thread_started)
+			continue;
+		__atomic_store_n(&vcpu->run->immediate_exit, 1,
+				 __ATOMIC_SEQ_CST);
+		pthread_kill(vcpu->thread, SIG_KICK);
+	}
+}
+
+void vcpus_join(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (vcpu->thread_started)
+			pthread_join(vcpu->thread, NULL);
+		vcpu->thread_started = false;
+	}
+}
+
+void vcpus_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		arch_vcpu_destroy(vcpu);
+		if (vcpu->run)
+			munmap(vcpu->run, vcpu->run_size);
+		if (vcpu->fd >= 0)
+			close(vcpu->fd);
+	}
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+}
