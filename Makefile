@@ -13,8 +13,7 @@ B       := build
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing \
-           -D_GNU_SOURCE -Iinclude -Iarch/$(ARCH_DIR) \
-           -DMINIVMM_VERSION='"$(VERSION)"' -MMD -MP
+           -D_GNU_SOURCE -Iinclude -Iarch/$(ARCH_DIR) -MMD -MP
 LDLIBS  := -lfdt -lelf -lpthread
 STATIC_LDLIBS := -lfdt -lelf -lz -lzstd -lpthread
 
@@ -41,11 +40,15 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Only main.c carries the version, so a new commit rebuilds one file.
+$(B)/vmm/main.o: CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
+$(B)/vmm/main.o: $(wildcard .git/HEAD .git/refs/heads/*)
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+$(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
 

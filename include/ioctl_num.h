@@ -12,6 +12,6 @@
 #define MVM_IOW(type, nr, size)	   MVM_IOC(MVM_IOC_WRITE, (type), (nr), (size))
 #define MVM_IOWR(type, nr, size) \
 	MVM_IOC(MVM_IOC_READ | MVM_IOC_WRITE, (type), (nr), (size))
-#define KVMIO 0xAEUL
+#define MVM_KVMIO 0xAEUL
 
 #endif

@@ -12,6 +12,7 @@
 #define CPUID_MAX_ENTRIES 256
 #define CPUID_1_ECX_HYPERVISOR (1U << 31)
 #define CPUID_1_EDX_HTT	       (1U << 28)
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 #define KVM_SIGNATURE_LEAF     0x40000000U
 
 struct kvmx_cpuid2 *x86_cpuid_supported(struct vm *vm)
@@ -65,9 +66,37 @@ static void cpuid_topology(struct kvmx_cpuid_entry2 *e, unsigned int apic_id,
 	}
 }
 
+static struct kvmx_cpuid_entry2 *cpuid_find(struct kvmx_cpuid2 *c,
+					     uint32_t function, uint32_t index)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == function &&
+		    c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+/* KVM may list only sub-leaf 0 of leaf 0xB; the guest needs the SMT and core
+ * levels and the terminating one. Room for 2 more entries is the caller's. */
+static void cpuid_add_topology(struct kvmx_cpuid2 *c)
+{
+	if (!cpuid_find(c, 0xb, 0))
+		return;
+	for (uint32_t idx = 1; idx <= 2; idx++) {
+		if (cpuid_find(c, 0xb, idx))
+			continue;
+		c->entries[c->nent++] = (struct kvmx_cpuid_entry2){
+			.function = 0xb,
+			.index = idx,
+			.flags = KVMX_CPUID_FLAG_SIGNIFCANT_INDEX,
+		};
+	}
+}
+
 void x86_cpuid_fixup(struct kvmx_cpuid2 *c, unsigned int apic_id,
 		     unsigned int nr_cpus)
 {
+	cpuid_add_topology(c);
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvmx_cpuid_entry2 *e = &c->entries[i];
 
@@ -75,7 +104,8 @@ void x86_cpuid_fixup(struct kvmx_cpuid2 *c, unsigned int apic_id,
 		case 1:
 			e->ebx = (e->ebx & 0x0000ffffU) | (apic_id << 24) |
 				 ((nr_cpus & 0xff) << 16);
-			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			/* KVM's LAPIC emulates the TSC deadline timer always. */
+			e->ecx |= CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_TSC_DEADLINE;
 			if (nr_cpus > 1)
 				e->edx |= CPUID_1_EDX_HTT;
 			else
@@ -111,7 +141,7 @@ int x86_cpuid_set(struct vcpu *vcpu, const struct kvmx_cpuid2 *supported)
 {
 	size_t sz = sizeof(*supported) +
 		    supported->nent * sizeof(supported->entries[0]);
-	struct kvmx_cpuid2 *c = malloc(sz);
+	struct kvmx_cpuid2 *c = malloc(sz + X86_CPUID_EXTRA * sizeof(c->entries[0]));
 	long ret;
 
 	if (!c)

@@ -214,6 +214,18 @@ static int check_machine(const struct image *k, const struct elf_info *info,
 	return -EINVAL;
 }
 
+/* PVH entries must be physical already; a 64-bit e_entry may be virtual. */
+static int check_entry(const struct image *k, const struct elf_info *info,
+		       bool pvh, uint64_t *entry, char *err, size_t errlen)
+{
+	if (pvh ? in_paddr_range(info, *entry) : !phys_entry(info, entry))
+		return 0;
+	snprintf(err, errlen,
+		 "%s: entry point 0x%llx is outside the loadable segments",
+		 image_name(k), (unsigned long long)*entry);
+	return -EINVAL;
+}
+
 int x86_load_elf(const struct x86_load_args *a, struct x86_boot *boot,
 		 char *err, size_t errlen)
 {
@@ -243,13 +255,9 @@ int x86_load_elf(const struct x86_load_args *a, struct x86_boot *boot,
 		return rc;
 	if (!pvh)
 		entry = info.entry;
-	if (pvh ? !in_paddr_range(&info, entry) : phys_entry(&info, &entry)) {
-		snprintf(err, errlen,
-			 "%s: entry point 0x%llx is outside the loadable segments",
-			 image_name(k), (unsigned long long)entry);
-		return -EINVAL;
-	}
-	rc = pvh ? boot_pvh(a, end, err, errlen)
+	rc = check_entry(k, &info, pvh, &entry, err, errlen);
+	if (!rc)
+		rc = pvh ? boot_pvh(a, end, err, errlen)
 			 : boot_linux64(a, end, err, errlen);
 	if (rc)
 		return rc;

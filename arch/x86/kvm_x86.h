@@ -74,20 +74,20 @@ struct kvmx_pit_config {
 };
 #define KVMX_PIT_SPEAKER_DUMMY 1
 
-#define KVMX_GET_SUPPORTED_CPUID   MVM_IOWR(KVMIO, 0x05, sizeof(struct kvmx_cpuid2))
-#define KVMX_SET_TSS_ADDR	   MVM_IO(KVMIO, 0x47)
-#define KVMX_SET_IDENTITY_MAP_ADDR MVM_IOW(KVMIO, 0x48, sizeof(uint64_t))
-#define KVMX_CREATE_IRQCHIP	   MVM_IO(KVMIO, 0x60)
-#define KVMX_CREATE_PIT2	   MVM_IOW(KVMIO, 0x77, sizeof(struct kvmx_pit_config))
-#define KVMX_GET_REGS		   MVM_IOR(KVMIO, 0x81, sizeof(struct kvmx_regs))
-#define KVMX_SET_REGS		   MVM_IOW(KVMIO, 0x82, sizeof(struct kvmx_regs))
-#define KVMX_GET_SREGS		   MVM_IOR(KVMIO, 0x83, sizeof(struct kvmx_sregs))
-#define KVMX_SET_SREGS		   MVM_IOW(KVMIO, 0x84, sizeof(struct kvmx_sregs))
-#define KVMX_SET_MSRS		   MVM_IOW(KVMIO, 0x89, sizeof(struct kvmx_msrs))
-#define KVMX_SET_FPU		   MVM_IOW(KVMIO, 0x8d, sizeof(struct kvmx_fpu))
-#define KVMX_GET_LAPIC		   MVM_IOR(KVMIO, 0x8e, sizeof(struct kvmx_lapic_state))
-#define KVMX_SET_LAPIC		   MVM_IOW(KVMIO, 0x8f, sizeof(struct kvmx_lapic_state))
-#define KVMX_SET_CPUID2		   MVM_IOW(KVMIO, 0x90, sizeof(struct kvmx_cpuid2))
+#define KVMX_GET_SUPPORTED_CPUID   MVM_IOWR(MVM_KVMIO, 0x05, sizeof(struct kvmx_cpuid2))
+#define KVMX_SET_TSS_ADDR	   MVM_IO(MVM_KVMIO, 0x47)
+#define KVMX_SET_IDENTITY_MAP_ADDR MVM_IOW(MVM_KVMIO, 0x48, sizeof(uint64_t))
+#define KVMX_CREATE_IRQCHIP	   MVM_IO(MVM_KVMIO, 0x60)
+#define KVMX_CREATE_PIT2	   MVM_IOW(MVM_KVMIO, 0x77, sizeof(struct kvmx_pit_config))
+#define KVMX_GET_REGS		   MVM_IOR(MVM_KVMIO, 0x81, sizeof(struct kvmx_regs))
+#define KVMX_SET_REGS		   MVM_IOW(MVM_KVMIO, 0x82, sizeof(struct kvmx_regs))
+#define KVMX_GET_SREGS		   MVM_IOR(MVM_KVMIO, 0x83, sizeof(struct kvmx_sregs))
+#define KVMX_SET_SREGS		   MVM_IOW(MVM_KVMIO, 0x84, sizeof(struct kvmx_sregs))
+#define KVMX_SET_MSRS		   MVM_IOW(MVM_KVMIO, 0x89, sizeof(struct kvmx_msrs))
+#define KVMX_SET_FPU		   MVM_IOW(MVM_KVMIO, 0x8d, sizeof(struct kvmx_fpu))
+#define KVMX_GET_LAPIC		   MVM_IOR(MVM_KVMIO, 0x8e, sizeof(struct kvmx_lapic_state))
+#define KVMX_SET_LAPIC		   MVM_IOW(MVM_KVMIO, 0x8f, sizeof(struct kvmx_lapic_state))
+#define KVMX_SET_CPUID2		   MVM_IOW(MVM_KVMIO, 0x90, sizeof(struct kvmx_cpuid2))
 
 #define KVMX_CAP_SET_TSS_ADDR	       4
 #define KVMX_CAP_EXT_CPUID	       7

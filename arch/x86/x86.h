@@ -81,8 +81,10 @@ int x86_load_flat(const struct x86_load_args *a, struct x86_boot *boot,
  * (with a reason) when it is none of them (empty, truncated, too large). */
 int x86_probe_kernel(const struct image *kernel, char *err, size_t errlen);
 
-/* The e820 map for this RAM layout (low RAM, EBDA/BIOS holes, RAM above
- * 1 MiB and above 4 GiB, the MMIO hole reserved). Returns count or -ENOSPC. */
+/* The e820 map for this RAM layout (low RAM, MP table/EBDA/BIOS reserved,
+ * RAM above 1 MiB and above 4 GiB; of the MMIO hole only KVM's identity-map
+ * and TSS pages are reserved, the rest stays a gap for PCI). Returns the
+ * count, -EINVAL (no RAM at 0 or under 1 MiB) or -ENOSPC. */
 int x86_build_e820(const struct guest_mem *mem, struct e820_entry *tbl,
 		   unsigned int max);
 /* Writes an MP table (floating pointer + config table: CPUs, bus ISA,

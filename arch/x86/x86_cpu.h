@@ -13,7 +13,8 @@ struct arch_vm {
 	struct kvmx_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
 };
 
-/* CPUID */
+/* CPUID. x86_cpuid_fixup may add up to X86_CPUID_EXTRA entries. */
+#define X86_CPUID_EXTRA 2
 struct kvmx_cpuid2 *x86_cpuid_supported(struct vm *vm);
 void x86_cpuid_fixup(struct kvmx_cpuid2 *c, unsigned int apic_id,
 		     unsigned int nr_cpus);

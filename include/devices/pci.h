@@ -40,7 +40,9 @@ struct pci_config {
 
 /*
  * All optional; they run on vCPU threads with the host's lock held, so they
- * must not access PCI configuration space themselves.
+ * must not access PCI configuration space themselves. They also run inside
+ * a vm->pio access (bus read lock held): registering or removing a range
+ * on vm->pio from them would deadlock; vm->mmio is fine.
  */
 struct pci_device_ops {
 	/* After the generic read put cfg bytes [offset, offset + len) in

@@ -32,7 +32,7 @@ static struct kvmx_cpuid2 *make_cpuid(void)
 	};
 	size_t n = ARRAY_SIZE(leaves);
 	struct kvmx_cpuid2 *c =
-		calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		calloc(1, sizeof(*c) + (n + X86_CPUID_EXTRA) * sizeof(c->entries[0]));
 
 	c->nent = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
@@ -68,6 +68,7 @@ static void test_cpuid(void)
 	CHECK_EQ(leaf(c, 4, 0)->eax >> 26, 3);
 	CHECK_EQ(leaf(c, 4, 1)->eax >> 26, 3);
 	CHECK_EQ((leaf(c, 4, 0)->eax >> 14) & 0xfff, 0);
+	CHECK(leaf(c, 1, 0)->ecx & (1U << 24)); /* TSC deadline */
 	CHECK_EQ(leaf(c, 0xb, 0)->edx, 3);
 	CHECK_EQ(leaf(c, 0xb, 0)->ebx, 1);
 	CHECK_EQ((leaf(c, 0xb, 0)->ecx >> 8) & 0xff, 1); /* SMT */
@@ -92,6 +93,19 @@ static void test_cpuid(void)
 	c = make_cpuid();
 	x86_cpuid_fixup(c, 5, 6); /* not a power of two: shift rounds up */
 	CHECK_EQ(leaf(c, 0xb, 1)->eax, 3);
+	free(c);
+
+	/* KVM listing only sub-leaf 0 of 0xB: levels 1 and 2 are added. */
+	c = make_cpuid();
+	c->nent = 4; /* 1, 4.0, 4.1, 0xb.0 */
+	x86_cpuid_fixup(c, 2, 3);
+	CHECK_EQ(c->nent, 6);
+	CHECK(leaf(c, 0xb, 1) != NULL);
+	CHECK_EQ(leaf(c, 0xb, 1)->ebx, 3);
+	CHECK_EQ(leaf(c, 0xb, 1)->edx, 2);
+	CHECK_EQ(leaf(c, 0xb, 1)->flags, KVMX_CPUID_FLAG_SIGNIFCANT_INDEX);
+	CHECK_EQ((leaf(c, 0xb, 2)->ecx >> 8) & 0xff, 0);
+	CHECK_EQ(leaf(c, 0xb, 2)->ecx & 0xff, 2);
 	free(c);
 }
 
