@@ -139,8 +139,8 @@ static void i8042_push_n(struct i8042 *k, const uint8_t *vals, size_t n,
 
 static void i8042_reset_request(struct i8042 *k, const char *how, uint8_t val)
 {
-	vm_request_end(k->vm, VM_END_RESET, 0, "guest reset via i8042 (%s 0x%02x)",
-		       how, val);
+	vm_request_end(k->vm, VM_END_RESET, 0,
+		       "guest reset via i8042 (%s 0x%02x)", how, val);
 }
 
 /* A byte for the keyboard: the replies of an AT keyboard. */

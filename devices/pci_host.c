@@ -194,7 +194,7 @@ static void pci_data_access(struct pci_host *h, uint64_t offset, uint8_t *data,
 			    uint32_t len, bool is_write)
 {
 	struct pci_device *dev = pci_selected(h);
-	uint32_t reg = (h->addr & 0xfc) + (uint32_t)(offset - CONFIG_DATA_OFFSET);
+	uint32_t reg = (h->addr & 0xfc) + (uint32_t)offset - CONFIG_DATA_OFFSET;
 	uint32_t n = (uint32_t)MIN((uint64_t)len, PCI_HOST_PORTS - offset);
 
 	if (!is_write)

@@ -275,7 +275,7 @@ static void rtc_write(void *opaque, uint64_t offset, const uint8_t *data,
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < len && offset + i < 2; i++) {
 		if (offset + i == 0)
-			r->index = data[i] & 0x7f; /* bit 7 masks NMI: ignored */
+			r->index = data[i] & 0x7f; /* bit 7: NMI mask */
 		else
 			rtc_write_reg(r, r->index, data[i]);
 	}

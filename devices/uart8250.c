@@ -6,11 +6,11 @@
 #include <stdlib.h>
 
 #include "bus.h"
-#include "vm.h" /* before console.h, which uses struct console */
 #include "console.h"
 #include "device.h"
 #include "log.h"
 #include "util.h"
+#include "vm.h"
 #include "devices/uart8250.h"
 
 /* Register offsets; the DLAB alternatives are in the comments. */

@@ -236,7 +236,7 @@ static void test_rx_no_fifo(void)
 	CHECK_EQ(feed("c", 1), 1);
 	CHECK_EQ(in(RBR), 'c');
 	CHECK_EQ(fcon.rx_ready, ready + 2); /* nothing was refused */
-	CHECK_EQ(in(RBR), 'c');		    /* empty: the last byte again */
+	CHECK_EQ(in(RBR), 'c'); /* empty: the last byte again */
 	out(IER, 0x00);
 }
 
@@ -343,7 +343,7 @@ static void test_loopback(void)
 
 	ready = fcon.rx_ready;
 	CHECK_EQ(feed("q", 1), 0); /* receiver disconnected */
-	out(MCR, 0x08);		   /* leave loopback: ask for input again */
+	out(MCR, 0x08); /* leave loopback: ask for input again */
 	CHECK_EQ(fcon.rx_ready, ready + 1);
 	CHECK_EQ(in(MSR), 0xb9); /* back to CTS, DSR, DCD */
 	CHECK_EQ(in(MSR), 0xb0);
