@@ -175,12 +175,6 @@ int main(int argc, char **argv)
 	if (kvm < 0)
 		die("/dev/kvm");
 	vm = xioctl(kvm, KVM_CREATE_VM, NULL, "KVM_CREATE_VM");
-	xioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, &idmap,
-	       "KVM_SET_IDENTITY_MAP_ADDR");
-	if (ioctl(vm, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
-		die("KVM_SET_TSS_ADDR");
-	xioctl(vm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP");
-	xioctl(vm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2");
 
 	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -195,6 +189,18 @@ int main(int argc, char **argv)
 	xioctl(vm, KVM_SET_USER_MEMORY_REGION, &region,
 	       "KVM_SET_USER_MEMORY_REGION");
 	load(argv[1], ram, ram_size);
+
+	/*
+	 * The irqchip after the memory slot, as minivmm does: a slot added
+	 * once the irqchip's I/O devices exist waits for an SRCU grace
+	 * period (milliseconds here).
+	 */
+	xioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, &idmap,
+	       "KVM_SET_IDENTITY_MAP_ADDR");
+	if (ioctl(vm, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+		die("KVM_SET_TSS_ADDR");
+	xioctl(vm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP");
+	xioctl(vm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2");
 
 	vcpu = xioctl(vm, KVM_CREATE_VCPU, NULL, "KVM_CREATE_VCPU");
 	run_size = (size_t)xioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL,

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # common.sh: helpers shared by the benchmark scripts (sourced, not run).
 # Expects the working directory to be the top of the source tree.
 

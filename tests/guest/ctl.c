@@ -61,6 +61,8 @@ static void do_triple(void)
 	guest_exit(GX_FAIL);
 }
 
+static u16 fadt_sleep_port, fadt_reset_port;
+
 /* Ports of devices a PC has (and minivmm emulates) or where a write would
  * end the VM: wildio leaves them alone. */
 static int port_skipped(u32 p)
@@ -73,12 +75,15 @@ static int port_skipped(u32 p)
 		{ 0x92, 0x92 },	  /* fast A20 / reset */
 		{ 0xa0, 0xa1 },	  /* PIC */
 		{ 0xf4, 0xf4 },	  /* exit port */
-		{ 0x3c0, 0x3c7 }, /* ACPI sleep / reset */
+		{ 0x3c0, 0x3c7 }, /* ACPI sleep / reset (documented) */
+		{ 0x600, 0x607 }, /* ACPI sleep / reset (minivmm's FADT) */
 		{ 0x3f8, 0x3ff }, /* COM1 */
 		{ 0x440, 0x440 }, /* boot timer */
 		{ 0xcf8, 0xcff }, /* PCI config, reset control */
 	};
 
+	if (p == fadt_sleep_port || p == fadt_reset_port)
+		return 1;
 	for (unsigned int i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (p >= skip[i][0] && p <= skip[i][1])
 			return 1;
@@ -89,8 +94,12 @@ static void do_wildio(void)
 {
 	u32 step = (u32)arg_num("step", 97), n = 0, odd = 0, odd_high = 0;
 
+	u8 v8;
+
 	if (!step)
 		step = 97;
+	fadt_sleep_port = acpi_sleep_ctl_port();
+	fadt_reset_port = acpi_reset_port(&v8);
 	printf("ctl: wild port I/O, every %u ports\n", step);
 	for (u32 p = 0, i = 0; p < 0x10000; p += step, i++) {
 		u32 width = 1U << (i % 3), v, ones;
@@ -215,7 +224,7 @@ void main64(const u8 *bp)
 	else if (!memcmp(action, "poweroff", 9))
 		acpi_poweroff();
 	else if (!memcmp(action, "acpireset", 10)) {
-		outb(ACPI_RESET_REG, 1);
+		acpi_reset();
 		puts("ctl: FAIL: still running after the ACPI reset\n");
 		guest_exit(GX_FAIL);
 	} else if (!memcmp(action, "i8042", 6))

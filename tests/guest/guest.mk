@@ -10,7 +10,7 @@ GUEST_OBJCOPY ?= objcopy
 GUEST_CFLAGS  := -O2 -std=gnu11 -ffreestanding -fno-builtin -nostdlib \
                  -fno-pic -fno-pie -mno-red-zone -fno-stack-protector \
                  -mgeneral-regs-only -fno-asynchronous-unwind-tables \
-                 -fcf-protection=none -Wall -Wextra -Werror -I$(GD) -MMD -MP
+                 -fcf-protection=none --param=min-pagesize=0 -Wall -Wextra -Werror -I$(GD) -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static --build-id=none -z max-page-size=0x1000 \
                  -z noexecstack --no-warn-rwx-segments
 
@@ -19,7 +19,7 @@ GUEST_BINS := $(GB)/hello.bzimage $(GB)/bootinfo.bzimage \
               $(GB)/ctl.bzimage $(GB)/serirq.bzimage $(GB)/smp.bzimage
 
 # The runtime every 64-bit payload links: entry, serial, printf, IDT.
-GUEST_RT := $(GO)/rt.o $(GO)/idt.o $(GO)/isr.o
+GUEST_RT := $(GO)/rt.o $(GO)/acpi.o $(GO)/idt.o $(GO)/isr.o
 
 $(GO)/flat.o: $(GD)/flat.S
 	@mkdir -p $(dir $@)

@@ -83,40 +83,9 @@ int mp_isa_irq_pin(unsigned int irq)
 	return -1;
 }
 
-static const u8 *acpi_table(const char *sig)
-{
-	const u8 *rsdp = scan(0xe0000, 0x100000, "RSD PTR ", 8, 20), *root;
-	unsigned int esz = 4;
-
-	if (!rsdp)
-		return 0;
-	root = (const u8 *)(usize)rd32(rsdp, 16);
-	if (rd8(rsdp, 15) >= 2 && rd64(rsdp, 24)) {
-		root = (const u8 *)(usize)rd64(rsdp, 24);
-		esz = 8;
-	}
-	if (sum_bytes(root, rd32(root, 4)) != 0) {
-		printf("acpi: bad checksum in the %s\n", esz == 8 ? "XSDT" : "RSDT");
-		return 0;
-	}
-	for (u32 off = 36; off + esz <= rd32(root, 4); off += esz) {
-		u64 a = esz == 8 ? rd64(root, off) : rd32(root, off);
-		const u8 *t = (const u8 *)(usize)a;
-
-		if (!memcmp(t, sig, 4)) {
-			if (sum_bytes(t, rd32(t, 4)) != 0) {
-				printf("acpi: bad checksum in %s\n", sig);
-				return 0;
-			}
-			return t;
-		}
-	}
-	return 0;
-}
-
 int madt_find_cpus(struct cpu_list *l)
 {
-	const u8 *madt = acpi_table("APIC");
+	const u8 *madt = acpi_find_table("APIC");
 
 	l->n = 0;
 	l->bsp_index = -1;

@@ -130,9 +130,21 @@ void guest_exit(u8 value)
 
 void acpi_poweroff(void)
 {
-	outb(ACPI_SLEEP_CTL, (5 << 2) | (1 << 5)); /* SLP_TYP S5, SLP_EN */
+	u16 port = acpi_sleep_ctl_port();
+
+	printf("guest: ACPI power-off: S5 to sleep control port %x\n", port);
+	outb(port, (5 << 2) | (1 << 5)); /* SLP_TYP S5, SLP_EN */
 	puts("guest: still running after the ACPI power-off write\n");
 	halt_forever();
+}
+
+void acpi_reset(void)
+{
+	u8 value;
+	u16 port = acpi_reset_port(&value);
+
+	printf("guest: ACPI reset: %x to reset port %x\n", value, port);
+	outb(port, value);
 }
 
 void boot_timer_mark(void)

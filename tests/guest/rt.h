@@ -65,6 +65,15 @@ void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void exit_port(u16 port, u8 value);
 __attribute__((noreturn)) void guest_exit(u8 value); /* port 0xf4, then hang */
 __attribute__((noreturn)) void acpi_poweroff(void);
+void acpi_reset(void); /* returns when the reset did not happen */
+
+/* ACPI tables (acpi.c): a table by signature through the RSDP and XSDT/RSDT,
+ * checksums verified; NULL when missing. */
+const u8 *acpi_find_table(const char *sig);
+/* The FADT's sleep control and reset registers (system I/O ports), or the
+ * documented defaults 0x3c0 / 0x3c2 and 1 without a FADT. */
+u16 acpi_sleep_ctl_port(void);
+u16 acpi_reset_port(u8 *value);
 __attribute__((noreturn)) void halt_forever(void);
 void boot_timer_mark(void);
 

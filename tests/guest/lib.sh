@@ -1,0 +1,77 @@
+# lib.sh: helpers the guest test scripts source. Runs from the repository
+# root; every minivmm run gets --serial-log and --timeout, a host-side watchdog
+# and its own files in a temporary directory removed at exit.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+G=${B:-build}/guest
+VMM=./minivmm
+T=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-guest.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+NAME="" RC=0 ELAPSED_MS=0 LOG="" OUT="" ERR=""
+
+# fail REASON: print the reason and what the last run left, exit 1.
+fail() {
+	echo "FAIL: $*"
+	if [ -n "$NAME" ]; then
+		echo "--- last run: $NAME, exit status $RC, ${ELAPSED_MS} ms"
+		echo "--- stderr:"; tail -n 15 "$ERR" 2>/dev/null
+		echo "--- serial log:"; tail -n 25 "$LOG" 2>/dev/null
+	fi
+	exit 1
+}
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+# need_kvm: skip (77) without a usable /dev/kvm; fail without the binary.
+need_kvm() {
+	[ -x "$VMM" ] || fail "./minivmm is not built (make minivmm)"
+	[ -e /dev/kvm ] || skip "no /dev/kvm on this machine"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not accessible to $(id -un)"
+}
+
+# need_guest FILE...: the artefacts must have been built.
+need_guest() {
+	local f
+	for f; do
+		[ -f "$G/$f" ] || fail "missing $G/$f (make guest)"
+	done
+}
+
+# vm NAME ARGS...: ./minivmm run ARGS with --serial-log; stdin from $VM_STDIN
+# (default /dev/null). Sets RC, ELAPSED_MS, LOG, OUT, ERR.
+vm() {
+	local t0
+	NAME=$1
+	shift
+	LOG=$T/$NAME.serial OUT=$T/$NAME.out ERR=$T/$NAME.err
+	t0=$(date +%s%N)
+	timeout -k 5 "${HOST_TIMEOUT:-120}" "$VMM" run --serial-log "$LOG" "$@" \
+		<"${VM_STDIN:-/dev/null}" >"$OUT" 2>"$ERR"
+	RC=$?
+	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	[ $RC -eq 124 ] || [ $RC -eq 137 ] &&
+		fail "$NAME: minivmm did not end by itself (host watchdog)"
+	[ $RC -gt 128 ] && fail "$NAME: minivmm died of signal $((RC - 128))"
+	return 0
+}
+
+# expect_rc N [WHAT]: the last run's exit status.
+expect_rc() {
+	[ "$RC" -eq "$1" ] || fail "$NAME: exit status $RC, expected $1${2:+ ($2)}"
+}
+
+# expect_log TEXT: a fixed string in the serial log.
+expect_log() {
+	grep -qF -- "$1" "$LOG" 2>/dev/null || fail "$NAME: serial log lacks '$1'"
+}
+
+# expect_err REGEX: an extended regex on stderr.
+expect_err() {
+	grep -qE -- "$1" "$ERR" || fail "$NAME: stderr lacks /$1/"
+}
+
+no_log() {
+	! grep -qF -- "$1" "$LOG" 2>/dev/null || fail "$NAME: serial log has '$1'"
+}
+
+pass() { echo "ok: $*"; }
