@@ -8,6 +8,8 @@ $(error ARCH=$(ARCH) is not supported yet (x86_64))
 endif
 
 CC      ?= gcc
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 B       := build
 CFLAGS  ?= -O2 -g
@@ -30,15 +32,17 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 all: minivmm
 
 minivmm: $(B)/vmm/main.o $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 static: minivmm.static
 minivmm.static: $(B)/vmm/main.o $(LIB)
-	$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 # Only main.c carries the version, so a new commit rebuilds one file.
 $(B)/vmm/main.o: CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
@@ -46,11 +50,13 @@ $(B)/vmm/main.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
 
 include tests/guest/guest.mk
 include bench/bench.mk

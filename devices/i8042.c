@@ -8,6 +8,7 @@
 #include "bus.h"
 #include "device.h"
 #include "log.h"
+#include "sbuf.h"
 #include "util.h"
 #include "vm.h"
 #include "devices/i8042.h"
@@ -423,10 +424,68 @@ static void i8042_destroy(struct device *dev)
 	free(k);
 }
 
+/* Snapshot: controller RAM, pending command state and the output queue. */
+static int i8042_save(struct device *dev, struct sbuf *b)
+{
+	struct i8042 *k = container_of(dev, struct i8042, dev);
+
+	pthread_mutex_lock(&k->lock);
+	sbuf_put_bytes(b, k->ram, sizeof(k->ram));
+	sbuf_put_u8(b, k->outport);
+	sbuf_put_u8(b, k->pending);
+	sbuf_put_u8(b, k->kbd_param);
+	sbuf_put_u8(b, k->aux_param);
+	sbuf_put_u8(b, k->last_was_cmd);
+	sbuf_put_u8(b, k->last_read);
+	sbuf_put_u8(b, (uint8_t)k->count);
+	for (unsigned int i = 0; i < k->count; i++) {
+		const struct i8042_byte *q =
+			&k->queue[(k->head + i) % I8042_QUEUE_LEN];
+
+		sbuf_put_u8(b, q->val);
+		sbuf_put_u8(b, q->aux);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static int i8042_restore(struct device *dev, struct sbuf_reader *in)
+{
+	struct i8042 *k = container_of(dev, struct i8042, dev);
+	unsigned int n;
+
+	pthread_mutex_lock(&k->lock);
+	sbuf_get_bytes(in, k->ram, sizeof(k->ram));
+	k->outport = sbuf_get_u8(in);
+	k->pending = sbuf_get_u8(in);
+	k->kbd_param = sbuf_get_u8(in);
+	k->aux_param = sbuf_get_u8(in);
+	k->last_was_cmd = sbuf_get_u8(in) != 0;
+	k->last_read = sbuf_get_u8(in);
+	n = sbuf_get_u8(in);
+	k->head = 0;
+	k->count = 0;
+	for (unsigned int i = 0; i < n && i < I8042_QUEUE_LEN; i++) {
+		k->queue[i].val = sbuf_get_u8(in);
+		k->queue[i].aux = sbuf_get_u8(in) != 0;
+		k->count++;
+	}
+	if (n > I8042_QUEUE_LEN || in->err) {
+		i8042_power_on(k);
+		pthread_mutex_unlock(&k->lock);
+		return -EBADMSG;
+	}
+	i8042_update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
 static const struct device_ops i8042_dev_ops = {
 	.reset = i8042_reset,
 	.destroy = i8042_destroy,
 	.report = i8042_report,
+	.save = i8042_save,
+	.restore = i8042_restore,
 };
 
 int i8042_create(struct vm *vm)

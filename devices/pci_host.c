@@ -8,6 +8,7 @@
 #include "bus.h"
 #include "device.h"
 #include "log.h"
+#include "sbuf.h"
 #include "util.h"
 #include "vm.h"
 #include "devices/pci.h"
@@ -284,8 +285,39 @@ static void pci_host_destroy(struct device *dev)
 	free(h);
 }
 
+/* Snapshot: the 0xcf8 latch and the host bridge's configuration space;
+ * devices on the bus save their own. */
+static int pci_host_save(struct device *dev, struct sbuf *b)
+{
+	struct pci_host *h = container_of(dev, struct pci_host, dev);
+
+	pthread_mutex_lock(&h->lock);
+	sbuf_put_u32(b, h->addr);
+	sbuf_put_bytes(b, &h->bridge.cfg, sizeof(h->bridge.cfg));
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+static int pci_host_restore(struct device *dev, struct sbuf_reader *in)
+{
+	struct pci_host *h = container_of(dev, struct pci_host, dev);
+	struct pci_config cfg;
+	uint32_t addr = sbuf_get_u32(in);
+
+	sbuf_get_bytes(in, &cfg, sizeof(cfg));
+	if (in->err)
+		return in->err;
+	pthread_mutex_lock(&h->lock);
+	h->addr = addr;
+	h->bridge.cfg = cfg;
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
 static const struct device_ops pci_host_dev_ops = {
 	.destroy = pci_host_destroy,
+	.save = pci_host_save,
+	.restore = pci_host_restore,
 };
 
 int pci_host_create(struct vm *vm, struct pci_host **out)

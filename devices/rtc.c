@@ -9,6 +9,7 @@
 #include "bus.h"
 #include "device.h"
 #include "log.h"
+#include "sbuf.h"
 #include "util.h"
 #include "vm.h"
 #include "devices/rtc.h"
@@ -295,9 +296,52 @@ static void rtc_destroy(struct device *dev)
 	free(r);
 }
 
+/* Snapshot: CMOS RAM, the index and the guest's offset from host time (so
+ * a restored guest's wall clock keeps its offset, not the saved instant). */
+static int rtc_save(struct device *dev, struct sbuf *b)
+{
+	struct rtc *r = container_of(dev, struct rtc, dev);
+
+	pthread_mutex_lock(&r->lock);
+	sbuf_put_u8(b, r->index);
+	sbuf_put_u64(b, (uint64_t)r->offset);
+	sbuf_put_bytes(b, r->cmos, sizeof(r->cmos));
+	sbuf_put_u8(b, r->frozen);
+	sbuf_put_bytes(b, &(int32_t[]){ r->set_tm.tm_sec, r->set_tm.tm_min,
+					r->set_tm.tm_hour, r->set_tm.tm_mday,
+					r->set_tm.tm_mon, r->set_tm.tm_year },
+		       6 * sizeof(int32_t));
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static int rtc_restore(struct device *dev, struct sbuf_reader *in)
+{
+	struct rtc *r = container_of(dev, struct rtc, dev);
+	int32_t tm[6];
+
+	pthread_mutex_lock(&r->lock);
+	r->index = sbuf_get_u8(in) & 0x7f;
+	r->offset = (int64_t)sbuf_get_u64(in);
+	sbuf_get_bytes(in, r->cmos, sizeof(r->cmos));
+	r->frozen = sbuf_get_u8(in) != 0;
+	sbuf_get_bytes(in, tm, sizeof(tm));
+	memset(&r->set_tm, 0, sizeof(r->set_tm));
+	r->set_tm.tm_sec = tm[0];
+	r->set_tm.tm_min = tm[1];
+	r->set_tm.tm_hour = tm[2];
+	r->set_tm.tm_mday = tm[3];
+	r->set_tm.tm_mon = tm[4];
+	r->set_tm.tm_year = tm[5];
+	pthread_mutex_unlock(&r->lock);
+	return in->err;
+}
+
 /* CMOS is battery-backed: a guest reset keeps RAM, time and offset. */
 static const struct device_ops rtc_dev_ops = {
 	.destroy = rtc_destroy,
+	.save = rtc_save,
+	.restore = rtc_restore,
 };
 
 int rtc_set_time_source(struct device *dev, rtc_now_fn now, void *opaque)

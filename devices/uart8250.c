@@ -9,6 +9,7 @@
 #include "console.h"
 #include "device.h"
 #include "log.h"
+#include "sbuf.h"
 #include "util.h"
 #include "vm.h"
 #include "devices/uart8250.h"
@@ -452,10 +453,59 @@ static void uart_destroy(struct device *dev)
 	free(u);
 }
 
+/* Snapshot: the register file and the RX FIFO, in FIFO order. */
+static int uart_save(struct device *dev, struct sbuf *b)
+{
+	struct uart8250 *u = container_of(dev, struct uart8250, dev);
+	const uint8_t regs[] = { u->ier, u->lcr, u->mcr, u->scr, u->dll,
+				 u->dlm, u->fcr, u->lsr_err, u->msr, u->rbr,
+				 u->thr_ipending };
+
+	pthread_mutex_lock(&u->lock);
+	sbuf_put_bytes(b, regs, sizeof(regs));
+	sbuf_put_u8(b, (uint8_t)u->rx_count);
+	for (unsigned int i = 0; i < u->rx_count; i++)
+		sbuf_put_u8(b, u->rx[(u->rx_head + i) % UART8250_FIFO_SIZE]);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+static int uart_restore(struct device *dev, struct sbuf_reader *in)
+{
+	struct uart8250 *u = container_of(dev, struct uart8250, dev);
+	uint8_t regs[11], n;
+
+	sbuf_get_bytes(in, regs, sizeof(regs));
+	n = sbuf_get_u8(in);
+	if (in->err || n > UART8250_FIFO_SIZE)
+		return -EBADMSG;
+	pthread_mutex_lock(&u->lock);
+	u->ier = regs[0];
+	u->lcr = regs[1];
+	u->mcr = regs[2];
+	u->scr = regs[3];
+	u->dll = regs[4];
+	u->dlm = regs[5];
+	u->fcr = regs[6];
+	u->lsr_err = regs[7];
+	u->msr = regs[8];
+	u->rbr = regs[9];
+	u->thr_ipending = regs[10] != 0;
+	rx_clear(u);
+	for (unsigned int i = 0; i < n; i++)
+		u->rx[i] = sbuf_get_u8(in);
+	u->rx_count = n;
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return in->err;
+}
+
 static const struct device_ops uart_dev_ops = {
 	.reset = uart_reset,
 	.destroy = uart_destroy,
 	.report = uart_report,
+	.save = uart_save,
+	.restore = uart_restore,
 };
 
 int uart8250_create(struct vm *vm, struct bus *bus, uint64_t base,

@@ -2,6 +2,7 @@
 #ifndef MINIVMM_ARCH_H
 #define MINIVMM_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "mem.h"
 
@@ -41,6 +42,23 @@ int arch_handle_exit(struct vcpu *vcpu, uint32_t reason, void *exit);
 /* Print the vCPU's registers after a crash. */
 void arch_vcpu_dump(struct vcpu *vcpu);
 void arch_vcpu_destroy(struct vcpu *vcpu);
+
+/* Snapshots. Save runs with every vCPU paused; restore runs after the vCPUs
+ * are created and before the first KVM_RUN, in the order the kernel needs. */
+struct snap_writer;
+struct snap_reader;
+enum clock_mode { CLOCK_CATCH_UP = 0, CLOCK_FREEZE };
+struct restore_opts {
+	enum clock_mode clock;
+	bool allow_tsc_mismatch; /* x86: run with a different TSC frequency */
+	bool copy;		 /* read memory eagerly instead of mapping it */
+};
+unsigned int arch_snapshot_id(void); /* enum snap_arch */
+int arch_snapshot_save(struct vm *vm, struct snap_writer *w);
+int arch_snapshot_restore(struct vm *vm, struct snap_reader *r,
+			  const struct restore_opts *o);
+/* Called for each vCPU after a pause (x86: KVM_KVMCLOCK_CTRL). */
+void arch_vcpu_paused(struct vcpu *vcpu);
 void arch_vm_destroy(struct vm *vm);
 
 #endif

@@ -4,6 +4,8 @@
 
 struct vm;
 struct device;
+struct sbuf;
+struct sbuf_reader;
 
 struct device_ops {
 	/* Back to power-on state (guest reset). Optional. */
@@ -12,6 +14,10 @@ struct device_ops {
 	void (*destroy)(struct device *dev);
 	/* One line of statistics for --loglevel debug at exit. Optional. */
 	void (*report)(struct device *dev);
+	/* Snapshot state, with every vCPU paused. A device without state
+	 * leaves both NULL; restore rejects a payload it cannot fully parse. */
+	int (*save)(struct device *dev, struct sbuf *out);
+	int (*restore)(struct device *dev, struct sbuf_reader *in);
 };
 
 struct device {

@@ -10,6 +10,12 @@ int vcpus_start(struct vm *vm);
 /* Make every vCPU leave KVM_RUN promptly (immediate_exit + signal). */
 void vcpus_kick(struct vm *vm);
 void vcpus_join(struct vm *vm);
+/* Bring every vCPU to a safe point outside KVM_RUN and keep it there; the
+ * one mechanism behind pause, snapshot and stop. Main thread only. */
+int vcpus_pause(struct vm *vm);
+void vcpus_resume(struct vm *vm);
+/* Wake parked vCPUs so they see the VM is ending. */
+void vcpus_wake(struct vm *vm);
 void vcpus_destroy(struct vm *vm);
 /* Block the signals the main loop handles, install the kick handler. */
 int vcpu_signals_init(void);

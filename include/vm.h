@@ -13,6 +13,7 @@
 
 struct device;
 struct console;
+struct control;
 struct arch_vm;
 struct arch_vcpu;
 struct kvm_run;
@@ -28,6 +29,7 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	const char *name;
+	const char *api_path;	  /* control socket; NULL: none */
 	const char *serial_log;
 	unsigned int timeout_sec; /* 0: none */
 	int exit_port;		  /* -1: off */
@@ -84,6 +86,7 @@ struct vm {
 	struct bus mmio;
 	struct event_loop loop;
 	struct console *console;
+	struct control *control; /* --name / --api socket, or NULL */
 	struct device *devices;
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
@@ -92,6 +95,13 @@ struct vm {
 	struct image initrd;
 
 	uint64_t start_ns;     /* CLOCK_MONOTONIC at process start (boot timer) */
+	/* Pause: every vCPU parks out of KVM_RUN (vcpus_pause/vcpus_resume). */
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	_Atomic bool pause_req;
+	unsigned int parked;
+	bool paused;	       /* main thread only: the VM is paused */
+
 	int stop_efd;	       /* written when the VM must end */
 	int sig_fd;	       /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGQUIT */
 	int timer_fd;	       /* --timeout */

@@ -1,5 +1,6 @@
 /* vcpu.c: one thread per vCPU running KVM_RUN, exit decoding and dispatch. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,15 +179,38 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
+/* Park until resumed or the VM ends; the pauser counts parked vCPUs. */
+static void vcpu_park(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	pthread_mutex_lock(&vm->park_lock);
+	vm->parked++;
+	pthread_cond_broadcast(&vm->park_cond);
+	while (atomic_load(&vm->pause_req) && !vm_ending(vm))
+		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
+	vm->parked--;
+	pthread_mutex_unlock(&vm->park_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
 
+	/* A kicker sets its flag (end or pause) before immediate_exit, and we
+	 * clear immediate_exit before looking at the flags: no kick is lost. */
 	while (!vm_ending(vm)) {
+		if (atomic_load(&vm->pause_req)) {
+			vcpu_park(vcpu);
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				__atomic_store_n(&vcpu->run->immediate_exit, 0,
+						 __ATOMIC_SEQ_CST);
 				continue;
+			}
 			pr_err("vCPU %u: KVM_RUN failed: %s", vcpu->id,
 			       strerror(errno));
 			vm_request_end(vm, VM_END_ERROR, 0,
@@ -226,6 +250,44 @@ void vcpus_kick(struct vm *vm)
 				 __ATOMIC_SEQ_CST);
 		pthread_kill(vcpu->thread, SIG_KICK);
 	}
+}
+
+int vcpus_pause(struct vm *vm)
+{
+	if (vm->paused)
+		return 0;
+	atomic_store(&vm->pause_req, true);
+	vcpus_kick(vm);
+	pthread_mutex_lock(&vm->park_lock);
+	while (vm->parked < vm->nr_vcpus && !vm_ending(vm))
+		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
+	pthread_mutex_unlock(&vm->park_lock);
+	if (vm_ending(vm)) {
+		atomic_store(&vm->pause_req, false);
+		return -ESHUTDOWN;
+	}
+	vm->paused = true;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		arch_vcpu_paused(&vm->vcpus[i]);
+	return 0;
+}
+
+void vcpus_resume(struct vm *vm)
+{
+	if (!vm->paused)
+		return;
+	pthread_mutex_lock(&vm->park_lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->park_lock);
+	vm->paused = false;
+}
+
+void vcpus_wake(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->park_lock);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->park_lock);
 }
 
 void vcpus_join(struct vm *vm)

@@ -60,6 +60,7 @@ void vm_request_end(struct vm *vm, enum vm_end end, int code,
 	vsnprintf(vm->end_detail, sizeof(vm->end_detail), detail, ap);
 	va_end(ap);
 	atomic_store(&vm->end, end);
+	vcpus_wake(vm);
 	if (vm->stop_efd >= 0 && write(vm->stop_efd, &one, sizeof(one)) < 0)
 		pr_debug("stop eventfd: %s", strerror(errno));
 	vcpus_kick(vm);
@@ -274,6 +275,9 @@ static void vm_zero(struct vm *vm, const struct vm_config *cfg)
 	vm->sig_fd = vm->timer_fd = -1;
 	vm->loop.epfd = -1;
 	atomic_init(&vm->end, VM_RUNNING);
+	atomic_init(&vm->pause_req, false);
+	pthread_mutex_init(&vm->park_lock, NULL);
+	pthread_cond_init(&vm->park_cond, NULL);
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg)

@@ -223,6 +223,17 @@ void arch_vcpu_dump(struct vcpu *vcpu)
 	       (unsigned long long)s.efer);
 }
 
+/* The guest's soft-lockup watchdog must not count the pause (PVCLOCK_GUEST_
+ * STOPPED); a guest without kvm-clock answers EINVAL, which is fine. */
+void arch_vcpu_paused(struct vcpu *vcpu)
+{
+	long ret = kvm_vcpu_ioctl(vcpu, KVMX_KVMCLOCK_CTRL, NULL);
+
+	if (ret < 0 && ret != -EINVAL)
+		pr_debug("vCPU %u: KVM_KVMCLOCK_CTRL: %s", vcpu->id,
+			 strerror((int)-ret));
+}
+
 void arch_vcpu_destroy(struct vcpu *vcpu)
 {
 }
