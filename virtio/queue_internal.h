@@ -46,6 +46,7 @@ struct vq_walk {
 	struct virtq_buf *bufs;
 	unsigned int max_bufs;
 	uint64_t total;
+	bool seen_writable;
 };
 
 void vq_walk_start(struct vq_walk *w, struct virtq_chain *chain,

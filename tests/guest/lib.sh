@@ -9,14 +9,15 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-guest.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 NAME="" RC=0 ELAPSED_MS=0 LOG="" OUT="" ERR=""
 
-# fail REASON: print the reason and what the last run left, exit 1.
+# fail REASON: print what the last run left, then the reason (last, so the
+# runner's tail shows it), exit 1.
 fail() {
-	echo "FAIL: $*"
 	if [ -n "$NAME" ]; then
 		echo "--- last run: $NAME, exit status $RC, ${ELAPSED_MS} ms"
-		echo "--- stderr:"; tail -n 15 "$ERR" 2>/dev/null
-		echo "--- serial log:"; tail -n 25 "$LOG" 2>/dev/null
+		echo "--- stderr (tail):"; tail -n 12 "$ERR" 2>/dev/null
+		echo "--- serial log (tail):"; tail -n 20 "$LOG" 2>/dev/null
 	fi
+	echo "FAIL: $*"
 	exit 1
 }
 
