@@ -118,11 +118,14 @@ static void bus_unhandled(struct bus *bus, uint64_t addr, uint8_t *data,
 		__atomic_add_fetch(&bus->unhandled_reads, 1, __ATOMIC_RELAXED);
 		memset(data, 0xff, len);
 	}
-	if (bus->debug)
-		pr_warn("%s: unhandled %s of %u byte(s) at 0x%" PRIx64
-			"%s0x%" PRIx64,
-			bus->name, is_write ? "write" : "read", len, addr,
-			is_write ? ", value " : "", is_write ? v : 0);
+	if (!bus->debug)
+		return;
+	if (is_write)
+		pr_warn("%s: unhandled write of %u byte(s) at 0x%" PRIx64
+			", value 0x%" PRIx64, bus->name, len, addr, v);
+	else
+		pr_warn("%s: unhandled read of %u byte(s) at 0x%" PRIx64,
+			bus->name, len, addr);
 }
 
 bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len,

@@ -75,7 +75,6 @@ static int port_skipped(u32 p)
 		{ 0x92, 0x92 },	  /* fast A20 / reset */
 		{ 0xa0, 0xa1 },	  /* PIC */
 		{ 0xf4, 0xf4 },	  /* exit port */
-		{ 0x3c0, 0x3c7 }, /* ACPI sleep / reset (documented) */
 		{ 0x600, 0x607 }, /* ACPI sleep / reset (minivmm's FADT) */
 		{ 0x3f8, 0x3ff }, /* COM1 */
 		{ 0x440, 0x440 }, /* boot timer */
