@@ -20,7 +20,7 @@ LDLIBS  := -lfdt -lelf -lpthread
 STATIC_LDLIBS := -lfdt -lelf -lz -lzstd -lpthread
 
 CORE_SRCS := $(wildcard vmm/*.c) $(wildcard devices/*.c) \
-             $(wildcard arch/$(ARCH_DIR)/*.c)
+             $(wildcard arch/$(ARCH_DIR)/*.c) $(wildcard virtio/*.c)
 LIB_SRCS  := $(filter-out vmm/main.c,$(CORE_SRCS))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB       := $(B)/libminivmm.a

@@ -51,9 +51,12 @@ struct vgic_sysreg_val {
 
 /* The values to write, in restore order (CTLR, IGRPEN0/1, PMR, BPR0/1).
  * CTLR keeps the read-only fields (PRIbits, IDbits, ...) of 'ctlr_now',
- * the value read from KVM, which rejects a CTLR that changes them. */
-void vgic_cpu_if_to_regs(const struct vgic_cpu_if *s, uint64_t ctlr_now,
-			 struct vgic_sysreg_val regs[VGIC_CPU_IF_NR_REGS]);
+ * the value read from KVM, which rejects a CTLR that changes them.
+ * Returns the number of registers filled, or -EINVAL (with a reason) for
+ * a value wider than its register field. */
+int vgic_cpu_if_to_regs(const struct vgic_cpu_if *s, uint64_t ctlr_now,
+			struct vgic_sysreg_val regs[VGIC_CPU_IF_NR_REGS],
+			char *err, size_t errlen);
 /* Take one value read through CPU_SYSREGS into s: -ENOENT for a register
  * that is not part of this state, -EINVAL if a RES0 bit is set. */
 int vgic_cpu_if_from_reg(struct vgic_cpu_if *s, uint16_t instr, uint64_t val,

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "config.h"
+#include "devices/pci.h"
 #include "log.h"
 #include "util.h"
 #include "x86.h"
@@ -83,7 +85,7 @@
 
 /* DSDT; revision 2 means 64-bit AML integers. */
 #define DSDT_REVISION 2
-#define DSDT_AML_MAX  512
+#define DSDT_AML_MAX  4096
 
 /* AML opcodes (20.3). */
 #define AML_ZERO_OP	  0x00
@@ -105,6 +107,34 @@
 #define RES_IO		0x47 /* type 8, length 7 */
 #define RES_IO_DECODE16 0x01
 #define RES_END_TAG	0x79 /* type 15, length 1 */
+
+/* Address space descriptors (6.4.3.5): Word, DWord and QWord forms. */
+#define RES_WORD_ADDR  0x88
+#define RES_DWORD_ADDR 0x87
+#define RES_QWORD_ADDR 0x8a
+#define RES_ADDR_MEM   0
+#define RES_ADDR_IO    1
+#define RES_ADDR_BUS   2
+#define RES_ADDR_FIXED 0x0c /* _MAF | _MIF, positive decode, producer */
+#define RES_IO_ENTIRE  0x03 /* _RNG: ISA and non-ISA ports */
+#define RES_MEM_RW     0x01 /* _RW, non-cacheable, AddressRangeMemory */
+#define RES_MAX	       160  /* bytes in the largest template we build */
+
+/* The PCI root bridge: bus 0 behind configuration mechanism #1. */
+#define PCI0_CFG_PORTS 8      /* 0xcf8-0xcff, consumed by the bridge */
+#define PCI0_IO_HIGH   0x0d00 /* first port of the I/O window above them */
+#define PCI0_IO_END    0xffff
+#define PCI_INTX_PINS  4 /* INTA-INTD */
+#define PCI0_PRT_LEN   ((PCI_MAX_SLOTS - 1) * PCI_INTX_PINS) /* slots 1-31 */
+
+_Static_assert(PCI0_PRT_LEN <= 0xff, "_PRT too long for a Package");
+_Static_assert(X86_PCI_MMIO32_BASE >= X86_MMIO_HOLE &&
+		       X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE <=
+			       X86_IOAPIC_ADDR,
+	       "32-bit PCI window overlaps RAM or the IOAPIC");
+_Static_assert(X86_PCI_MMIO64_BASE >=
+		       X86_MMIO_HOLE_END + CONFIG_MAX_MEM - X86_MMIO_HOLE,
+	       "64-bit PCI window overlaps RAM above 4 GiB");
 
 /* Legacy devices the DSDT declares (their emulations live in devices/). */
 #define COM1_PORT  0x3f8
@@ -274,13 +304,24 @@ static uint32_t aml_eisa_id(const char *id)
 	       (uint32_t)(prod >> 8) << 16 | (uint32_t)(prod & 0xff) << 24;
 }
 
+static void aml_name(struct aml *a, const char *seg)
+{
+	aml_byte(a, AML_NAME_OP);
+	aml_nameseg(a, seg);
+}
+
+static void aml_name_integer(struct aml *a, const char *name, uint64_t v)
+{
+	aml_name(a, name);
+	aml_integer(a, v);
+}
+
 /* Name(_S5_, Package() { typ, typ, Zero, Zero }) */
 static void aml_s5(struct aml *a, uint8_t slp_typ)
 {
 	size_t pkg;
 
-	aml_byte(a, AML_NAME_OP);
-	aml_nameseg(a, "_S5_");
+	aml_name(a, "_S5_");
 	aml_byte(a, AML_PACKAGE_OP);
 	pkg = aml_open(a);
 	aml_byte(a, 4);		 /* NumElements */
@@ -291,37 +332,8 @@ static void aml_s5(struct aml *a, uint8_t slp_typ)
 	aml_close(a, pkg);
 }
 
-/* Name(_CRS, ResourceTemplate() { IO(Decode16, port, port, 1, n) IRQNoFlags()
- * {irq} }) */
-static void aml_crs_io_irq(struct aml *a, uint16_t port, uint8_t nports,
-			   uint8_t irq)
-{
-	uint8_t res[13];
-	size_t buf;
-
-	res[0] = RES_IO;
-	res[1] = RES_IO_DECODE16;
-	put_le16(res + 2, port); /* minimum base */
-	put_le16(res + 4, port); /* maximum base */
-	res[6] = 1;		 /* alignment */
-	res[7] = nports;
-	res[8] = RES_IRQ_NOFLAGS; /* edge, active high, exclusive */
-	put_le16(res + 9, (uint16_t)(1u << irq));
-	res[11] = RES_END_TAG;
-	res[12] = 0; /* zero: treat the template as checksummed */
-
-	aml_byte(a, AML_NAME_OP);
-	aml_nameseg(a, "_CRS");
-	aml_byte(a, AML_BUFFER_OP);
-	buf = aml_open(a);
-	aml_integer(a, sizeof(res)); /* BufferSize */
-	aml_bytes(a, res, sizeof(res));
-	aml_close(a, buf);
-}
-
-/* Device(name) { Name(_HID, EISAID(hid)) [Name(_UID, uid)] Name(_CRS, ...) } */
-static void aml_isa_device(struct aml *a, const char *name, const char *hid,
-			   int uid, uint16_t port, uint8_t nports, uint8_t irq)
+/* Device(name) { ...: the caller adds the body and aml_close()s it. */
+static size_t aml_device(struct aml *a, const char *name)
 {
 	size_t dev;
 
@@ -329,23 +341,195 @@ static void aml_isa_device(struct aml *a, const char *name, const char *hid,
 	aml_byte(a, AML_DEVICE_OP);
 	dev = aml_open(a);
 	aml_nameseg(a, name);
-	aml_byte(a, AML_NAME_OP);
-	aml_nameseg(a, "_HID");
-	aml_dword(a, aml_eisa_id(hid));
-	if (uid >= 0) {
-		aml_byte(a, AML_NAME_OP);
-		aml_nameseg(a, "_UID");
-		aml_integer(a, (uint64_t)uid);
+	return dev;
+}
+
+/* Name(name, Buffer() { the bytes 'res' holds }) */
+static void aml_name_buffer(struct aml *a, const char *name,
+			    const struct aml *res)
+{
+	size_t buf;
+
+	if (res->err) {
+		a->err = true;
+		return;
 	}
-	aml_crs_io_irq(a, port, nports, irq);
+	aml_name(a, name);
+	aml_byte(a, AML_BUFFER_OP);
+	buf = aml_open(a);
+	aml_integer(a, res->len); /* BufferSize */
+	aml_bytes(a, res->p, res->len);
+	aml_close(a, buf);
+}
+
+static void res_le(struct aml *r, uint64_t v, unsigned int width)
+{
+	for (unsigned int i = 0; i < width; i++)
+		aml_byte(r, (uint8_t)(v >> 8 * i));
+}
+
+/* IO(Decode16, port, port, 1, n) */
+static void res_io16(struct aml *r, uint16_t port, uint8_t nports)
+{
+	aml_byte(r, RES_IO);
+	aml_byte(r, RES_IO_DECODE16);
+	res_le(r, port, 2); /* minimum base */
+	res_le(r, port, 2); /* maximum base */
+	aml_byte(r, 1);	    /* alignment */
+	aml_byte(r, nports);
+}
+
+/* IRQNoFlags() {irq}: edge, active high, exclusive */
+static void res_irq(struct aml *r, uint8_t irq)
+{
+	aml_byte(r, RES_IRQ_NOFLAGS);
+	res_le(r, 1u << irq, 2);
+}
+
+static void res_end(struct aml *r)
+{
+	aml_byte(r, RES_END_TAG);
+	aml_byte(r, 0); /* zero: treat the template as checksummed */
+}
+
+static unsigned int res_addr_width(uint8_t tag)
+{
+	switch (tag) {
+	case RES_WORD_ADDR:
+		return 2;
+	case RES_DWORD_ADDR:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+/*
+ * A window [min, max] the bridge produces, as a Word, DWord or QWord
+ * address space descriptor: fixed (so _GRA is 0 and _LEN = max - min + 1),
+ * positive decode, no translation.
+ */
+static void res_window(struct aml *r, uint8_t tag, uint8_t type,
+		       uint8_t type_flags, uint64_t min, uint64_t max)
+{
+	unsigned int width = res_addr_width(tag);
+
+	aml_byte(r, tag);
+	res_le(r, 3 + 5 * width, 2); /* length after this field */
+	aml_byte(r, type);
+	aml_byte(r, RES_ADDR_FIXED);
+	aml_byte(r, type_flags);
+	res_le(r, 0, width); /* _GRA */
+	res_le(r, min, width);
+	res_le(r, max, width);
+	res_le(r, 0, width); /* _TRA */
+	res_le(r, max - min + 1, width);
+}
+
+/* Device(name) { Name(_HID, EISAID(hid)) [Name(_UID, uid)]
+ * Name(_CRS, ResourceTemplate() { IO(Decode16, port, port, 1, n)
+ * IRQNoFlags() {irq} }) } */
+static void aml_isa_device(struct aml *a, const char *name, const char *hid,
+			   int uid, uint16_t port, uint8_t nports, uint8_t irq)
+{
+	uint8_t buf[RES_MAX];
+	struct aml res = {buf, 0, sizeof(buf), false};
+	size_t dev;
+
+	dev = aml_device(a, name);
+	aml_name(a, "_HID");
+	aml_dword(a, aml_eisa_id(hid));
+	if (uid >= 0)
+		aml_name_integer(a, "_UID", (uint64_t)uid);
+	res_io16(&res, port, nports);
+	res_irq(&res, irq);
+	res_end(&res);
+	aml_name_buffer(a, "_CRS", &res);
+	aml_close(a, dev);
+}
+
+/* PCI0's _CRS: bus 0, the config ports it consumes, the I/O around them,
+ * and both memory windows. */
+static void aml_pci_crs(struct aml *a)
+{
+	uint8_t buf[RES_MAX];
+	struct aml res = {buf, 0, sizeof(buf), false};
+
+	res_window(&res, RES_WORD_ADDR, RES_ADDR_BUS, 0, 0, 0);
+	res_io16(&res, PCI_CONFIG_ADDRESS_PORT, PCI0_CFG_PORTS);
+	res_window(&res, RES_WORD_ADDR, RES_ADDR_IO, RES_IO_ENTIRE, 0,
+		   PCI_CONFIG_ADDRESS_PORT - 1);
+	res_window(&res, RES_WORD_ADDR, RES_ADDR_IO, RES_IO_ENTIRE,
+		   PCI0_IO_HIGH, PCI0_IO_END);
+	res_window(&res, RES_DWORD_ADDR, RES_ADDR_MEM, RES_MEM_RW,
+		   X86_PCI_MMIO32_BASE,
+		   X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE - 1);
+	res_window(&res, RES_QWORD_ADDR, RES_ADDR_MEM, RES_MEM_RW,
+		   X86_PCI_MMIO64_BASE,
+		   X86_PCI_MMIO64_BASE + X86_PCI_MMIO64_SIZE - 1);
+	res_end(&res);
+	aml_name_buffer(a, "_CRS", &res);
+}
+
+unsigned int x86_pci_intx_gsi(unsigned int slot, unsigned int pin)
+{
+	return X86_PCI_INTX_GSI_BASE + (slot + pin) % X86_PCI_INTX_GSIS;
+}
+
+/* Package() { 0xSSSSFFFF, pin, Zero, gsi }: every function of 'slot'; with
+ * Source Zero, the last field is a GSI (level-triggered, active-low). */
+static void aml_prt_entry(struct aml *a, unsigned int slot, unsigned int pin)
+{
+	size_t pkg;
+
+	aml_byte(a, AML_PACKAGE_OP);
+	pkg = aml_open(a);
+	aml_byte(a, 4); /* NumElements */
+	aml_integer(a, (uint64_t)slot << 16 | 0xffff);
+	aml_integer(a, pin);
+	aml_integer(a, 0);
+	aml_integer(a, x86_pci_intx_gsi(slot, pin));
+	aml_close(a, pkg);
+}
+
+/* Name(_PRT, Package() { ... }) for slots 1-31 (00:00.0 has no INTx). */
+static void aml_pci_prt(struct aml *a)
+{
+	size_t pkg;
+
+	aml_name(a, "_PRT");
+	aml_byte(a, AML_PACKAGE_OP);
+	pkg = aml_open(a);
+	aml_byte(a, PCI0_PRT_LEN); /* NumElements */
+	for (unsigned int slot = 1; slot < PCI_MAX_SLOTS; slot++)
+		for (unsigned int pin = 0; pin < PCI_INTX_PINS; pin++)
+			aml_prt_entry(a, slot, pin);
+	aml_close(a, pkg);
+}
+
+/* The PCI root bridge: segment 0, bus 0, config mechanism #1 (PNP0A03; no
+ * ECAM, so not PNP0A08). _ADR besides _HID follows common VMM practice. */
+static void aml_pci_root(struct aml *a)
+{
+	size_t dev = aml_device(a, "PCI0");
+
+	aml_name(a, "_HID");
+	aml_dword(a, aml_eisa_id("PNP0A03"));
+	aml_name_integer(a, "_UID", 0);
+	aml_name_integer(a, "_SEG", 0);
+	aml_name_integer(a, "_BBN", 0);
+	aml_name_integer(a, "_ADR", 0);
+	aml_pci_crs(a);
+	aml_pci_prt(a);
 	aml_close(a, dev);
 }
 
 /*
- * The DSDT body: \_S5_ for power-off, and the ISA devices Linux must see
- * through ACPI. Without the legacy PIC (hardware-reduced mode) Linux no
- * longer maps ISA IRQs 0-15 1:1, so the UART and RTC get their GSIs from
- * these _CRS descriptors.
+ * The DSDT body: \_S5_ for power-off, the ISA devices Linux must see
+ * through ACPI, and the PCI root bridge. Without the legacy PIC
+ * (hardware-reduced mode) Linux no longer maps ISA IRQs 0-15 1:1, so the
+ * UART and RTC get their GSIs from these _CRS descriptors. With ACPI on,
+ * Linux scans PCI only below a PNP0A03/PNP0A08 device.
  */
 static int acpi_build_aml(struct aml *a)
 {
@@ -359,6 +543,7 @@ static int acpi_build_aml(struct aml *a)
 	aml_isa_device(a, "COM1", "PNP0501", 0, COM1_PORT, COM1_PORTS,
 		       COM1_IRQ);
 	aml_isa_device(a, "RTC_", "PNP0B00", -1, RTC_PORT, RTC_PORTS, RTC_IRQ);
+	aml_pci_root(a);
 	aml_close(a, scope);
 	return a->err ? -ENOSPC : 0;
 }

@@ -22,6 +22,28 @@
 /* SLP_TYP the DSDT's \_S5_ package hands to the guest for power-off. */
 #define X86_ACPI_S5_SLP_TYP 5
 
+/*
+ * The guest-physical map the DSDT's \_SB.PCI0 _CRS describes (x86.h has the
+ * numbers; RAM size is at most 1 TiB):
+ *
+ *   [0, 0xa0000)                   RAM; MP table and EBDA at its top
+ *   [0xa0000, 0x100000)            VGA hole and BIOS area; ACPI at 0xe0000
+ *   [1 MiB, min(RAM, 3 GiB))       RAM
+ *   [3 GiB, 0xfec00000)            PCI 32-bit memory window (DWordMemory)
+ *   0xfec00000                     IOAPIC (GSIs 0-23)
+ *   0xfee00000                     local APICs
+ *   [0xfeffc000, 0xff000000)       KVM identity-map and TSS pages (e820
+ *                                  reserved)
+ *   [4 GiB, RAM + 1 GiB)           RAM above the hole: ends by 1 TiB + 1 GiB
+ *   [1 TiB + 4 GiB, + 64 GiB)      PCI 64-bit memory window (QWordMemory)
+ *
+ * PCI0 decodes bus 0 only. Of the 64 KiB I/O space it consumes 0xcf8-0xcff
+ * (configuration mechanism #1) and forwards 0x0000-0x0cf7 and 0x0d00-0xffff,
+ * legacy ports included. Its _PRT routes INTx of slots 1-31 straight to
+ * IOAPIC pins by x86_pci_intx_gsi() (level-triggered, active-low: KVM's
+ * IOAPIC ignores the polarity bit, so the VMM asserts a line with level 1).
+ */
+
 /* xAPIC ids 0..nr_cpus-1 for the CPUs, nr_cpus for the IOAPIC, 255 is
  * broadcast. */
 #define X86_ACPI_MAX_CPUS 254

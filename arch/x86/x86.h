@@ -33,6 +33,19 @@
 #define X86_IDENTITY_MAP     0xfeffc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, 1 page */
 #define X86_TSS_ADDR	     0xfeffd000ULL /* KVM_SET_TSS_ADDR, 3 pages */
 
+/* PCI memory windows of the DSDT's root bridge (map in acpi.h). The 32-bit
+ * one stops below the IOAPIC; the 64-bit one starts above the highest RAM
+ * the 1 TiB limit allows (4 GiB + 1 TiB - 3 GiB). */
+#define X86_PCI_MMIO32_BASE  X86_MMIO_HOLE
+#define X86_PCI_MMIO32_SIZE  (X86_IOAPIC_ADDR - X86_MMIO_HOLE) /* 0xfebfffff */
+#define X86_PCI_MMIO64_BASE  0x10100000000ULL /* 1 TiB + 4 GiB */
+#define X86_PCI_MMIO64_SIZE  0x1000000000ULL  /* 64 GiB */
+
+/* PCI INTx goes to IOAPIC pins 16-23 (KVM's IOAPIC has 24), level-triggered,
+ * by x86_pci_intx_gsi(); the DSDT's _PRT states the same rule. */
+#define X86_PCI_INTX_GSI_BASE 16
+#define X86_PCI_INTX_GSIS     8
+
 /* How the boot vCPU starts; filled by a loader, applied by x86_boot_regs(). */
 enum x86_boot_mode {
 	X86_BOOT_LINUX64, /* 64-bit boot protocol: long mode, rsi = boot_params */
@@ -96,6 +109,10 @@ int x86_write_mptable(const struct guest_mem *mem, unsigned int nr_cpus);
 /* Lowest address the MP table for nr_cpus uses: X86_MPTABLE_ADDR up to 40
  * CPUs, lower for more. The e820 map reserves the X86_MAX_CPUS area. */
 uint64_t x86_mptable_base(unsigned int nr_cpus);
+
+/* The GSI of INTx 'pin' (0 = INTA .. 3 = INTD, i.e. PCI_INTERRUPT_PIN - 1)
+ * of a device in bus 0 'slot': 16 + (slot + pin) % 8. */
+unsigned int x86_pci_intx_gsi(unsigned int slot, unsigned int pin);
 
 /* Loader helpers (e820.c). The command line goes NUL-terminated to
  * X86_CMDLINE_ADDR; max_len excludes the NUL. */

@@ -7,11 +7,14 @@
 #include "unit.h"
 #include "acpi.h"
 #include "bus.h"
+#include "config.h"
 #include "device.h"
 #include "devices/acpi_pm.h"
+#include "fake_mem.h"
 #include "mem.h"
 #include "util.h"
 #include "vm.h"
+#include "x86.h"
 
 /* ---- fakes for the core (vmm/ is not linked for these symbols) ---- */
 
@@ -371,12 +374,17 @@ static void rd_nameseg(struct rd *r, char out[5])
 	out[4] = '\0';
 }
 
+#define PRT_MAX 128
+
 struct dev_info {
 	char name[5];
 	uint32_t hid;
-	int64_t uid;
-	uint8_t crs[32];
+	int64_t uid, seg, bbn, adr; /* -1: absent */
+	uint8_t crs[160];
 	size_t crs_len;
+	uint64_t prt[PRT_MAX][4]; /* address, pin, source, source index */
+	unsigned int nr_prt;
+	bool has_prt;
 };
 
 struct dsdt_info {
@@ -387,13 +395,57 @@ struct dsdt_info {
 	unsigned int nr_devs;
 };
 
-/* Name(NAME, object) inside a Device: integer or Buffer. */
+/* One _PRT entry: Package(4) { address, pin, Zero, GSI }. */
+static void rd_prt_entry(struct rd *r, uint64_t e[4])
+{
+	size_t end;
+
+	if (rd_u8(r) != 0x12) { /* PackageOp */
+		r->bad = true;
+		return;
+	}
+	end = rd_pkg_end(r);
+	CHECK_EQ(rd_u8(r), 4); /* NumElements */
+	e[0] = rd_integer(r);
+	e[1] = rd_integer(r);
+	CHECK_EQ(r->pos < r->end ? r->p[r->pos] : 0xff, 0x00); /* ZeroOp */
+	e[2] = rd_integer(r);
+	e[3] = rd_integer(r);
+	CHECK_EQ(r->pos, end);
+	if (!r->bad)
+		r->pos = end;
+}
+
+static void rd_prt(struct rd *r, struct dev_info *d)
+{
+	size_t end;
+	unsigned int n;
+
+	if (rd_u8(r) != 0x12) { /* PackageOp: fewer than 256 entries */
+		r->bad = true;
+		return;
+	}
+	end = rd_pkg_end(r);
+	n = rd_u8(r);
+	if (n > PRT_MAX) {
+		r->bad = true;
+		return;
+	}
+	for (d->nr_prt = 0; d->nr_prt < n && !r->bad; d->nr_prt++)
+		rd_prt_entry(r, d->prt[d->nr_prt]);
+	d->has_prt = true;
+	CHECK_EQ(r->pos, end);
+}
+
+/* Name(NAME, object) inside a Device: integer, Buffer or _PRT Package. */
 static void rd_dev_name(struct rd *r, struct dev_info *d)
 {
 	char name[5];
 
 	rd_nameseg(r, name);
-	if (r->pos < r->end && r->p[r->pos] == 0x11) { /* BufferOp */
+	if (!strcmp(name, "_PRT")) {
+		rd_prt(r, d);
+	} else if (r->pos < r->end && r->p[r->pos] == 0x11) { /* BufferOp */
 		size_t end, size;
 
 		r->pos++;
@@ -413,6 +465,12 @@ static void rd_dev_name(struct rd *r, struct dev_info *d)
 		d->hid = (uint32_t)rd_integer(r);
 	} else if (!strcmp(name, "_UID")) {
 		d->uid = (int64_t)rd_integer(r);
+	} else if (!strcmp(name, "_SEG")) {
+		d->seg = (int64_t)rd_integer(r);
+	} else if (!strcmp(name, "_BBN")) {
+		d->bbn = (int64_t)rd_integer(r);
+	} else if (!strcmp(name, "_ADR")) {
+		d->adr = (int64_t)rd_integer(r);
 	} else {
 		r->bad = true;
 	}
@@ -428,7 +486,7 @@ static void rd_device(struct rd *r, struct dsdt_info *info)
 		return;
 	}
 	d = &info->devs[info->nr_devs++];
-	d->uid = -1;
+	d->uid = d->seg = d->bbn = d->adr = -1;
 	r->end = end;
 	rd_nameseg(r, d->name);
 	while (!r->bad && r->pos < end) {

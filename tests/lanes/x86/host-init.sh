@@ -24,6 +24,8 @@ if [ -x /lane/run ]; then
 	hb=$!
 	/lane/run
 	kill $hb
+else
+	echo "LANE-HOST-NORUN no /lane/run in the initramfs"
 fi
 echo "LANE-HOST-DONE uptime=$(up)"
 poweroff -f

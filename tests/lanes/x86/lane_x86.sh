@@ -20,18 +20,18 @@ bzimage-2cpu /guest/vmlinuz 2
 vmlinux-1cpu /guest/vmlinux 1
 vmlinux-2cpu /guest/vmlinux 2"
 
-# Guest kernel command line. Under two levels of emulation every port access and console byte is
-# expensive, so the guest is kept quiet and away from hardware probes it does not need:
-#   console=ttyS0   the guest's console is minivmm's 8250 UART at 0x3f8
+# Guest kernel command line (minivmm puts its own defaults before it). Under two levels of
+# emulation every port access and console byte costs exits to the VMM, so the guest is kept quiet
+# and away from probes it does not need:
+#   console=ttyS0   the guest's console is minivmm's 8250 UART on COM1
 #   quiet           only warnings reach the (costly) console
 #   panic=-1        reboot at once on a panic: minivmm then ends with status 2 instead of timing out
-#   i8042.noaux     no PS/2 mouse probe (many port exits when no i8042 is there)
-#   i8042.nopnp     no PnP lookup for the i8042 before probing it
-#   no_timer_check  skip the IO-APIC timer IRQ check, which waits for ticks
 #   pci=noearly     no early PCI scans: on an AMD CPU the GART aperture check looks for an AGP
-#                   bridge through config space on all 256 buses, twice (about 16000 port reads,
-#                   2.6 s of a 5.3 s guest boot measured); PCI proper is still probed later
-GUEST_APPEND=${LANE_X86_GUEST_APPEND:-console=ttyS0 quiet panic=-1 i8042.noaux i8042.nopnp no_timer_check pci=noearly}
+#                   bridge in config space on all 256 buses, twice (about 16000 port reads: 2.6 s
+#                   of a 5.3 s guest boot, measured); PCI proper is still probed later
+# Tried and left out: i8042.noaux/i8042.nopnp (with minivmm's ACPI tables the i8042 driver finds no
+# PS/2 device and probes nothing; nopnp would force a probe), no_timer_check (no measurable change).
+GUEST_APPEND=${LANE_X86_GUEST_APPEND:-console=ttyS0 quiet panic=-1 pci=noearly}
 GUEST_MEM=256M
 CASE_TIMEOUT=${LANE_X86_CASE_TIMEOUT:-120} # minivmm --timeout for each guest
 # Watchdogs on one boot of the emulated host. Its init prints a heartbeat every 10 s, so silence

@@ -1,0 +1,291 @@
+/* core_queue.c: virtio queue configuration by the driver and the device's lock-free queue calls. */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+#include "virtio/virtio.h"
+#include "core_internal.h"
+
+void virtio_queues_reset(struct virtio_device *vdev)
+{
+	for (unsigned int i = 0; i < vdev->nr_queues; i++) {
+		struct virtio_queue *q = &vdev->queues[i];
+
+		virtq_teardown(&q->vq);
+		q->size = q->size_max;
+		q->enabled = false;
+		memset(q->area, 0, sizeof(q->area));
+		q->msix_vector = VIRTIO_NO_VECTOR;
+	}
+}
+
+unsigned int virtio_num_queues(const struct virtio_device *vdev)
+{
+	return vdev->nr_queues;
+}
+
+static struct virtio_queue *virtio_queue_get(struct virtio_device *vdev,
+					     unsigned int q)
+{
+	return q < vdev->nr_queues ? &vdev->queues[q] : NULL;
+}
+
+/* May the driver program queue q now? After FEATURES_OK, before enable. */
+static int virtio_queue_writable(struct virtio_device *vdev,
+				 const struct virtio_queue *vq, unsigned int q)
+{
+	uint8_t s = virtio_status(vdev);
+
+	if (!vq)
+		return -ENOENT;
+	if (s & VIRTIO_STATUS_FEATURES_OK && !vq->enabled)
+		return 0;
+	virtio_warn_once(vdev, VIRTIO_WARN_QUEUE_STATE,
+			 "queue %u programmed %s; ignored", q,
+			 vq->enabled ? "while enabled" : "before FEATURES_OK");
+	return -EBUSY;
+}
+
+uint16_t virtio_queue_size_max(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+
+	return vq ? vq->size_max : 0; /* constant */
+}
+
+uint16_t virtio_queue_get_size(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	uint16_t size = 0;
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vq)
+		size = vq->size;
+	pthread_mutex_unlock(&vdev->lock);
+	return size;
+}
+
+static bool virtio_queue_size_ok(struct virtio_device *vdev,
+				 const struct virtio_queue *vq, uint16_t size)
+{
+	if (!size || size > vq->size_max)
+		return false;
+	return virtio_dev_has_feature(vdev, VIRTIO_F_RING_PACKED) ||
+	       !(size & (size - 1));
+}
+
+int virtio_queue_set_size(struct virtio_device *vdev, unsigned int q,
+			  uint16_t size)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	int ret;
+
+	pthread_mutex_lock(&vdev->lock);
+	ret = virtio_queue_writable(vdev, vq, q);
+	if (!ret && !virtio_queue_size_ok(vdev, vq, size)) {
+		virtio_warn_once(vdev, VIRTIO_WARN_QUEUE_SIZE,
+				 "queue %u: size %u rejected (max %u%s)", q,
+				 size, vq->size_max,
+				 virtio_dev_has_feature(vdev,
+							VIRTIO_F_RING_PACKED) ?
+					 "" : ", split rings need a power of two");
+		size = 0;
+		ret = -EINVAL;
+	}
+	if (ret != -EBUSY && vq)
+		vq->size = size;
+	pthread_mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+uint64_t virtio_queue_get_area(struct virtio_device *vdev, unsigned int q,
+			       enum virtio_queue_area area)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	uint64_t gpa = 0;
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vq && area < VIRTIO_AREA_COUNT)
+		gpa = vq->area[area];
+	pthread_mutex_unlock(&vdev->lock);
+	return gpa;
+}
+
+int virtio_queue_set_area(struct virtio_device *vdev, unsigned int q,
+			  enum virtio_queue_area area, uint64_t gpa)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	int ret;
+
+	if (area >= VIRTIO_AREA_COUNT)
+		return -EINVAL;
+	pthread_mutex_lock(&vdev->lock);
+	ret = virtio_queue_writable(vdev, vq, q);
+	if (!ret)
+		vq->area[area] = gpa;
+	pthread_mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+uint16_t virtio_queue_get_vector(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	uint16_t vec = VIRTIO_NO_VECTOR;
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vq)
+		vec = vq->msix_vector;
+	pthread_mutex_unlock(&vdev->lock);
+	return vec;
+}
+
+/* The transport checks the vector against its MSI-X table size. */
+int virtio_queue_set_vector(struct virtio_device *vdev, unsigned int q,
+			    uint16_t vector)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+
+	if (!vq)
+		return -ENOENT;
+	pthread_mutex_lock(&vdev->lock);
+	vq->msix_vector = vector;
+	pthread_mutex_unlock(&vdev->lock);
+	return 0;
+}
+
+bool virtio_queue_enabled(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	bool on = false;
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vq)
+		on = vq->enabled;
+	pthread_mutex_unlock(&vdev->lock);
+	return on;
+}
+
+/* Ring options that follow from the negotiated features. */
+static unsigned int virtio_queue_opts(const struct virtio_device *vdev)
+{
+	static const struct {
+		unsigned int bit, opt;
+	} map[] = {
+		{ VIRTIO_F_RING_PACKED, VIRTQ_OPT_PACKED },
+		{ VIRTIO_F_RING_EVENT_IDX, VIRTQ_OPT_EVENT_IDX },
+		{ VIRTIO_F_RING_INDIRECT_DESC, VIRTQ_OPT_INDIRECT },
+		{ VIRTIO_F_NOTIFY_ON_EMPTY, VIRTQ_OPT_NOTIFY_ON_EMPTY },
+	};
+	unsigned int opts = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(map); i++)
+		if (virtio_dev_has_feature(vdev, map[i].bit))
+			opts |= map[i].opt;
+	return opts;
+}
+
+static int virtio_queue_enable_locked(struct virtio_device *vdev,
+				      struct virtio_queue *vq, unsigned int q)
+{
+	struct virtq_config cfg = {
+		.size = vq->size,
+		.opts = virtio_queue_opts(vdev),
+		.desc = vq->area[VIRTIO_AREA_DESC],
+		.driver = vq->area[VIRTIO_AREA_DRIVER],
+		.device = vq->area[VIRTIO_AREA_DEVICE],
+	};
+	int ret = virtio_queue_writable(vdev, vq, q);
+
+	if (ret)
+		return ret;
+	ret = virtq_setup(&vq->vq, vdev->mem, &cfg);
+	if (ret) {
+		virtio_dev_fail(vdev,
+				"queue %u: size %u desc 0x%llx driver 0x%llx "
+				"device 0x%llx: %s", q, cfg.size,
+				(unsigned long long)cfg.desc,
+				(unsigned long long)cfg.driver,
+				(unsigned long long)cfg.device, strerror(-ret));
+		return ret;
+	}
+	vq->enabled = true;
+	return 0;
+}
+
+int virtio_queue_enable(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	int ret;
+
+	pthread_mutex_lock(&vdev->lock);
+	ret = virtio_queue_enable_locked(vdev, vq, q);
+	pthread_mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+void virtio_queue_notify(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vq && vq->enabled && virtio_running(vdev) && vdev->ops->queue_notify)
+		vdev->ops->queue_notify(vdev, q);
+	pthread_mutex_unlock(&vdev->lock);
+}
+
+/* The ring of a queue the device may use, or NULL. */
+static struct virtq *virtio_live_vq(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+
+	if (!vq || !vq->enabled || !virtio_running(vdev))
+		return NULL;
+	return &vq->vq;
+}
+
+int virtio_queue_pop(struct virtio_device *vdev, unsigned int q,
+		     struct virtq_chain *chain, struct virtq_buf *bufs,
+		     unsigned int max_bufs)
+{
+	struct virtq *vq = virtio_live_vq(vdev, q);
+	int ret;
+
+	if (!vq || vq->broken)
+		return -EIO;
+	ret = virtq_pop(vq, chain, bufs, max_bufs);
+	if (ret < 0)
+		virtio_dev_fail(vdev, "queue %u: malformed ring: %s", q,
+				strerror(-ret));
+	return ret;
+}
+
+int virtio_queue_push(struct virtio_device *vdev, unsigned int q,
+		      const struct virtq_chain *chain, uint32_t written)
+{
+	struct virtq *vq = virtio_live_vq(vdev, q);
+
+	return vq ? virtq_push(vq, chain, written) : -EIO;
+}
+
+void virtio_queue_interrupt(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtq *vq = virtio_live_vq(vdev, q);
+
+	if (vq && virtq_need_interrupt(vq) && vdev->tops &&
+	    vdev->tops->notify_used)
+		vdev->tops->notify_used(vdev, q);
+}
+
+bool virtio_queue_notify_enable(struct virtio_device *vdev, unsigned int q,
+				bool enable)
+{
+	struct virtq *vq = virtio_live_vq(vdev, q);
+
+	if (!vq)
+		return false;
+	if (enable)
+		return virtq_enable_notify(vq);
+	virtq_disable_notify(vq);
+	return false;
+}
