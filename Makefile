@@ -44,9 +44,9 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-# Only main.c carries the version, so a new commit rebuilds one file.
-$(B)/vmm/main.o: CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
-$(B)/vmm/main.o: $(wildcard .git/HEAD .git/refs/heads/*)
+# Only version.c carries the version, so a new commit rebuilds one file.
+$(B)/vmm/version.o: CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
+$(B)/vmm/version.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,6 +60,7 @@ $(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB)
 
 include tests/guest/guest.mk
 include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 unit: $(UNIT_BINS)
 guest: minivmm $(GUEST_BINS)

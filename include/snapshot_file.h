@@ -25,12 +25,16 @@ enum snap_section {
 };
 
 /* Arch ids in the header. */
-enum snap_arch { SNAP_ARCH_X86_64 = 1, SNAP_ARCH_ARM64, SNAP_ARCH_RISCV64,
-		 SNAP_ARCH_LOONGARCH64 };
+enum snap_arch {
+	SNAP_ARCH_X86_64 = 1,
+	SNAP_ARCH_ARM64,
+	SNAP_ARCH_RISCV64,
+	SNAP_ARCH_LOONGARCH64
+};
 
 /* Header flags. Bits 0-15 are compatible (a reader may ignore unknown
  * ones); bits 16-31 are incompatible (a reader refuses unknown ones). */
-#define SNAP_FLAG_PAGE_CRC (1u << 0) /* each page run carries a CRC32C */
+#define SNAP_FLAG_PAGE_CRC  (1u << 0) /* each page run carries a CRC32C */
 #define SNAP_FLAGS_INCOMPAT 0xffff0000u
 
 /* Bounds a reader enforces (and a writer respects). */

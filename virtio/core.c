@@ -196,7 +196,7 @@ static void virtio_set_status_locked(struct virtio_device *vdev, uint8_t val)
 		virtio_reset_locked(vdev);
 		return;
 	}
-	val &= ~VIRTIO_STATUS_NEEDS_RESET; /* the device's bit, not the driver's */
+	val &= ~VIRTIO_STATUS_NEEDS_RESET; /* the device's bit */
 	if (old & ~val & ~VIRTIO_STATUS_NEEDS_RESET) {
 		virtio_warn_once(vdev, VIRTIO_WARN_STATUS_CLEAR,
 				 "status 0x%02x -> 0x%02x clears bits without "

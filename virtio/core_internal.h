@@ -21,7 +21,8 @@ enum virtio_warn {
 };
 
 void virtio_warn_once(struct virtio_device *vdev, enum virtio_warn kind,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static inline uint8_t virtio_status(const struct virtio_device *vdev)
 {

@@ -229,7 +229,8 @@ void virtio_queue_notify(struct virtio_device *vdev, unsigned int q)
 	struct virtio_queue *vq = virtio_queue_get(vdev, q);
 
 	pthread_mutex_lock(&vdev->lock);
-	if (vq && vq->enabled && virtio_running(vdev) && vdev->ops->queue_notify)
+	if (vq && vq->enabled && virtio_running(vdev) &&
+	    vdev->ops->queue_notify)
 		vdev->ops->queue_notify(vdev, q);
 	pthread_mutex_unlock(&vdev->lock);
 }

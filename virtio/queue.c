@@ -98,20 +98,23 @@ int vq_indirect_table(const struct virtq *vq, uint64_t addr, uint32_t len,
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain,
 	      struct virtq_buf *bufs, unsigned int max_bufs)
 {
+	struct virtq_chain found;
 	struct vq_walk w;
 	int ret;
 
 	if (!vq->ready || vq->broken)
 		return -EIO;
-	vq_walk_start(&w, chain, bufs, max_bufs);
+	vq_walk_start(&w, &found, bufs, max_bufs);
 	if (vq->opts & VIRTQ_OPT_PACKED)
 		ret = vq_packed_pop(vq, &w);
 	else
 		ret = vq_split_pop(vq, &w);
-	if (ret < 0)
+	if (ret < 0) {
 		vq->broken = true;
-	else if (ret > 0)
+	} else if (ret > 0) {
 		vq->inflight++;
+		*chain = found;
+	}
 	return ret;
 }
 

@@ -26,7 +26,8 @@ static uint32_t packed_dist(const struct virtq *vq, uint32_t from, uint32_t to)
 /* Available to us: AVAIL matches our wrap counter and USED does not. */
 static bool packed_is_avail(uint16_t flags, bool wrap)
 {
-	bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
+	bool avail = flags & VIRTQ_DESC_F_AVAIL;
+	bool used = flags & VIRTQ_DESC_F_USED;
 
 	return avail == wrap && used != wrap;
 }
@@ -39,8 +40,8 @@ int vq_packed_setup(struct virtq *vq, const struct virtq_config *cfg)
 	    !IS_ALIGNED(cfg->device, 4))
 		return -EINVAL;
 	vq->p.ring = vq_ring_area(vq, cfg->desc, VIRTQ_DESC_SIZE * n, 16);
-	vq->p.driver = vq_ring_area(vq, cfg->driver, sizeof(struct virtq_event), 4);
-	vq->p.device = vq_ring_area(vq, cfg->device, sizeof(struct virtq_event), 4);
+	vq->p.driver = vq_ring_area(vq, cfg->driver, VIRTQ_EVENT_SIZE, 4);
+	vq->p.device = vq_ring_area(vq, cfg->device, VIRTQ_EVENT_SIZE, 4);
 	if (!vq->p.ring || !vq->p.driver || !vq->p.device)
 		return -EFAULT;
 	vq->p.avail_wrap = true;
@@ -134,7 +135,7 @@ void vq_packed_push(struct virtq *vq, const struct virtq_chain *chain,
 
 	vq_store16(&d->id, chain->id);
 	vq_store32(&d->len, written);
-	/* Release: id and len are visible before the flags that publish them. */
+	/* Release: id and len become visible before the flags. */
 	vq_store16_release(&d->flags, flags);
 	if (next >= vq->size) {
 		next -= vq->size;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "arch.h"
+#include "control.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -23,6 +24,10 @@ enum {
 	OPT_EXIT_PORT,
 	OPT_KERNEL_FORMAT,
 	OPT_KVM,
+	OPT_API,
+	OPT_CLOCK,
+	OPT_ALLOW_TSC,
+	OPT_COPY,
 };
 
 static const struct option run_options[] = {
@@ -40,6 +45,10 @@ static const struct option run_options[] = {
 	{ "exit-port", required_argument, NULL, OPT_EXIT_PORT },
 	{ "kernel-format", required_argument, NULL, OPT_KERNEL_FORMAT },
 	{ "kvm-device", required_argument, NULL, OPT_KVM },
+	{ "api", required_argument, NULL, OPT_API },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "allow-tsc-mismatch", no_argument, NULL, OPT_ALLOW_TSC },
+	{ "copy", no_argument, NULL, OPT_COPY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -53,7 +62,9 @@ void config_usage_run(void)
 	       "  -p, --params TEXT       kernel command line (appended to the defaults)\n"
 	       "  -m, --mem SIZE          guest RAM, e.g. 512M, 2G (default 256M; a bare number is MiB)\n"
 	       "  -c, --cpus N            vCPUs (default 1)\n"
-	       "      --name NAME         a name for this VM (used in messages)\n"
+	       "      --name NAME         name the VM and serve its control socket\n"
+	       "                          ($XDG_RUNTIME_DIR/minivmm/NAME.sock or /run/minivmm/NAME.sock)\n"
+	       "      --api PATH          serve the control socket at PATH\n"
 	       "      --console serial    guest console device (default serial: 8250 UART on COM1)\n"
 	       "      --serial-log FILE   also write the guest's console output to FILE\n"
 	       "      --timeout SECONDS   stop the VM after SECONDS (exit status 4)\n"
@@ -171,8 +182,39 @@ static int check_file(const char *what, const char *path)
 	return 0;
 }
 
+static int parse_clock(const char *s, struct restore_args *ra)
+{
+	if (!ra)
+		return bad("%s: --clock is an option of 'minivmm restore'", s);
+	if (!strcmp(s, "catch-up"))
+		ra->opts.clock = CLOCK_CATCH_UP;
+	else if (!strcmp(s, "freeze"))
+		ra->opts.clock = CLOCK_FREEZE;
+	else
+		return bad("unknown clock mode '%s' (catch-up, freeze)", s);
+	return 0;
+}
+
+static int parse_name(const char *s, struct vm_config *cfg)
+{
+	if (!control_name_valid(s))
+		return bad("invalid name '%s' (letters, digits, '.', '_', '-'; "
+			   "at most 64)", s);
+	cfg->name = s;
+	return 0;
+}
+
+/* Options only `run` takes (they shape the VM; a snapshot fixes them). */
+static int run_only(int c, struct restore_args *ra, const char *opt)
+{
+	if (ra && c < 128 && strchr("kipmc", c))
+		return bad("%s: the snapshot fixes the kernel, memory and vCPUs",
+			   opt);
+	return 0;
+}
+
 static int parse_one(int c, const char *arg, struct vm_config *cfg,
-		     int *loglevel)
+		     struct restore_args *ra, int *loglevel)
 {
 	switch (c) {
 	case 'k': cfg->kernel_path = arg; return 0;
@@ -180,7 +222,20 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 	case 'p': cfg->cmdline = arg; return 0;
 	case 'm': return parse_mem(arg, cfg);
 	case 'c': return parse_cpus(arg, cfg);
-	case OPT_NAME: cfg->name = arg; return 0;
+	case OPT_NAME: return parse_name(arg, cfg);
+	case OPT_API: cfg->api_path = arg; return 0;
+	case OPT_CLOCK: return parse_clock(arg, ra);
+	case OPT_ALLOW_TSC:
+	case OPT_COPY:
+		if (!ra)
+			return bad("%s is an option of 'minivmm restore'",
+				   c == OPT_COPY ? "--copy"
+						 : "--allow-tsc-mismatch");
+		if (c == OPT_COPY)
+			ra->opts.copy = true;
+		else
+			ra->opts.allow_tsc_mismatch = true;
+		return 0;
 	case OPT_SERIAL_LOG: cfg->serial_log = arg; return 0;
 	case OPT_TIMEOUT: return parse_timeout(arg, cfg);
 	case OPT_EXIT_PORT: return parse_port(arg, cfg);
@@ -212,8 +267,8 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->cmdline = "";
 }
 
-int config_parse_run(int argc, char **argv, struct vm_config *cfg,
-		     int *loglevel)
+static int config_parse(int argc, char **argv, struct vm_config *cfg,
+			struct restore_args *ra, int *loglevel)
 {
 	int c, ret;
 
@@ -223,23 +278,69 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg,
 	while ((c = getopt_long(argc, argv, ":k:i:p:m:c:h", run_options,
 				NULL)) != -1) {
 		if (c == 'h') {
-			config_usage_run();
+			if (ra)
+				config_usage_restore();
+			else
+				config_usage_run();
 			return 1;
 		}
 		if (c == '?')
 			return bad("unknown option '%s'", argv[optind - 1]);
 		if (c == ':')
 			return bad("option '%s' needs a value", argv[optind - 1]);
-		ret = parse_one(c, optarg, cfg, loglevel);
+		ret = run_only(c, ra, argv[optind - 1]);
+		if (!ret)
+			ret = parse_one(c, optarg, cfg, ra, loglevel);
 		if (ret)
 			return ret;
 	}
+	if (ra && optind < argc)
+		ra->snapshot = argv[optind++];
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int config_parse_run(int argc, char **argv, struct vm_config *cfg,
+		     int *loglevel)
+{
+	int ret = config_parse(argc, argv, cfg, NULL, loglevel);
+
+	if (ret)
+		return ret;
 	if (!cfg->kernel_path)
 		return bad("%sno kernel given: use -k KERNEL", "");
 	if (check_file("kernel", cfg->kernel_path) ||
 	    (cfg->initrd_path && check_file("initrd", cfg->initrd_path)))
 		return -ENOENT;
 	return 0;
+}
+
+void config_usage_restore(void)
+{
+	printf("usage: minivmm restore SNAPSHOT [options]\n"
+	       "\n"
+	       "  --clock catch-up|freeze  catch-up (default): the guest's clocks advance by\n"
+	       "                          the time the VM was saved; freeze: they continue\n"
+	       "                          from the saved values\n"
+	       "  --copy                  read guest memory eagerly instead of mapping it\n"
+	       "  --allow-tsc-mismatch    run even if this host cannot give the saved TSC frequency\n"
+	       "  --name, --api, --serial-log, --timeout, --exit-port, --loglevel, --debug-io,\n"
+	       "  --console, --kvm-device  as for 'minivmm run'\n"
+	       "\n"
+	       "Exit status: as 'minivmm run'; 66 for a bad or foreign snapshot file.\n");
+}
+
+int config_parse_restore(int argc, char **argv, struct vm_config *cfg,
+			 struct restore_args *ra, int *loglevel)
+{
+	int ret;
+
+	memset(ra, 0, sizeof(*ra));
+	ret = config_parse(argc, argv, cfg, ra, loglevel);
+	if (ret)
+		return ret;
+	if (!ra->snapshot)
+		return bad("%sno snapshot given: minivmm restore FILE", "");
+	return check_file("snapshot", ra->snapshot);
 }

@@ -19,6 +19,7 @@
 
 #include "arch.h"
 #include "console.h"
+#include "control.h"
 #include "device.h"
 #include "kvm.h"
 #include "log.h"
@@ -420,6 +421,7 @@ void vm_destroy(struct vm *vm)
 {
 	vcpus_kick(vm);
 	vcpus_join(vm);
+	control_close(vm);
 	console_destroy(vm);
 	while (vm->devices) {
 		struct device *d = vm->devices;

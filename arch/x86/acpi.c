@@ -124,16 +124,16 @@
 #define PCI0_CFG_PORTS 8      /* 0xcf8-0xcff, consumed by the bridge */
 #define PCI0_IO_HIGH   0x0d00 /* first port of the I/O window above them */
 #define PCI0_IO_END    0xffff
-#define PCI_INTX_PINS  4 /* INTA-INTD */
-#define PCI0_PRT_LEN   ((PCI_MAX_SLOTS - 1) * PCI_INTX_PINS) /* slots 1-31 */
+/* _PRT: INTA-INTD of slots 1-31. */
+#define PCI_INTX_PINS 4
+#define PCI0_PRT_LEN  ((PCI_MAX_SLOTS - 1) * PCI_INTX_PINS)
 
 _Static_assert(PCI0_PRT_LEN <= 0xff, "_PRT too long for a Package");
 _Static_assert(X86_PCI_MMIO32_BASE >= X86_MMIO_HOLE &&
-		       X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE <=
-			       X86_IOAPIC_ADDR,
+		   X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE <= X86_IOAPIC_ADDR,
 	       "32-bit PCI window overlaps RAM or the IOAPIC");
 _Static_assert(X86_PCI_MMIO64_BASE >=
-		       X86_MMIO_HOLE_END + CONFIG_MAX_MEM - X86_MMIO_HOLE,
+		   X86_MMIO_HOLE_END + CONFIG_MAX_MEM - X86_MMIO_HOLE,
 	       "64-bit PCI window overlaps RAM above 4 GiB");
 
 /* Legacy devices the DSDT declares (their emulations live in devices/). */

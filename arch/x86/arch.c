@@ -10,6 +10,8 @@
 #include "util.h"
 #include "vm.h"
 #include "x86_cpu.h"
+#include "state.h"
+#include "snapshot_file.h"
 #include "acpi.h"
 #include "devices/acpi_pm.h"
 #include "devices/boot_timer.h"
@@ -223,15 +225,32 @@ void arch_vcpu_dump(struct vcpu *vcpu)
 	       (unsigned long long)s.efer);
 }
 
-/* The guest's soft-lockup watchdog must not count the pause (PVCLOCK_GUEST_
- * STOPPED); a guest without kvm-clock answers EINVAL, which is fine. */
+/* The guest's soft-lockup watchdog must not count the pause. */
 void arch_vcpu_paused(struct vcpu *vcpu)
 {
-	long ret = kvm_vcpu_ioctl(vcpu, KVMX_KVMCLOCK_CTRL, NULL);
+	x86_vcpu_kvmclock_ctrl(vcpu);
+}
 
-	if (ret < 0 && ret != -EINVAL)
-		pr_debug("vCPU %u: KVM_KVMCLOCK_CTRL: %s", vcpu->id,
-			 strerror((int)-ret));
+unsigned int arch_snapshot_id(void)
+{
+	return SNAP_ARCH_X86_64;
+}
+
+int arch_snapshot_save(struct vm *vm, struct snap_writer *w)
+{
+	return x86_snapshot_save(vm, w);
+}
+
+int arch_snapshot_restore(struct vm *vm, struct snap_reader *r,
+			  const struct restore_opts *o)
+{
+	const struct x86_restore_opts xo = {
+		.clock = o->clock == CLOCK_FREEZE ? X86_CLOCK_FREEZE
+						  : X86_CLOCK_CATCHUP,
+		.allow_tsc_mismatch = o->allow_tsc_mismatch,
+	};
+
+	return x86_snapshot_restore(vm, r, &xo);
 }
 
 void arch_vcpu_destroy(struct vcpu *vcpu)

@@ -1,4 +1,4 @@
-/* clock.c: pure TSC/kvmclock arithmetic for snapshot restore: ns to cycles, offset formulas, frequency tolerance. */
+/* clock.c: pure TSC/kvmclock arithmetic for restoring guest clocks. */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-/* clock.h: pure TSC/kvmclock arithmetic for snapshot restore: ns to cycles, offset formulas, frequency tolerance. */
+/* clock.h: pure TSC/kvmclock arithmetic for restoring guest clocks. */
 #ifndef MINIVMM_X86_CLOCK_H
 #define MINIVMM_X86_CLOCK_H
 

@@ -1,4 +1,4 @@
-/* state.c: the x86 vCPU and VM state to and from snapshot sections, set back in the order KVM requires. */
+/* state.c: x86 vCPU and VM state to and from snapshot sections. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,8 +59,9 @@
  *    catch-up); KVM applies any scaling itself.
  *
  * Format: each section is u32 version, u32 record count, then records
- * {u32 tag, u32 len, len bytes}; new record types need a new version. x86 is little-endian, so the KVM structs' own bytes are the
- * format; every record's size is checked before use.
+ * {u32 tag, u32 len, len bytes}; new record types need a new version.
+ * x86 is little-endian, so the KVM structs' own bytes are the format;
+ * every record's size is checked before use.
  */
 
 #define STATE_VERSION	      1
@@ -72,20 +73,38 @@
 #define CPUID_FIRST_GUESS     256
 
 enum vcpu_rec {
-	VR_MP_STATE = 1, VR_REGS, VR_SREGS, VR_SREGS2, VR_XSAVE, VR_FPU,
-	VR_XCRS, VR_DEBUGREGS, VR_LAPIC, VR_MSRS, VR_CPUID, VR_TSC_KHZ,
-	VR_TSC_OFFSET, VR_EVENTS, VR_NR
+	VR_MP_STATE = 1,
+	VR_REGS,
+	VR_SREGS,
+	VR_SREGS2,
+	VR_XSAVE,
+	VR_FPU,
+	VR_XCRS,
+	VR_DEBUGREGS,
+	VR_LAPIC,
+	VR_MSRS,
+	VR_CPUID,
+	VR_TSC_KHZ,
+	VR_TSC_OFFSET,
+	VR_EVENTS,
+	VR_NR
 };
 
-enum vm_rec { MR_PIC_MASTER = 1, MR_PIC_SLAVE, MR_IOAPIC, MR_PIT2, MR_CLOCK,
-	      MR_NR };
+enum vm_rec {
+	MR_PIC_MASTER = 1,
+	MR_PIC_SLAVE,
+	MR_IOAPIC,
+	MR_PIT2,
+	MR_CLOCK,
+	MR_NR
+};
 
-#define BIT(tag)	(1U << (tag))
-#define HAVE(st, tag)	(((st)->have & BIT(tag)) != 0)
+#define BIT(tag)      (1U << (tag))
+#define HAVE(st, tag) (((st)->have & BIT(tag)) != 0)
 
 /* A corrupt section: one message naming it, -EINVAL. */
-#define corrupt(sec, inst, fmt, ...)                                        \
-	(pr_err("snapshot section %s %u: " fmt, sec, inst, ##__VA_ARGS__), \
+#define corrupt(sec, inst, fmt, ...)                                           \
+	(pr_err("snapshot section %s %u: " fmt, sec, inst, ##__VA_ARGS__),     \
 	 -EINVAL)
 
 struct x86_caps {
@@ -132,36 +151,40 @@ struct rec_desc {
 	const char *name;
 };
 
-#define VREC(tag, f, name) \
-	{ tag, offsetof(struct vcpu_state, f), \
-	  sizeof(((struct vcpu_state *)0)->f), name }
-#define MREC(tag, f, name) \
-	{ tag, offsetof(struct vm_state, f), sizeof(((struct vm_state *)0)->f), \
-	  name }
+#define VREC(tag, f, name)                                                     \
+	{                                                                      \
+		tag, offsetof(struct vcpu_state, f),                           \
+		    sizeof(((struct vcpu_state *)0)->f), name                  \
+	}
+#define MREC(tag, f, name)                                                     \
+	{                                                                      \
+		tag, offsetof(struct vm_state, f),                             \
+		    sizeof(((struct vm_state *)0)->f), name                    \
+	}
 
 static const struct rec_desc vcpu_recs[] = {
-	VREC(VR_MP_STATE, mp, "MP_STATE"),
-	VREC(VR_REGS, regs, "REGS"),
-	VREC(VR_SREGS, sregs, "SREGS"),
-	VREC(VR_SREGS2, sregs2, "SREGS2"),
-	{ VR_XSAVE, 0, 0, "XSAVE" },
-	VREC(VR_FPU, fpu, "FPU"),
-	VREC(VR_XCRS, xcrs, "XCRS"),
-	VREC(VR_DEBUGREGS, dregs, "DEBUGREGS"),
-	VREC(VR_LAPIC, lapic, "LAPIC"),
-	{ VR_MSRS, 0, 0, "MSRS" },
-	{ VR_CPUID, 0, 0, "CPUID" },
-	VREC(VR_TSC_KHZ, tsc_khz, "TSC_KHZ"),
-	VREC(VR_TSC_OFFSET, tsc_offset, "TSC_OFFSET"),
-	VREC(VR_EVENTS, events, "VCPU_EVENTS"),
+    VREC(VR_MP_STATE, mp, "MP_STATE"),
+    VREC(VR_REGS, regs, "REGS"),
+    VREC(VR_SREGS, sregs, "SREGS"),
+    VREC(VR_SREGS2, sregs2, "SREGS2"),
+    {VR_XSAVE, 0, 0, "XSAVE"},
+    VREC(VR_FPU, fpu, "FPU"),
+    VREC(VR_XCRS, xcrs, "XCRS"),
+    VREC(VR_DEBUGREGS, dregs, "DEBUGREGS"),
+    VREC(VR_LAPIC, lapic, "LAPIC"),
+    {VR_MSRS, 0, 0, "MSRS"},
+    {VR_CPUID, 0, 0, "CPUID"},
+    VREC(VR_TSC_KHZ, tsc_khz, "TSC_KHZ"),
+    VREC(VR_TSC_OFFSET, tsc_offset, "TSC_OFFSET"),
+    VREC(VR_EVENTS, events, "VCPU_EVENTS"),
 };
 
 static const struct rec_desc vm_recs[] = {
-	MREC(MR_PIC_MASTER, pic_master, "PIC_MASTER"),
-	MREC(MR_PIC_SLAVE, pic_slave, "PIC_SLAVE"),
-	MREC(MR_IOAPIC, ioapic, "IOAPIC"),
-	MREC(MR_PIT2, pit, "PIT2"),
-	MREC(MR_CLOCK, clock, "CLOCK"),
+    MREC(MR_PIC_MASTER, pic_master, "PIC_MASTER"),
+    MREC(MR_PIC_SLAVE, pic_slave, "PIC_SLAVE"),
+    MREC(MR_IOAPIC, ioapic, "IOAPIC"),
+    MREC(MR_PIT2, pit, "PIT2"),
+    MREC(MR_CLOCK, clock, "CLOCK"),
 };
 
 static const struct rec_desc *rec_find(const struct rec_desc *d, size_t n,
@@ -182,8 +205,8 @@ static bool cap(struct vm *vm, unsigned int c)
 
 static void probe_caps(struct vm *vm, struct x86_caps *c)
 {
-	struct kvmx_device_attr a = { .group = KVMX_VCPU_TSC_CTRL,
-				      .attr = KVMX_VCPU_TSC_OFFSET };
+	struct kvmx_device_attr a = {.group = KVMX_VCPU_TSC_CTRL,
+				     .attr = KVMX_VCPU_TSC_OFFSET};
 	long v;
 
 	memset(c, 0, sizeof(*c));
@@ -251,7 +274,7 @@ static int vcpu_get(struct vcpu *v, struct rec_buf *b, uint32_t tag,
 
 static struct kvmx_msr_list *msr_index_list(struct vm *vm)
 {
-	struct kvmx_msr_list probe = { .nmsrs = 0 }, *l;
+	struct kvmx_msr_list probe = {.nmsrs = 0}, *l;
 	long ret = kvm_sys_ioctl(vm, KVMX_GET_MSR_INDEX_LIST, &probe);
 
 	if ((ret < 0 && ret != -E2BIG) || probe.nmsrs > MAX_MSRS) {
@@ -289,8 +312,9 @@ static long msrs_read_filtered(struct vcpu *v, struct kvmx_msrs *m, uint32_t n)
 		}
 		if ((uint32_t)ret >= n)
 			break;
-		pr_debug("vCPU %u: MSR 0x%x is listed but not readable; not saved",
-			 v->id, m->entries[ret].index);
+		pr_debug(
+		    "vCPU %u: MSR 0x%x is listed but not readable; not saved",
+		    v->id, m->entries[ret].index);
 		memmove(&m->entries[ret], &m->entries[ret + 1],
 			(n - (uint32_t)ret - 1) * sizeof(m->entries[0]));
 		n--;
@@ -377,9 +401,9 @@ static int vcpu_save_fpu(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 {
 	uint64_t ofs = 0;
-	struct kvmx_device_attr a = { .group = KVMX_VCPU_TSC_CTRL,
-				      .attr = KVMX_VCPU_TSC_OFFSET,
-				      .addr = (uintptr_t)&ofs };
+	struct kvmx_device_attr a = {.group = KVMX_VCPU_TSC_CTRL,
+				     .attr = KVMX_VCPU_TSC_OFFSET,
+				     .addr = (uintptr_t)&ofs};
 	long ret;
 
 	if (c->caps.get_tsc_khz) {
@@ -434,9 +458,8 @@ static int vcpu_save_records(struct save_ctx *c, struct vcpu *v,
 			       sizeof(sregs), "KVM_GET_SREGS");
 	if (ret || (ret = vcpu_save_fpu(c, v, b)))
 		return ret;
-	if (c->caps.xcrs &&
-	    (ret = vcpu_get(v, b, VR_XCRS, KVMX_GET_XCRS, &xcrs, sizeof(xcrs),
-			    "KVM_GET_XCRS")))
+	if (c->caps.xcrs && (ret = vcpu_get(v, b, VR_XCRS, KVMX_GET_XCRS, &xcrs,
+					    sizeof(xcrs), "KVM_GET_XCRS")))
 		return ret;
 	if (c->caps.debugregs &&
 	    (ret = vcpu_get(v, b, VR_DEBUGREGS, KVMX_GET_DEBUGREGS, &dregs,
@@ -468,8 +491,7 @@ static int write_section(struct snap_writer *w, uint32_t type, uint32_t inst,
 	return ret;
 }
 
-static int vcpu_save(struct save_ctx *c, struct vcpu *v,
-		     struct snap_writer *w)
+static int vcpu_save(struct save_ctx *c, struct vcpu *v, struct snap_writer *w)
 {
 	struct rec_buf b;
 	int ret;
@@ -498,7 +520,7 @@ static int vm_get(struct vm *vm, struct rec_buf *b, uint32_t tag,
 static int irqchip_get(struct vm *vm, struct rec_buf *b, uint32_t tag,
 		       uint32_t chip, const char *what)
 {
-	struct kvmx_irqchip ic = { .chip_id = chip };
+	struct kvmx_irqchip ic = {.chip_id = chip};
 	long ret = kvm_vm_ioctl(vm, KVMX_GET_IRQCHIP, &ic);
 
 	if (ret < 0) {
@@ -526,9 +548,8 @@ static int vm_save_records(struct save_ctx *c, struct rec_buf *b)
 	    (ret = irqchip_get(c->vm, b, MR_IOAPIC, KVMX_IRQCHIP_IOAPIC,
 			       "IOAPIC")))
 		return ret;
-	if (c->caps.pit2 &&
-	    (ret = vm_get(c->vm, b, MR_PIT2, KVMX_GET_PIT2, &pit, sizeof(pit),
-			  "KVM_GET_PIT2")))
+	if (c->caps.pit2 && (ret = vm_get(c->vm, b, MR_PIT2, KVMX_GET_PIT2,
+					  &pit, sizeof(pit), "KVM_GET_PIT2")))
 		return ret;
 	return vm_get(c->vm, b, MR_CLOCK, KVMX_GET_CLOCK, &clk, sizeof(clk),
 		      "KVM_GET_CLOCK");
@@ -536,7 +557,7 @@ static int vm_save_records(struct save_ctx *c, struct rec_buf *b)
 
 int x86_snapshot_save(struct vm *vm, struct snap_writer *w)
 {
-	struct save_ctx c = { .vm = vm };
+	struct save_ctx c = {.vm = vm};
 	struct rec_buf b;
 	int ret = 0;
 
@@ -564,16 +585,18 @@ static int vcpu_decode_var(struct vcpu_state *st, struct sbuf_reader *r,
 {
 	void *p;
 
-	if (tag == VR_XSAVE && (len < KVMX_XSAVE_SIZE || len % 4 ||
-				len > MAX_XSAVE))
-		return corrupt("ARCH_VCPU", id, "XSAVE record of %u bytes", len);
+	if (tag == VR_XSAVE &&
+	    (len < KVMX_XSAVE_SIZE || len % 4 || len > MAX_XSAVE))
+		return corrupt("ARCH_VCPU", id, "XSAVE record of %u bytes",
+			       len);
 	if (tag == VR_MSRS && (len % sizeof(struct kvmx_msr_entry) ||
 			       len / sizeof(struct kvmx_msr_entry) > MAX_MSRS))
 		return corrupt("ARCH_VCPU", id, "MSRS record of %u bytes", len);
 	if (tag == VR_CPUID &&
 	    (!len || len % sizeof(struct kvmx_cpuid_entry2) ||
 	     len / sizeof(struct kvmx_cpuid_entry2) > MAX_CPUID))
-		return corrupt("ARCH_VCPU", id, "CPUID record of %u bytes", len);
+		return corrupt("ARCH_VCPU", id, "CPUID record of %u bytes",
+			       len);
 	p = malloc(len ? len : 1);
 	if (!p)
 		return -ENOMEM;
@@ -615,14 +638,16 @@ static int decode_section(const void *data, size_t len, const char *sec,
 		int ret;
 
 		if (r.err || n > r.len - r.pos)
-			return corrupt(sec, inst, "truncated record at byte %zu",
-				       r.pos);
+			return corrupt(sec, inst,
+				       "truncated record at byte %zu", r.pos);
 		if (!rd)
-			return corrupt(sec, inst, "unknown record type %u", tag);
+			return corrupt(sec, inst, "unknown record type %u",
+				       tag);
 		if (*have & BIT(tag))
 			return corrupt(sec, inst, "two %s records", rd->name);
 		if (rd->size && n != rd->size)
-			return corrupt(sec, inst, "%s record is %u bytes, not %zu",
+			return corrupt(sec, inst,
+				       "%s record is %u bytes, not %zu",
 				       rd->name, n, rd->size);
 		if (rd->size)
 			sbuf_get_bytes(&r, (uint8_t *)base + rd->off, n);
@@ -631,8 +656,8 @@ static int decode_section(const void *data, size_t len, const char *sec,
 		*have |= BIT(tag);
 	}
 	if (seen != count)
-		return corrupt(sec, inst, "%u records, the header says %u", seen,
-			       count);
+		return corrupt(sec, inst, "%u records, the header says %u",
+			       seen, count);
 	return sbuf_reader_done(&r) ? corrupt(sec, inst, "bad length") : 0;
 }
 
@@ -716,8 +741,9 @@ static int restore_cpuid(struct vcpu *v, const struct vcpu_state *st)
 static int restore_tsc_khz(struct restore_ctx *c, struct vcpu *v,
 			   struct vcpu_state *st)
 {
-	long cur = c->caps.get_tsc_khz ?
-			   kvm_vcpu_ioctl(v, KVMX_GET_TSC_KHZ, NULL) : -ENOTSUP;
+	long cur = c->caps.get_tsc_khz
+		       ? kvm_vcpu_ioctl(v, KVMX_GET_TSC_KHZ, NULL)
+		       : -ENOTSUP;
 	long ret = -ENOTSUP;
 
 	if (!HAVE(st, VR_TSC_KHZ)) {
@@ -735,14 +761,15 @@ static int restore_tsc_khz(struct restore_ctx *c, struct vcpu *v,
 	}
 	if (c->o->allow_tsc_mismatch) {
 		pr_warn("vCPU %u: the guest TSC was %u kHz and is now %ld kHz "
-			"(KVM_SET_TSC_KHZ: %s); restoring anyway", v->id,
-			st->tsc_khz, cur, strerror((int)-ret));
+			"(KVM_SET_TSC_KHZ: %s); restoring anyway",
+			v->id, st->tsc_khz, cur, strerror((int)-ret));
 		return 0;
 	}
 	pr_err("vCPU %u: the snapshot's TSC runs at %u kHz, this host's at %ld "
 	       "kHz (over %u ppm apart) and KVM_SET_TSC_KHZ failed: %s; "
-	       "allow a TSC mismatch to restore anyway", v->id, st->tsc_khz,
-	       cur, X86_TSC_TOLERANCE_PPM, strerror((int)-ret));
+	       "allow a TSC mismatch to restore anyway",
+	       v->id, st->tsc_khz, cur, X86_TSC_TOLERANCE_PPM,
+	       strerror((int)-ret));
 	return -ENOTSUP;
 }
 
@@ -789,7 +816,8 @@ static int restore_xsave(struct restore_ctx *c, struct vcpu *v,
 	    !all_zero(st->xsave + c->caps.xsave_size,
 		      st->xsave_len - c->caps.xsave_size)) {
 		pr_err("vCPU %u: the saved XSAVE state is %u bytes, this host "
-		       "takes %zu", v->id, st->xsave_len, c->caps.xsave_size);
+		       "takes %zu",
+		       v->id, st->xsave_len, c->caps.xsave_size);
 		return -ENOTSUP;
 	}
 	x = calloc(1, sz);
@@ -853,10 +881,11 @@ static int vcpu_restore_early(struct restore_ctx *c, struct vcpu *v,
 	int ret;
 
 	if ((ret = restore_cpuid(v, st)) || (ret = restore_tsc_khz(c, v, st)) ||
-	    (ret = vcpu_set(v, KVMX_SET_MP_STATE, &st->mp,
-			    "KVM_SET_MP_STATE")) ||
+	    (ret =
+		 vcpu_set(v, KVMX_SET_MP_STATE, &st->mp, "KVM_SET_MP_STATE")) ||
 	    (ret = vcpu_set(v, KVMX_SET_REGS, &st->regs, "KVM_SET_REGS")) ||
-	    (ret = restore_sregs(c, v, st)) || (ret = restore_xsave(c, v, st)) ||
+	    (ret = restore_sregs(c, v, st)) ||
+	    (ret = restore_xsave(c, v, st)) ||
 	    (ret = restore_opt(v, st, VR_XCRS, KVMX_SET_XCRS, &st->xcrs,
 			       "KVM_SET_XCRS")) ||
 	    (ret = restore_opt(v, st, VR_DEBUGREGS, KVMX_SET_DEBUGREGS,
@@ -869,7 +898,7 @@ static int vcpu_restore_early(struct restore_ctx *c, struct vcpu *v,
 static int irqchip_set(struct vm *vm, uint32_t chip, const void *state,
 		       size_t len, const char *what)
 {
-	struct kvmx_irqchip ic = { .chip_id = chip };
+	struct kvmx_irqchip ic = {.chip_id = chip};
 	long ret;
 
 	memcpy(&ic.chip, state, len);
@@ -904,7 +933,7 @@ static int vm_restore_chips(struct restore_ctx *c)
 static int vm_restore_clock(struct restore_ctx *c, struct kvmx_clock_data *now)
 {
 	const struct kvmx_clock_data *saved = &c->vms.clock;
-	struct kvmx_clock_data set = { .clock = saved->clock };
+	struct kvmx_clock_data set = {.clock = saved->clock};
 	bool catchup = c->o->clock == X86_CLOCK_CATCHUP;
 	long ret;
 
@@ -952,9 +981,9 @@ static const char *tsc_offset_unusable(const struct restore_ctx *c,
 
 static int set_tsc_offset(struct vcpu *v, uint64_t ofs)
 {
-	struct kvmx_device_attr a = { .group = KVMX_VCPU_TSC_CTRL,
-				      .attr = KVMX_VCPU_TSC_OFFSET,
-				      .addr = (uintptr_t)&ofs };
+	struct kvmx_device_attr a = {.group = KVMX_VCPU_TSC_CTRL,
+				     .attr = KVMX_VCPU_TSC_OFFSET,
+				     .addr = (uintptr_t)&ofs};
 
 	return vcpu_set(v, KVMX_SET_DEVICE_ATTR, &a,
 			"KVM_SET_DEVICE_ATTR(TSC_OFFSET)");
@@ -982,13 +1011,15 @@ static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 	int ret = 0;
 
 	if (by_offset && catchup)
-		ret = set_tsc_offset(v, x86_tsc_offset_catchup(
-			st->tsc_offset, s->host_tsc, s->clock, now->host_tsc,
-			now->clock, st->tsc_khz));
+		ret = set_tsc_offset(
+		    v, x86_tsc_offset_catchup(st->tsc_offset, s->host_tsc,
+					      s->clock, now->host_tsc,
+					      now->clock, st->tsc_khz));
 	else if (by_offset)
-		ret = set_tsc_offset(v, x86_tsc_offset_freeze(
-			x86_guest_tsc(st->tsc_offset, s->host_tsc),
-			now->host_tsc));
+		ret = set_tsc_offset(
+		    v, x86_tsc_offset_freeze(
+			   x86_guest_tsc(st->tsc_offset, s->host_tsc),
+			   now->host_tsc));
 	else if (tsc) {
 		e = *tsc;
 		if (catchup)
@@ -997,7 +1028,8 @@ static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 		ret = set_msrs(v, &e, 1);
 	} else
 		pr_warn("vCPU %u: no saved IA32_TSC; the guest TSC starts "
-			"from this host's", v->id);
+			"from this host's",
+			v->id);
 	if (!ret && dl)
 		ret = set_msrs(v, dl, 1);
 	return ret;
@@ -1070,7 +1102,7 @@ static void free_states(struct vcpu_state *st, unsigned int n)
 int x86_snapshot_restore(struct vm *vm, struct snap_reader *r,
 			 const struct x86_restore_opts *o)
 {
-	struct restore_ctx c = { .vm = vm, .o = o };
+	struct restore_ctx c = {.vm = vm, .o = o};
 	int ret;
 
 	c.st = calloc(vm->nr_vcpus ? vm->nr_vcpus : 1, sizeof(*c.st));

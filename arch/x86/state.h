@@ -1,4 +1,4 @@
-/* state.h: saving and restoring the x86 vCPU and VM state (registers, LAPIC, MSRs, irqchip, PIT, clock) as snapshot sections. */
+/* state.h: x86 vCPU and VM state to and from snapshot sections. */
 #ifndef MINIVMM_X86_STATE_H
 #define MINIVMM_X86_STATE_H
 

@@ -37,7 +37,7 @@
  * one stops below the IOAPIC; the 64-bit one starts above the highest RAM
  * the 1 TiB limit allows (4 GiB + 1 TiB - 3 GiB). */
 #define X86_PCI_MMIO32_BASE  X86_MMIO_HOLE
-#define X86_PCI_MMIO32_SIZE  (X86_IOAPIC_ADDR - X86_MMIO_HOLE) /* 0xfebfffff */
+#define X86_PCI_MMIO32_SIZE  (X86_IOAPIC_ADDR - X86_MMIO_HOLE) /* to 0xfebfffff */
 #define X86_PCI_MMIO64_BASE  0x10100000000ULL /* 1 TiB + 4 GiB */
 #define X86_PCI_MMIO64_SIZE  0x1000000000ULL  /* 64 GiB */
 

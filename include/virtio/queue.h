@@ -22,6 +22,7 @@
 #define VIRTQ_EVENT_F_DISABLE 1
 #define VIRTQ_EVENT_F_DESC    2
 #define VIRTQ_EVENT_WRAP      (1 << 15) /* in off_wrap */
+#define VIRTQ_EVENT_SIZE      4		/* sizeof(struct virtq_event) */
 
 #define VIRTQ_MAX_SIZE	  32768
 #define VIRTQ_DESC_SIZE	  16 /* split and packed descriptors alike */
@@ -151,7 +152,8 @@ int virtq_setup(struct virtq *vq, const struct guest_mem *mem,
 void virtq_teardown(struct virtq *vq);
 
 /* Take the next available chain: 1 with *chain and bufs[0..nbufs) filled,
- * 0 if the ring is empty, or -errno (vq is then broken). max_bufs should be
+ * 0 if the ring is empty, or -errno (vq is then broken); *chain is only
+ * written on success, bufs may be clobbered either way. max_bufs should be
  * at least the queue size to accept every well-formed chain. */
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain,
 	      struct virtq_buf *bufs, unsigned int max_bufs);

@@ -78,7 +78,7 @@ enum virtio_queue_area {
 struct virtio_queue {
 	uint16_t size_max;	/* set by the device: a power of two */
 	/* Driver-programmed (through the transport, under vdev->lock). */
-	uint16_t size;		/* 0 after a rejected write: cannot enable */
+	uint16_t size;		/* 0 after a rejected write */
 	bool enabled;
 	uint64_t area[VIRTIO_AREA_COUNT];
 	uint16_t msix_vector;
@@ -104,7 +104,7 @@ struct virtio_device {
 	struct virtio_features acked;	/* driver features (lock) */
 	uint8_t status;			/* __atomic */
 	uint32_t config_gen;		/* __atomic */
-	uint32_t warned;		/* __atomic: VIRTIO_WARN_* already logged */
+	uint32_t warned;		/* __atomic: warnings already given */
 };
 
 /* Lifecycle (owner's thread, before the VM runs / after it stopped). */
@@ -112,7 +112,8 @@ struct virtio_device {
  * sets up the lock and the reset state. -EINVAL, reported once. */
 int virtio_dev_init(struct virtio_device *vdev);
 void virtio_dev_attach(struct virtio_device *vdev,
-		       const struct virtio_transport_ops *tops, void *transport);
+		       const struct virtio_transport_ops *tops,
+		       void *transport);
 /* Resets the device (calling ops->reset) and releases the lock. */
 void virtio_dev_destroy(struct virtio_device *vdev);
 

@@ -16,7 +16,8 @@ GUEST_LDFLAGS := -nostdlib -static --build-id=none -z max-page-size=0x1000 \
 
 GUEST_BINS := $(GB)/hello.bzimage $(GB)/bootinfo.bzimage \
               $(GB)/bootinfo64.elf $(GB)/pvh.elf $(GB)/flat.bin \
-              $(GB)/ctl.bzimage $(GB)/serirq.bzimage $(GB)/smp.bzimage
+              $(GB)/ctl.bzimage $(GB)/serirq.bzimage $(GB)/smp.bzimage \
+              $(GB)/counter.bzimage
 
 # The runtime every 64-bit payload links: entry, serial, printf, IDT.
 GUEST_RT := $(GO)/rt.o $(GO)/acpi.o $(GO)/idt.o $(GO)/isr.o
@@ -37,6 +38,7 @@ $(GO)/%.o: $(GD)/%.S
 $(GO)/hello.elf: $(GO)/hello.o
 $(GO)/bootinfo.elf: $(GO)/bootinfo.o
 $(GO)/ctl.elf: $(GO)/ctl.o
+$(GO)/counter.elf: $(GO)/counter.o
 $(GO)/serirq.elf: $(GO)/serirq.o $(GO)/mp.o
 $(GO)/smp.elf: $(GO)/smp.o $(GO)/mp.o $(GO)/smp_tramp.o
 $(GO)/%.elf: $(GO)/head64.o $(GUEST_RT) $(GD)/payload.ld
@@ -63,6 +65,6 @@ $(GB)/flat.bin: $(GO)/flat.o $(GD)/flat.ld
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GD)/flat.ld -o $(GO)/flat.elf $<
 	$(GUEST_OBJCOPY) -O binary $(GO)/flat.elf $@
 
-.SECONDARY: $(GO)/hello.elf $(GO)/bootinfo.elf $(GO)/ctl.elf \
+.SECONDARY: $(GO)/counter.elf $(GO)/counter.bin $(GO)/hello.elf $(GO)/bootinfo.elf $(GO)/ctl.elf \
             $(GO)/serirq.elf $(GO)/smp.elf $(GO)/hello.bin \
             $(GO)/bootinfo.bin $(GO)/ctl.bin $(GO)/serirq.bin $(GO)/smp.bin

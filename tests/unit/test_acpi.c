@@ -567,6 +567,240 @@ static const struct dev_info *find_dev(const struct dsdt_info *info,
 	return NULL;
 }
 
+/* ---- resource templates, decoded by descriptor type (ACPI 6.4) ---- */
+
+#define RES_IO	  0x40 /* small type 8, length bits stripped */
+#define RES_END	  0x78 /* small type 15 */
+#define RES_WORD  0x88
+#define RES_DWORD 0x87
+#define RES_QWORD 0x8a
+#define RES_MAX	  8
+
+/* An IO descriptor uses flags (decode), min, max, gra (alignment), len. */
+struct res_desc {
+	uint8_t tag, type, flags, type_flags;
+	uint64_t gra, min, max, tra, len;
+};
+
+static uint64_t le_n(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static bool res_io(const uint8_t *b, size_t n, struct res_desc *d)
+{
+	if (n != 7)
+		return false;
+	d->flags = b[0];
+	d->min = le_n(b + 1, 2);
+	d->max = le_n(b + 3, 2);
+	d->gra = b[5];
+	d->len = b[6];
+	return true;
+}
+
+/* Word, DWord and QWord address space descriptors share one layout. */
+static bool res_addr(const uint8_t *b, size_t n, struct res_desc *d)
+{
+	unsigned int w = d->tag == RES_WORD ? 2 : d->tag == RES_DWORD ? 4 : 8;
+
+	if (n != 3 + 5 * w)
+		return false;
+	d->type = b[0];
+	d->flags = b[1];
+	d->type_flags = b[2];
+	d->gra = le_n(b + 3, w);
+	d->min = le_n(b + 3 + w, w);
+	d->max = le_n(b + 3 + 2 * w, w);
+	d->tra = le_n(b + 3 + 3 * w, w);
+	d->len = le_n(b + 3 + 4 * w, w);
+	return true;
+}
+
+static bool res_body(const uint8_t *b, size_t n, struct res_desc *d)
+{
+	switch (d->tag) {
+	case RES_IO:
+		return res_io(b, n, d);
+	case RES_WORD:
+	case RES_DWORD:
+	case RES_QWORD:
+		return res_addr(b, n, d);
+	default:
+		return false;
+	}
+}
+
+/* Decodes the template up to its end tag; returns the descriptor count,
+ * or -1 on anything malformed or unknown. */
+static int res_decode(const uint8_t *p, size_t len, struct res_desc *out)
+{
+	size_t pos = 0, n;
+	int count = 0;
+
+	while (pos < len && count < RES_MAX) {
+		struct res_desc *d = &out[count];
+		const uint8_t *b;
+
+		memset(d, 0, sizeof(*d));
+		if (p[pos] & 0x80) { /* large: tag, 16-bit length */
+			if (pos + 3 > len)
+				return -1;
+			d->tag = p[pos];
+			n = le_n(p + pos + 1, 2);
+			b = p + pos + 3;
+		} else {
+			d->tag = p[pos] & 0x78;
+			n = p[pos] & 0x07;
+			b = p + pos + 1;
+		}
+		pos = (size_t)(b - p) + n;
+		if (pos > len)
+			return -1;
+		if (d->tag == RES_END)
+			return n == 1 && b[0] == 0 && pos == len ? count : -1;
+		if (!res_body(b, n, d))
+			return -1;
+		count++;
+	}
+	return -1;
+}
+
+static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
+{
+	return a < b + b_len && b < a + a_len;
+}
+
+/* Neither memory window may touch RAM, the APICs or KVM's pages, for the
+ * largest RAM we accept; no RAM bank may end up inside them either. */
+static void check_windows_free(uint64_t base, uint64_t len)
+{
+	struct e820_entry tbl[E820_MAX];
+	struct guest_mem m;
+	int n;
+
+	CHECK(!overlaps(base, len, 0xfec00000, 0x1000)); /* IOAPIC */
+	CHECK(!overlaps(base, len, 0xfee00000, 0x1000)); /* LAPIC */
+	CHECK(!overlaps(base, len, 0xfeffc000, 0x4000)); /* idmap + TSS */
+	for (uint64_t sz = 1ULL << 30; sz <= CONFIG_MAX_MEM; sz <<= 1) {
+		fake_mem_layout(&m, sz, false);
+		n = x86_build_e820(&m, tbl, E820_MAX);
+		CHECK(n > 0);
+		for (int i = 0; i < n; i++)
+			CHECK(!overlaps(base, len, tbl[i].addr, tbl[i].size));
+	}
+}
+
+/* What PCI0's _CRS must say, in order (see arch/x86/acpi.h). */
+static const struct res_desc pci0_crs[] = {
+    /* WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+     * 0, 0, 0, 0, 1) */
+    {RES_WORD, 2, 0x0c, 0x00, 0, 0, 0, 0, 1},
+    /* IO (Decode16, 0x0cf8, 0x0cf8, 1, 8) */
+    {RES_IO, 0, 0x01, 0, 1, 0xcf8, 0xcf8, 0, 8},
+    /* WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+     * EntireRange, ...) below and above the config ports */
+    {RES_WORD, 1, 0x0c, 0x03, 0, 0x0000, 0x0cf7, 0, 0x0cf8},
+    {RES_WORD, 1, 0x0c, 0x03, 0, 0x0d00, 0xffff, 0, 0xf300},
+    /* DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
+     * NonCacheable, ReadWrite, ...) */
+    {RES_DWORD, 0, 0x0c, 0x01, 0, 0xc0000000, 0xfebfffff, 0, 0x3ec00000},
+    /* QWordMemory (same flags): 64 GiB from 1 TiB + 4 GiB */
+    {RES_QWORD, 0, 0x0c, 0x01, 0, 0x10100000000, 0x110ffffffff, 0,
+     0x1000000000},
+};
+
+static void check_pci0_crs(const struct dev_info *pci0)
+{
+	struct res_desc got[RES_MAX];
+	int n = res_decode(pci0->crs, pci0->crs_len, got);
+
+	CHECK_EQ(n, ARRAY_SIZE(pci0_crs));
+	for (int i = 0; i < n && i < (int)ARRAY_SIZE(pci0_crs); i++) {
+		const struct res_desc *w = &pci0_crs[i];
+
+		CHECK_EQ(got[i].tag, w->tag);
+		CHECK_EQ(got[i].type, w->type);
+		CHECK_EQ(got[i].flags, w->flags);
+		CHECK_EQ(got[i].type_flags, w->type_flags);
+		CHECK_EQ(got[i].gra, w->gra);
+		CHECK_EQ(got[i].min, w->min);
+		CHECK_EQ(got[i].max, w->max);
+		CHECK_EQ(got[i].tra, w->tra);
+		CHECK_EQ(got[i].len, w->len);
+		if (w->tag != RES_IO) /* fixed windows: _LEN spans them */
+			CHECK_EQ(got[i].max - got[i].min + 1, got[i].len);
+	}
+	/* The config ports and the two I/O windows tile the 64 KiB exactly. */
+	CHECK_EQ(pci0_crs[2].max + 1, pci0_crs[1].min);
+	CHECK_EQ(pci0_crs[1].min + pci0_crs[1].len, pci0_crs[3].min);
+	/* The header's numbers are the ones the guest sees. */
+	CHECK_EQ(pci0_crs[4].min, X86_PCI_MMIO32_BASE);
+	CHECK_EQ(pci0_crs[4].len, X86_PCI_MMIO32_SIZE);
+	CHECK_EQ(pci0_crs[5].min, X86_PCI_MMIO64_BASE);
+	CHECK_EQ(pci0_crs[5].len, X86_PCI_MMIO64_SIZE);
+	CHECK(X86_PCI_MMIO64_BASE >
+	      X86_MMIO_HOLE_END + CONFIG_MAX_MEM - X86_MMIO_HOLE);
+	check_windows_free(X86_PCI_MMIO32_BASE, X86_PCI_MMIO32_SIZE);
+	check_windows_free(X86_PCI_MMIO64_BASE, X86_PCI_MMIO64_SIZE);
+}
+
+/* Slots 1-31 in order, INTA-INTD each, straight to GSI 16 + (s + p) % 8. */
+static void check_pci0_prt(const struct dev_info *pci0)
+{
+	unsigned int i = 0;
+
+	CHECK(pci0->has_prt);
+	CHECK_EQ(pci0->nr_prt, 124);
+	for (unsigned int slot = 1; slot < 32; slot++) {
+		for (unsigned int pin = 0; pin < 4; pin++, i++) {
+			const uint64_t *e = pci0->prt[i];
+
+			if (i >= pci0->nr_prt)
+				return;
+			CHECK_EQ(e[0], (uint64_t)slot << 16 | 0xffff);
+			CHECK_EQ(e[1], pin);
+			CHECK_EQ(e[2], 0);
+			CHECK_EQ(e[3], 16 + (slot + pin) % 8);
+			CHECK_EQ(e[3], x86_pci_intx_gsi(slot, pin));
+		}
+	}
+}
+
+static void check_pci0(const struct dev_info *pci0)
+{
+	CHECK(pci0 != NULL);
+	if (!pci0)
+		return;
+	CHECK_EQ(pci0->hid, 0x030ad041); /* EISAID("PNP0A03") */
+	CHECK_EQ(pci0->uid, 0);
+	CHECK_EQ(pci0->seg, 0);
+	CHECK_EQ(pci0->bbn, 0);
+	CHECK_EQ(pci0->adr, 0);
+	check_pci0_crs(pci0);
+	check_pci0_prt(pci0);
+}
+
+/* With ACPI_DUMP_DSDT=file set, the DSDT goes there (for iasl -d). */
+static void dump_dsdt(const uint8_t *d)
+{
+	const char *path = getenv("ACPI_DUMP_DSDT");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_EQ(fwrite(d, 1, get_le32(d + 4), f), get_le32(d + 4));
+	CHECK_EQ(fclose(f), 0);
+}
+
 static void check_dsdt(uint64_t addr)
 {
 	static const uint8_t s5_aml[] = {0x08, '_',  'S',  '5',	 '_',
@@ -595,7 +829,9 @@ static void check_dsdt(uint64_t addr)
 	CHECK_EQ(info.s5[2], 0);
 	CHECK_EQ(info.s5[3], 0);
 	CHECK(!strcmp(info.scope, "\\_SB_"));
-	CHECK_EQ(info.nr_devs, 2);
+	CHECK_EQ(info.nr_devs, 3);
+	dump_dsdt(d);
+	check_pci0(find_dev(&info, "PCI0"));
 	com1 = find_dev(&info, "COM1");
 	rtc = find_dev(&info, "RTC_");
 	CHECK(com1 && rtc);
@@ -631,6 +867,32 @@ static void test_tables(unsigned int nr_cpus)
 			CHECK(!"write outside the ACPI area");
 			break;
 		}
+}
+
+static void test_intx_gsi(void)
+{
+	unsigned int used[8] = {0};
+
+	CHECK_EQ(x86_pci_intx_gsi(1, 0), 17);
+	CHECK_EQ(x86_pci_intx_gsi(1, 3), 20);
+	CHECK_EQ(x86_pci_intx_gsi(7, 1), 16);
+	CHECK_EQ(x86_pci_intx_gsi(31, 3), 18);
+	for (unsigned int slot = 0; slot < 32; slot++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			unsigned int gsi = x86_pci_intx_gsi(slot, pin);
+
+			CHECK(gsi >= 16 && gsi <= 23); /* KVM: 24 pins */
+			CHECK_EQ(gsi, 16 + (slot + pin) % 8);
+			if (gsi >= 16 && gsi <= 23 && slot)
+				used[gsi - 16]++;
+			/* INTA of neighbours differ: no two adjacent
+			 * single-function devices share a line. */
+			if (slot)
+				CHECK(gsi != x86_pci_intx_gsi(slot - 1, pin));
+		}
+	}
+	for (unsigned int i = 0; i < 8; i++) /* 124 entries over 8 pins */
+		CHECK(used[i] == 15 || used[i] == 16);
 }
 
 static void test_table_errors(void)
@@ -773,6 +1035,7 @@ int main(void)
 	test_tables(4);
 	test_tables(X86_ACPI_MAX_CPUS);
 	test_table_errors();
+	test_intx_gsi();
 	test_pkglen();
 	test_pm_registration();
 	test_pm_sleep();

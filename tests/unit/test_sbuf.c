@@ -40,7 +40,8 @@ static void test_growth(void)
 	CHECK(b.cap >= b.len);
 	for (uint32_t i = 0; i < 100000; i++) {
 		const uint8_t *p = b.data + 4 * i;
-		uint32_t v = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+		uint32_t v = p[0] | p[1] << 8 | p[2] << 16 |
+			     (uint32_t)p[3] << 24;
 
 		bad += v != i * 2654435761u;
 	}

@@ -109,7 +109,8 @@ static void test_crc32c(void)
 		for (size_t i = 0; i < ARRAY_SIZE(lens); i++)
 			bad += crc32c(0x1234, buf + off, lens[i]) !=
 			       crc32c_sw(0x1234, buf + off, lens[i]);
-		bad += crc32c(0, buf + off, big) != crc32c_sw(0, buf + off, big);
+		bad += crc32c(0, buf + off, big) !=
+		       crc32c_sw(0, buf + off, big);
 	}
 	CHECK_EQ(bad, 0);
 	free(buf);
@@ -156,10 +157,13 @@ static uint64_t mem_fill(struct guest_mem *m)
 		uint64_t pages = m->regions[b].size / PS;
 
 		for (uint64_t pg = 0; pg < pages; pg++) {
-			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-			if ((seed >> 60) < 3 || (b == 2 && pg >= 100 && pg < 164)) {
+			bool run = b == 2 && pg >= 100 && pg < 164;
+
+			seed = seed * 6364136223846793005ULL + 1;
+			if ((seed >> 60) < 3 || run) {
 				for (unsigned int i = 0; i < PS; i += 64)
-					p[pg * PS + i] = (uint8_t)(seed >> (i % 56));
+					p[pg * PS + i] =
+						(uint8_t)(seed >> (i % 56));
 				p[pg * PS] |= 1;
 				nonzero++;
 			}
@@ -247,6 +251,7 @@ static void test_round_trip(void)
 	struct stat st;
 	char path[PATH_LEN];
 
+	dpath(path, "vm.snap");
 	mem_map(&m, layout, ARRAY_SIZE(layout));
 	nonzero = mem_fill(&m);
 	CHECK_EQ(save(path, &m, SNAP_FLAG_PAGE_CRC), 0);
@@ -348,6 +353,7 @@ static void refused_(const uint8_t *buf, size_t len, const char *want,
 	char path[PATH_LEN];
 	int ret;
 
+	dpath(path, "bad.snap");
 	write_file(path, buf, len);
 	ret = snap_reader_open(&r, path, SNAP_ARCH_X86_64, err, sizeof(err));
 	CHECK(ret < 0 && r == NULL);
@@ -356,7 +362,8 @@ static void refused_(const uint8_t *buf, size_t len, const char *want,
 	if (!strstr(err, want) || (want2 && !strstr(err, want2))) {
 		unit_failures++;
 		fprintf(stderr, "line %d: refusal \"%s\" lacks \"%s\"%s%s\n",
-			line, err, want, want2 ? " or " : "", want2 ? want2 : "");
+			line, err, want, want2 ? " or " : "",
+			want2 ? want2 : "");
 	}
 	unit_checks++;
 	unlink(path);
@@ -379,6 +386,7 @@ static void test_refusals(void)
 	unsigned int n;
 	char path[PATH_LEN];
 
+	dpath(path, "good.snap");
 	mem_map(&m, layout, 3);
 	mem_fill(&m);
 	CHECK_EQ(save(path, &m, SNAP_FLAG_PAGE_CRC), 0);
@@ -471,6 +479,16 @@ static void test_refusals(void)
 	memset(g + size, 0, 8);
 	refused(g, size + 8, "section END #0", "records a");
 
+	/* An end marker with a valid CRC but the wrong section count. */
+	memcpy(g, f, size);
+	put_le32(g + p[n - 1].off + 24 + 8, n);
+	put_le32(g + p[n - 1].off + 20,
+		 crc32c(crc32c(0, g + p[n - 1].off, 20), g + p[n - 1].off + 24,
+			16));
+	snprintf(where, sizeof(where), "records %u sections, found %u", n,
+		 n - 1);
+	refused(g, size, "section END #0", where);
+
 	/* A newer minor version and compatible flags are fine. */
 	memcpy(g, f, size);
 	put_le16(g + 18, 7);
@@ -478,22 +496,24 @@ static void test_refusals(void)
 	fix_header_crc(g);
 	{
 		struct snap_reader *r;
-		char err[256] = "";
+		char err[256] = "", minor[PATH_LEN];
 
-		write_file(dpath("minor.snap"), g, size);
-		CHECK_EQ(snap_reader_open(&r, dpath("minor.snap"),
-					  SNAP_ARCH_X86_64, err, sizeof(err)), 0);
+		write_file(dpath(minor, "minor.snap"), g, size);
+		CHECK_EQ(snap_reader_open(&r, minor, SNAP_ARCH_X86_64, err,
+					  sizeof(err)),
+			 0);
 		if (r) {
 			CHECK_EQ(snap_reader_info(r)->minor, 7);
 			snap_reader_close(r);
 		}
-		unlink(dpath("minor.snap"));
+		unlink(minor);
 		/* A foreign architecture. */
 		CHECK(snap_reader_open(&r, path, SNAP_ARCH_ARM64, err,
 				       sizeof(err)) < 0);
 		CHECK(strstr(err, "snapshot is for x86_64, this VM is arm64"));
-		CHECK(snap_reader_open(&r, dpath("missing"), SNAP_ARCH_X86_64,
-				       err, sizeof(err)) == -ENOENT);
+		dpath(minor, "missing");
+		CHECK(snap_reader_open(&r, minor, SNAP_ARCH_X86_64, err,
+				       sizeof(err)) == -ENOENT);
 	}
 	free(f);
 	free(g);
@@ -513,6 +533,7 @@ static void test_page_data(void)
 	char path[PATH_LEN];
 	struct mem_bank small[3] = { layout[0], layout[1], layout[2] };
 
+	dpath(path, "pages.snap");
 	mem_map(&m, layout, 3);
 	mem_fill(&m);
 	CHECK_EQ(save(path, &m, SNAP_FLAG_PAGE_CRC), 0);
@@ -544,8 +565,8 @@ static void test_page_data(void)
 	mem_map(&m2, small, 3);
 	CHECK_EQ(snap_reader_load_memory(r, &m2, 0), -EINVAL);
 	CHECK(strstr(snap_reader_error(r),
-		     "memory layout mismatch: bank 2 is 0x100000000+0x300000 in "
-		     "the file, 0x100000000+0x2ff000 in the VM"));
+		     "memory layout mismatch: bank 2 is 0x100000000+0x300000 "
+		     "in the file, 0x100000000+0x2ff000 in the VM"));
 	mem_unmap(&m2);
 	mem_map(&m2, layout, 2);
 	CHECK_EQ(snap_reader_load_memory(r, &m2, SNAP_LOAD_COPY), -EINVAL);
@@ -582,6 +603,7 @@ static void test_empty(void)
 	struct stat st;
 	char path[PATH_LEN];
 
+	dpath(path, "zero.snap");
 	mem_map(&m, layout, 3);
 	CHECK_EQ(snap_writer_open(&w, path, SNAP_ARCH_X86_64, "x", 0), 0);
 	CHECK_EQ(snap_write_memory(w, &m), 0);
@@ -608,6 +630,7 @@ static void test_writer_rules(void)
 	char names[256];
 	char path[PATH_LEN];
 
+	dpath(path, "rules.snap");
 	mem_map(&m, layout, 1);
 	CHECK_EQ(snap_writer_open(&w, path, SNAP_ARCH_X86_64, "x", 1u << 30),
 		 -EINVAL);
@@ -645,6 +668,7 @@ static void test_full_disk(void)
 	uint8_t *buf;
 	char path[PATH_LEN];
 
+	dpath(path, "full.snap");
 	mem_map(&m, layout, 3);
 	mem_fill(&m);
 	write_file(path, "old contents", 12);
@@ -684,22 +708,23 @@ static void test_crash(void)
 	struct snap_writer *w;
 	struct stat st;
 	char names[256];
+	char path[PATH_LEN];
 	int status = -1;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (snap_writer_open(&w, dpath("crash.snap"), SNAP_ARCH_X86_64,
-				     "x", 0) == 0)
+		if (snap_writer_open(&w, dpath(path, "crash.snap"),
+				     SNAP_ARCH_X86_64, "x", 0) == 0)
 			snap_write_section(w, SNAP_SEC_CONFIG, 0, "c", 1);
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
 	CHECK_EQ(status, 0);
-	CHECK(stat(dpath("crash.snap"), &st) < 0 && errno == ENOENT);
+	CHECK(stat(dpath(path, "crash.snap"), &st) < 0 && errno == ENOENT);
 	CHECK_EQ(dir_entries(names, sizeof(names)), 1); /* the temporary */
 	CHECK(!strncmp(names, "crash.snap.tmp-", 15));
 	names[strlen(names) - 1] = 0;
-	unlink(dpath(names));
+	unlink(dpath(path, names));
 }
 
 int main(void)

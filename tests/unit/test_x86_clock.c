@@ -1,4 +1,4 @@
-/* test_x86_clock.c: TSC/kvmclock arithmetic: ns to cycles, catch-up and freeze offsets, the 250 ppm test. */
+/* test_x86_clock.c: TSC math: cycles, catch-up/freeze offsets, 250 ppm. */
 #include "clock.h"
 #include "unit.h"
 
@@ -27,10 +27,10 @@ static void test_cycles_basic(void)
 	CHECK_EQ(x86_tsc_cycles(NS_PER_SEC, 1000000), 1000000000);
 	CHECK_EQ(x86_tsc_cycles(NS_PER_SEC, 2700000), 2700000000ULL);
 	CHECK_EQ(x86_tsc_cycles(NS_PER_SEC, 10000000), 10000000000ULL);
-	CHECK_EQ(x86_tsc_cycles(1, 1000000), 1);      /* 1 GHz: 1 ns = 1 */
-	CHECK_EQ(x86_tsc_cycles(1, 999999), 0);	      /* rounds toward 0 */
-	CHECK_EQ(x86_tsc_cycles(999999, 1), 0);	      /* 1 kHz: < 1 ms */
-	CHECK_EQ(x86_tsc_cycles(1000000, 1), 1);      /* 1 kHz: 1 ms */
+	CHECK_EQ(x86_tsc_cycles(1, 1000000), 1);       /* 1 GHz: 1 ns = 1 */
+	CHECK_EQ(x86_tsc_cycles(1, 999999), 0);	       /* rounds toward 0 */
+	CHECK_EQ(x86_tsc_cycles(999999, 1), 0);	       /* 1 kHz: < 1 ms */
+	CHECK_EQ(x86_tsc_cycles(1000000, 1), 1);       /* 1 kHz: 1 ms */
 	CHECK_EQ(x86_tsc_cycles(1, UINT32_MAX), 4294); /* 4.29 THz */
 	/* 1 kHz .. 10 GHz by decades, one hour each */
 	for (uint32_t khz = 1; khz <= 10000000; khz *= 10)
@@ -40,8 +40,7 @@ static void test_cycles_basic(void)
 
 static void test_cycles_negative(void)
 {
-	CHECK_EQ((int64_t)x86_tsc_cycles(-NS_PER_SEC, 2700000),
-		 -2700000000LL);
+	CHECK_EQ((int64_t)x86_tsc_cycles(-NS_PER_SEC, 2700000), -2700000000LL);
 	CHECK_EQ((int64_t)x86_tsc_cycles(-1, 1000000), -1);
 	CHECK_EQ((int64_t)x86_tsc_cycles(-1, 999999), 0); /* toward 0 */
 	/* odd symmetry for awkward values */
@@ -60,14 +59,15 @@ static void test_cycles_huge(void)
 	int64_t century = 100 * NS_PER_YEAR;
 
 	/* 100 years at 10 GHz: 3.15e19 cycles, beyond 2^64; exact mod 2^64 */
-	CHECK_EQ(x86_tsc_cycles(century, 10000000), ref_cycles(century, 10000000));
+	CHECK_EQ(x86_tsc_cycles(century, 10000000),
+		 ref_cycles(century, 10000000));
 	CHECK_EQ(x86_tsc_cycles(century, 10000000),
 		 (uint64_t)century * 10); /* 10 cycles per ns, wraps */
-	CHECK_EQ(x86_tsc_cycles(-century, 10000000),
-		 -((uint64_t)century * 10));
+	CHECK_EQ(x86_tsc_cycles(-century, 10000000), -((uint64_t)century * 10));
 	/* near 2^63 ns at several frequencies */
 	CHECK_EQ(x86_tsc_cycles(INT64_MAX, 1000000), (uint64_t)INT64_MAX);
-	CHECK_EQ(x86_tsc_cycles(INT64_MAX, 10000000), ref_cycles(INT64_MAX, 10000000));
+	CHECK_EQ(x86_tsc_cycles(INT64_MAX, 10000000),
+		 ref_cycles(INT64_MAX, 10000000));
 	CHECK_EQ(x86_tsc_cycles(INT64_MAX, UINT32_MAX),
 		 ref_cycles(INT64_MAX, UINT32_MAX));
 	CHECK_EQ(x86_tsc_cycles(INT64_MAX - 12345, 2712345),
@@ -82,20 +82,22 @@ static void test_cycles_huge(void)
 /* Documentation/virt/kvm/devices/vcpu.rst keeps this invariant. */
 static void test_catchup_invariant(void)
 {
-	static const uint32_t khzs[] = { 1, 1000, 999999, 1000000, 2700000,
-					 2712345, 3000000, 10000000 };
-	static const uint64_t gsrc[] = { 0, 1, 5 * NS_PER_SEC, 86400 * NS_PER_SEC,
-					 (uint64_t)INT64_MAX - 7 };
+	static const uint32_t khzs[] = {1,	 1000,	  999999,  1000000,
+					2700000, 2712345, 3000000, 10000000};
+	static const uint64_t gsrc[] = {
+	    0, 1, 5 * NS_PER_SEC, 86400 * NS_PER_SEC, (uint64_t)INT64_MAX - 7};
 
 	for (size_t k = 0; k < sizeof(khzs) / sizeof(khzs[0]); k++)
 		for (size_t g = 0; g < sizeof(gsrc) / sizeof(gsrc[0]); g++) {
 			uint32_t khz = khzs[k];
-			uint64_t ofs_src = (uint64_t)-123456789, tsc_src = 1ULL << 40;
+			uint64_t ofs_src = (uint64_t)-123456789,
+				 tsc_src = 1ULL << 40;
 			uint64_t guest_src = gsrc[g];
 			uint64_t guest_dst = guest_src + 3600 * NS_PER_SEC + 17;
-			uint64_t tsc_dst = 999;	/* the new host rebooted */
-			uint64_t ofs = x86_tsc_offset_catchup(
-				ofs_src, tsc_src, guest_src, tsc_dst, guest_dst, khz);
+			uint64_t tsc_dst = 999; /* the new host rebooted */
+			uint64_t ofs =
+			    x86_tsc_offset_catchup(ofs_src, tsc_src, guest_src,
+						   tsc_dst, guest_dst, khz);
 			uint64_t a = x86_tsc_at_kvmclock_zero(ofs_src, tsc_src,
 							      guest_src, khz);
 			uint64_t b = x86_tsc_at_kvmclock_zero(ofs, tsc_dst,
@@ -107,18 +109,19 @@ static void test_catchup_invariant(void)
 			if (khz % 1000000 == 0)
 				CHECK_EQ(a, b);
 			/* the guest TSC moved by exactly the elapsed cycles */
-			CHECK_EQ(x86_guest_tsc(ofs, tsc_dst) -
-					 x86_guest_tsc(ofs_src, tsc_src),
-				 x86_tsc_cycles_between(guest_dst, guest_src, khz));
+			CHECK_EQ(
+			    x86_guest_tsc(ofs, tsc_dst) -
+				x86_guest_tsc(ofs_src, tsc_src),
+			    x86_tsc_cycles_between(guest_dst, guest_src, khz));
 		}
 }
 
 static void test_catchup_values(void)
 {
 	/* 2.7 GHz, 10 s of downtime, destination TSC behind the source */
-	uint64_t ofs = x86_tsc_offset_catchup(1000, 5000000000ULL, 100 * NS_PER_SEC,
-					      2000000000ULL, 110 * NS_PER_SEC,
-					      2700000);
+	uint64_t ofs =
+	    x86_tsc_offset_catchup(1000, 5000000000ULL, 100 * NS_PER_SEC,
+				   2000000000ULL, 110 * NS_PER_SEC, 2700000);
 
 	CHECK_EQ(ofs, 1000 + 27000000000ULL + 3000000000ULL);
 	/* no time passed, same host TSC: the offset stays */
@@ -149,7 +152,8 @@ static void test_freeze(void)
 					     2700000));
 	/* and catch-up is freeze plus the elapsed cycles */
 	CHECK_EQ(x86_tsc_offset_catchup(ofs_src, tsc_src, 77, 12345,
-					77 + NS_PER_SEC, 2700000) - ofs,
+					77 + NS_PER_SEC, 2700000) -
+		     ofs,
 		 2700000000ULL);
 }
 

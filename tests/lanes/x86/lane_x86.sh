@@ -37,7 +37,7 @@ CASE_TIMEOUT=${LANE_X86_CASE_TIMEOUT:-120} # minivmm --timeout for each guest
 # Watchdogs on one boot of the emulated host. Its init prints a heartbeat every 10 s, so silence
 # means the host itself stopped (retried once); the total limit only bounds a run whose cases all
 # ran into their timeouts (a failure, not retried).
-SILENCE=${LANE_X86_SILENCE:-45}
+SILENCE=${LANE_X86_SILENCE:-30}
 TOTAL=${LANE_X86_TIMEOUT:-$((60 + $(echo "$CASES" | wc -l) * (CASE_TIMEOUT + 20)))}
 HOST_APPEND="console=ttyS0 quiet panic=-1"
 
@@ -150,9 +150,12 @@ while read -r name _ cpus; do
 	if [ "$st" != 0 ] || [ "$mk" != yes ] || [ "$gc" != "$cpus" ]; then verdict=FAIL bad=1; fi
 	printf '%-14s %-6s %-7s %-5s %-7s %s\n' "$name" "$st" "$mk" "$gc/$cpus" "$secs" "$verdict"
 	if [ $verdict = FAIL ]; then
-		[ "$st" = 4 ] && echo "  (minivmm timed out after ${CASE_TIMEOUT} s)"
-		echo "  minivmm stderr (tail):"
-		grep "^LANE-STDERR $name| " "$log" | sed "s/^LANE-STDERR $name| /    /" | tail -n 15
+		[ "$st" = 4 ] && echo "  (minivmm stopped the guest at its --timeout of ${CASE_TIMEOUT} s)"
+		[ "$st" = 137 ] && echo "  (minivmm outlived its --timeout by 15 s and was killed)"
+		[ "$st" = 2 ] && echo "  (the guest reset itself: with panic=-1 a guest panic ends this way)"
+		err=$(grep "^LANE-STDERR $name| " "$log" | sed "s/^LANE-STDERR $name| /    /" | tail -n 15)
+		if [ -n "$err" ]; then echo "  minivmm stderr (tail):"; echo "$err"
+		else echo "  minivmm stderr: empty"; fi
 		echo "  guest console (tail):"
 		grep "^LANE-GUEST $name| " "$log" | sed "s/^LANE-GUEST $name| /    /" | tail -n 15
 	fi

@@ -1,0 +1,223 @@
+/* snapshot.c: walks the VM's vCPUs, devices and RAM into a snapshot file, and back. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <inttypes.h>
+
+#include "arch.h"
+#include "device.h"
+#include "log.h"
+#include "sbuf.h"
+#include "snapshot.h"
+#include "snapshot_file.h"
+#include "util.h"
+#include "vcpu.h"
+#include "version.h"
+#include "vm.h"
+
+#define CONFIG_VERSION 1
+#define DEVICE_VERSION 1
+#define NAME_MAX_LEN   64
+
+static unsigned int vm_device_count(const struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (const struct device *d = vm->devices; d; d = d->next)
+		n++;
+	return n;
+}
+
+static int save_config(struct vm *vm, struct snap_writer *w)
+{
+	struct sbuf b;
+	int ret;
+
+	sbuf_init(&b);
+	sbuf_put_u32(&b, CONFIG_VERSION);
+	sbuf_put_u64(&b, vm->cfg->mem_size);
+	sbuf_put_u32(&b, vm->nr_vcpus);
+	sbuf_put_u32(&b, (uint32_t)vm->cfg->exit_port);
+	sbuf_put_u32(&b, vm_device_count(vm));
+	ret = b.err ? b.err : snap_write_section(w, SNAP_SEC_CONFIG, 0, b.data,
+						   b.len);
+	sbuf_free(&b);
+	return ret;
+}
+
+static void put_name(struct sbuf *b, const char *name)
+{
+	size_t n = strnlen(name, NAME_MAX_LEN);
+
+	sbuf_put_u16(b, (uint16_t)n);
+	sbuf_put_bytes(b, name, n);
+}
+
+static int save_device(struct device *d, unsigned int idx,
+		       struct snap_writer *w)
+{
+	struct sbuf b;
+	int ret = 0;
+
+	sbuf_init(&b);
+	sbuf_put_u32(&b, DEVICE_VERSION);
+	put_name(&b, d->name);
+	if (d->ops && d->ops->save)
+		ret = d->ops->save(d, &b);
+	if (!ret)
+		ret = b.err;
+	if (!ret)
+		ret = snap_write_section(w, SNAP_SEC_DEVICE, idx, b.data, b.len);
+	else
+		pr_err("device %s: cannot save its state: %s", d->name,
+		       strerror(-ret));
+	sbuf_free(&b);
+	return ret;
+}
+
+int snapshot_save(struct vm *vm, const char *path)
+{
+	struct snap_writer *w;
+	struct timespec t0, t1;
+	unsigned int idx = 0;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = snap_writer_open(&w, path, arch_snapshot_id(), minivmm_version(),
+			       SNAP_FLAG_PAGE_CRC);
+	if (ret) {
+		pr_err("cannot create snapshot %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = save_config(vm, w);
+	if (!ret)
+		ret = arch_snapshot_save(vm, w);
+	for (struct device *d = vm->devices; d && !ret; d = d->next)
+		ret = save_device(d, idx++, w);
+	if (!ret)
+		ret = snap_write_memory(w, &vm->mem);
+	if (ret) {
+		snap_writer_abort(w);
+		pr_err("snapshot %s not written: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = snap_writer_commit(w);
+	if (ret) {
+		pr_err("snapshot %s not written: %s", path, strerror(-ret));
+		return ret;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pr_info("snapshot saved to %s in %" PRId64 " ms", path,
+		(int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000);
+	return 0;
+}
+
+int snapshot_open(const char *path, struct vm_config *cfg,
+		  struct snap_reader **r)
+{
+	struct sbuf_reader in;
+	const void *data;
+	char err[256] = "";
+	size_t len;
+	int ret = snap_reader_open(r, path, arch_snapshot_id(), err, sizeof(err));
+
+	if (ret) {
+		pr_err("%s: %s", path, err[0] ? err : strerror(-ret));
+		return ret;
+	}
+	ret = snap_reader_find(*r, SNAP_SEC_CONFIG, 0, &data, &len);
+	if (ret) {
+		pr_err("%s: no configuration section", path);
+		goto fail;
+	}
+	sbuf_reader_init(&in, data, len);
+	if (sbuf_get_u32(&in) != CONFIG_VERSION) {
+		pr_err("%s: configuration section version not supported", path);
+		ret = -EINVAL;
+		goto fail;
+	}
+	cfg->mem_size = sbuf_get_u64(&in);
+	cfg->nr_cpus = sbuf_get_u32(&in);
+	cfg->exit_port = (int32_t)sbuf_get_u32(&in);
+	sbuf_get_u32(&in); /* device count: checked against the VM's later */
+	if (sbuf_reader_done(&in) || !cfg->nr_cpus || !cfg->mem_size ||
+	    cfg->exit_port > 0xffff) {
+		pr_err("%s: configuration section is malformed", path);
+		ret = -EINVAL;
+		goto fail;
+	}
+	return 0;
+fail:
+	snap_reader_close(*r);
+	*r = NULL;
+	return ret;
+}
+
+static int restore_device(struct device *d, unsigned int idx,
+			  struct snap_reader *r)
+{
+	struct sbuf_reader in;
+	char name[NAME_MAX_LEN + 1];
+	const void *data;
+	size_t len;
+	uint16_t n;
+	int ret = snap_reader_find(r, SNAP_SEC_DEVICE, idx, &data, &len);
+
+	if (ret) {
+		pr_err("snapshot has no state for device #%u (%s)", idx, d->name);
+		return -EINVAL;
+	}
+	sbuf_reader_init(&in, data, len);
+	if (sbuf_get_u32(&in) != DEVICE_VERSION)
+		goto bad;
+	n = sbuf_get_u16(&in);
+	if (n > NAME_MAX_LEN)
+		goto bad;
+	sbuf_get_bytes(&in, name, n);
+	name[n] = 0;
+	if (in.err)
+		goto bad;
+	if (strcmp(name, d->name)) {
+		pr_err("snapshot device #%u is '%s' where this VM has '%s'", idx,
+		       name, d->name);
+		return -EINVAL;
+	}
+	if (d->ops && d->ops->restore)
+		ret = d->ops->restore(d, &in);
+	if (!ret)
+		ret = sbuf_reader_done(&in);
+	if (ret)
+		pr_err("snapshot state of device %s is malformed", d->name);
+	return ret;
+bad:
+	pr_err("snapshot section for device #%u is malformed", idx);
+	return -EINVAL;
+}
+
+int snapshot_restore(struct vm *vm, struct snap_reader *r,
+		     const struct restore_opts *o)
+{
+	unsigned int idx = 0;
+	const void *extra;
+	size_t len;
+	int ret = snap_reader_load_memory(r, &vm->mem,
+					  o->copy ? SNAP_LOAD_COPY : 0);
+
+	if (ret) {
+		pr_err("cannot load the snapshot's memory: %s",
+		       snap_reader_error(r));
+		return ret;
+	}
+	ret = vcpus_create(vm);
+	for (struct device *d = vm->devices; d && !ret; d = d->next)
+		ret = restore_device(d, idx++, r);
+	if (!ret && snap_reader_find(r, SNAP_SEC_DEVICE, idx, &extra, &len) == 0) {
+		pr_err("snapshot has more devices than this VM (%u)", idx);
+		ret = -EINVAL;
+	}
+	if (!ret)
+		ret = arch_snapshot_restore(vm, r, o);
+	return ret;
+}
