@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* Linux takes a DTB of at most 2 MiB; ours is a few KiB. */
-#define ARM64_FDT_MAX_SIZE 0x10000U
+#define ARM64_FDT_MAX_SIZE    0x10000U
 #define ARM64_FDT_GIC_PHANDLE 1U
 
 struct arm64_fdt_cfg {
@@ -18,11 +18,11 @@ struct arm64_fdt_cfg {
 	uint64_t gicd_base, gicd_size;
 	uint64_t gicr_base, gicr_size;
 	uint64_t uart_base, uart_size;
-	uint32_t uart_spi;	/* SPI number: INTID - 32 */
-	uint32_t uart_clock;	/* Hz */
-	const char *bootargs;	/* NULL: none */
+	uint32_t uart_spi;    /* SPI number: INTID - 32 */
+	uint32_t uart_clock;  /* Hz */
+	const char *bootargs; /* NULL: none */
 	uint64_t initrd_start;
-	uint64_t initrd_size;	/* 0: no initrd */
+	uint64_t initrd_size; /* 0: no initrd */
 };
 
 /*

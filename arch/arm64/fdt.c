@@ -73,35 +73,35 @@ static void prop_strs(struct fdt_ctx *c, const char *name, const char *s,
 }
 
 /* 64-bit values as pairs of cells (#address-cells = #size-cells = 2). */
-static void prop_cells64(struct fdt_ctx *c, const char *name,
-			 const uint64_t *v, unsigned int n)
+static void prop_cells64(struct fdt_ctx *c, const char *name, const uint64_t *v,
+			 unsigned int n)
 {
 	fdt64_t be[8];
 
 	for (unsigned int i = 0; i < n && i < ARRAY_SIZE(be); i++)
 		be[i] = cpu_to_fdt64(v[i]);
 	if (!c->err)
-		step(c, fdt_property(c->fdt, name, be,
-				     (int)(MIN(n, ARRAY_SIZE(be)) *
-					   sizeof(be[0]))));
+		step(c, fdt_property(
+			    c->fdt, name, be,
+			    (int)(MIN(n, ARRAY_SIZE(be)) * sizeof(be[0]))));
 }
 
-static void prop_cells(struct fdt_ctx *c, const char *name,
-		       const uint32_t *v, unsigned int n)
+static void prop_cells(struct fdt_ctx *c, const char *name, const uint32_t *v,
+		       unsigned int n)
 {
 	fdt32_t be[16];
 
 	for (unsigned int i = 0; i < n && i < ARRAY_SIZE(be); i++)
 		be[i] = cpu_to_fdt32(v[i]);
 	if (!c->err)
-		step(c, fdt_property(c->fdt, name, be,
-				     (int)(MIN(n, ARRAY_SIZE(be)) *
-					   sizeof(be[0]))));
+		step(c, fdt_property(
+			    c->fdt, name, be,
+			    (int)(MIN(n, ARRAY_SIZE(be)) * sizeof(be[0]))));
 }
 
 static void add_memory(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
 {
-	uint64_t reg[2] = { cfg->ram_base, cfg->ram_size };
+	uint64_t reg[2] = {cfg->ram_base, cfg->ram_size};
 	char name[40];
 
 	snprintf(name, sizeof(name), "memory@%llx",
@@ -151,10 +151,9 @@ static void add_psci(struct fdt_ctx *c)
 
 static void add_timer(struct fdt_ctx *c)
 {
-	static const uint32_t ppis[] = { ARM64_TIMER_PPI_SEC,
-					 ARM64_TIMER_PPI_PHYS,
-					 ARM64_TIMER_PPI_VIRT,
-					 ARM64_TIMER_PPI_HYP };
+	static const uint32_t ppis[] = {
+	    ARM64_TIMER_PPI_SEC, ARM64_TIMER_PPI_PHYS, ARM64_TIMER_PPI_VIRT,
+	    ARM64_TIMER_PPI_HYP};
 	uint32_t irqs[3 * ARRAY_SIZE(ppis)];
 
 	for (size_t i = 0; i < ARRAY_SIZE(ppis); i++) {
@@ -171,8 +170,8 @@ static void add_timer(struct fdt_ctx *c)
 
 static void add_gic(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
 {
-	uint64_t reg[4] = { cfg->gicd_base, cfg->gicd_size, cfg->gicr_base,
-			    cfg->gicr_size };
+	uint64_t reg[4] = {cfg->gicd_base, cfg->gicd_size, cfg->gicr_base,
+			   cfg->gicr_size};
 	char name[40];
 
 	snprintf(name, sizeof(name), "intc@%llx",
@@ -193,9 +192,9 @@ static void add_gic(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
 static void add_uart(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg,
 		     const char *name)
 {
-	uint64_t reg[2] = { cfg->uart_base, cfg->uart_size };
-	uint32_t irq[3] = { ARM64_FDT_IRQ_SPI, cfg->uart_spi,
-			    ARM64_FDT_LEVEL_HIGH };
+	uint64_t reg[2] = {cfg->uart_base, cfg->uart_size};
+	uint32_t irq[3] = {ARM64_FDT_IRQ_SPI, cfg->uart_spi,
+			   ARM64_FDT_LEVEL_HIGH};
 
 	begin(c, name);
 	prop_str(c, "compatible", "ns16550a");
@@ -223,8 +222,7 @@ static void add_chosen(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg,
 	end(c);
 }
 
-static int check_cfg(const struct arm64_fdt_cfg *cfg, char *err,
-		     size_t errlen)
+static int check_cfg(const struct arm64_fdt_cfg *cfg, char *err, size_t errlen)
 {
 	uint64_t ram_end = cfg->ram_base + cfg->ram_size;
 
@@ -233,7 +231,8 @@ static int check_cfg(const struct arm64_fdt_cfg *cfg, char *err,
 		return -EINVAL;
 	}
 	if (!cfg->ram_size || ram_end < cfg->ram_base) {
-		snprintf(err, errlen, "device tree: bad RAM range 0x%llx+0x%llx",
+		snprintf(err, errlen,
+			 "device tree: bad RAM range 0x%llx+0x%llx",
 			 (unsigned long long)cfg->ram_base,
 			 (unsigned long long)cfg->ram_size);
 		return -EINVAL;
@@ -255,8 +254,8 @@ static int fdt_failed(const struct fdt_ctx *c, size_t size, char *err,
 {
 	if (c->err == -FDT_ERR_NOSPACE) {
 		snprintf(err, errlen,
-			 "device tree: does not fit in %zu bytes (at %s)",
-			 size, c->where ? c->where : "the header");
+			 "device tree: does not fit in %zu bytes (at %s)", size,
+			 c->where ? c->where : "the header");
 		return -ENOSPC;
 	}
 	snprintf(err, errlen, "device tree: libfdt: %s (at %s)",
@@ -268,7 +267,7 @@ int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 		    char *err, size_t errlen)
 {
 	static const char compat[] = "linux,dummy-virt";
-	struct fdt_ctx c = { .fdt = buf };
+	struct fdt_ctx c = {.fdt = buf};
 	char uart[40];
 	int ret;
 

@@ -34,8 +34,8 @@ static uint32_t page_size_of(uint64_t flags)
 }
 
 /* An EFI stub kernel ("MZ" at 0) must point at a "PE\0\0" header. */
-static int check_pe(const struct image *k, struct arm64_image *img,
-		    char *err, size_t errlen)
+static int check_pe(const struct image *k, struct arm64_image *img, char *err,
+		    size_t errlen)
 {
 	uint32_t off = get_le32(k->data + ARM64_IMAGE_OFF_PE);
 
@@ -65,53 +65,55 @@ static int check_header(const struct image *k, struct arm64_image *img,
 	    img->text_offset >= ARM64_IMAGE_BASE_ALIGN) {
 		snprintf(err, errlen,
 			 "%s: corrupt header: text_offset 0x%llx is not a "
-			 "4 KiB multiple below 2 MiB", name_of(k),
-			 (unsigned long long)img->text_offset);
+			 "4 KiB multiple below 2 MiB",
+			 name_of(k), (unsigned long long)img->text_offset);
 		return -EINVAL;
 	}
 	if (k->size > img->image_size) {
 		snprintf(err, errlen,
 			 "%s: corrupt header: the file (%llu bytes) is larger "
-			 "than its image_size (%llu bytes)", name_of(k),
-			 (unsigned long long)k->size,
+			 "than its image_size (%llu bytes)",
+			 name_of(k), (unsigned long long)k->size,
 			 (unsigned long long)img->image_size);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int arm64_image_parse(const struct image *k, struct arm64_image *img,
-		      char *err, size_t errlen)
+int arm64_image_parse(const struct image *k, struct arm64_image *img, char *err,
+		      size_t errlen)
 {
 	memset(img, 0, sizeof(*img));
 	if (!k->data || k->size < ARM64_IMAGE_HDR_SIZE) {
 		snprintf(err, errlen,
 			 "%s: truncated: %llu bytes, an arm64 Image header "
-			 "is %d", name_of(k), (unsigned long long)k->size,
+			 "is %d",
+			 name_of(k), (unsigned long long)k->size,
 			 ARM64_IMAGE_HDR_SIZE);
 		return -EINVAL;
 	}
 	if (!arm64_image_probe(k)) {
 		snprintf(err, errlen,
 			 "%s: not an arm64 Image: magic 0x%08x at offset %d, "
-			 "expected 0x%08x (\"ARM\\x64\")", name_of(k),
-			 get_le32(k->data + ARM64_IMAGE_OFF_MAGIC),
+			 "expected 0x%08x (\"ARM\\x64\")",
+			 name_of(k), get_le32(k->data + ARM64_IMAGE_OFF_MAGIC),
 			 ARM64_IMAGE_OFF_MAGIC, ARM64_IMAGE_MAGIC);
 		return -EINVAL;
 	}
 	img->image_size = get_le64(k->data + ARM64_IMAGE_OFF_IMAGE_SIZE);
 	if (img->image_size == 0) {
-		/* Before 3.17 only text_offset existed, in kernel byte order. */
+		/* Before 3.17 only text_offset existed, in kernel byte order.
+		 */
 		img->legacy = true;
 		img->text_offset = ARM64_IMAGE_LEGACY_TEXT_OFFSET;
 		img->image_size = k->size;
 	} else {
 		img->text_offset =
-			get_le64(k->data + ARM64_IMAGE_OFF_TEXT_OFFSET);
+		    get_le64(k->data + ARM64_IMAGE_OFF_TEXT_OFFSET);
 		img->flags = get_le64(k->data + ARM64_IMAGE_OFF_FLAGS);
 		img->page_size = page_size_of(img->flags);
-		img->anywhere = FIELD_GET(ARM64_IMAGE_FLAGS_PHYS_BASE,
-					  img->flags);
+		img->anywhere =
+		    FIELD_GET(ARM64_IMAGE_FLAGS_PHYS_BASE, img->flags);
 	}
 	if (check_header(k, img, err, errlen))
 		return -EINVAL;
@@ -147,9 +149,8 @@ int arm64_image_load(const struct guest_mem *mem, const struct image *k,
 {
 	if (!guest_mem_ptr(mem, img->load, img->image_size) ||
 	    guest_mem_write(mem, img->load, k->data, k->size)) {
-		snprintf(err, errlen,
-			 "%s: [0x%llx, 0x%llx) is not guest RAM", name_of(k),
-			 (unsigned long long)img->load,
+		snprintf(err, errlen, "%s: [0x%llx, 0x%llx) is not guest RAM",
+			 name_of(k), (unsigned long long)img->load,
 			 (unsigned long long)img->end);
 		return -EFAULT;
 	}

@@ -38,8 +38,8 @@ struct arm64_image {
 bool arm64_image_probe(const struct image *k);
 /* Validate the header. -EINVAL with a one-line reason for a truncated or
  * corrupt header, a big-endian kernel, or a file larger than image_size. */
-int arm64_image_parse(const struct image *k, struct arm64_image *img,
-		      char *err, size_t errlen);
+int arm64_image_parse(const struct image *k, struct arm64_image *img, char *err,
+		      size_t errlen);
 /* Load address in RAM [ram_base, ram_base + ram_size): text_offset above
  * the lowest 2 MiB-aligned base, which is also where a kernel without
  * PHYS_BASE wants it (memory below the base is lost to its linear map).

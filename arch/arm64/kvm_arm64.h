@@ -18,13 +18,13 @@ struct kvma_create_device {
 	uint32_t flags;
 };
 
-#define KVMA_CREATE_DEVICE \
+#define KVMA_CREATE_DEVICE                                                     \
 	MVM_IOWR(MVM_KVMIO, 0xe0, sizeof(struct kvma_create_device))
-#define KVMA_SET_DEVICE_ATTR \
+#define KVMA_SET_DEVICE_ATTR                                                   \
 	MVM_IOW(MVM_KVMIO, 0xe1, sizeof(struct kvma_device_attr))
-#define KVMA_GET_DEVICE_ATTR \
+#define KVMA_GET_DEVICE_ATTR                                                   \
 	MVM_IOW(MVM_KVMIO, 0xe2, sizeof(struct kvma_device_attr))
-#define KVMA_HAS_DEVICE_ATTR \
+#define KVMA_HAS_DEVICE_ATTR                                                   \
 	MVM_IOW(MVM_KVMIO, 0xe3, sizeof(struct kvma_device_attr))
 
 #define KVMA_DEV_TYPE_ARM_VGIC_V3 7

@@ -23,23 +23,27 @@ struct field_map {
 	unsigned int drop; /* low member bits the field does not hold */
 };
 
-#define MAP(n, m, f, d) { n, MEMBER(m), #f, f##_MASK, f##_SHIFT, d }
+#define MAP(n, m, f, d)                                                        \
+	{                                                                      \
+		n, MEMBER(m), #f, f##_MASK, f##_SHIFT, d                       \
+	}
 
 static const struct field_map v3_map[] = {
-	MAP("pmr", pmr, ICH_VMCR_EL2_VPMR, 0),
-	MAP("bpr0", bpr0, ICH_VMCR_EL2_VBPR0, 0),
-	MAP("bpr1", bpr1, ICH_VMCR_EL2_VBPR1, 0),
-	MAP("grpen0", igrpen0, ICH_VMCR_EL2_VENG0, 0),
-	MAP("grpen1", igrpen1, ICH_VMCR_EL2_VENG1, 0),
-	MAP("eoimode", ctlr_eoimode, ICH_VMCR_EL2_VEOIM, 0),
-	MAP("cbpr", ctlr_cbpr, ICH_VMCR_EL2_VCBPR, 0),
+    MAP("pmr", pmr, ICH_VMCR_EL2_VPMR, 0),
+    MAP("bpr0", bpr0, ICH_VMCR_EL2_VBPR0, 0),
+    MAP("bpr1", bpr1, ICH_VMCR_EL2_VBPR1, 0),
+    MAP("grpen0", igrpen0, ICH_VMCR_EL2_VENG0, 0),
+    MAP("grpen1", igrpen1, ICH_VMCR_EL2_VENG1, 0),
+    MAP("eoimode", ctlr_eoimode, ICH_VMCR_EL2_VEOIM, 0),
+    MAP("cbpr", ctlr_cbpr, ICH_VMCR_EL2_VCBPR, 0),
 };
 
-#define V5_PMR_DROP (ICC_PMR_EL1_Priority_WIDTH - FEAT_GCIE_ICH_VMCR_EL2_VPMR_WIDTH)
+#define V5_PMR_DROP                                                            \
+	(ICC_PMR_EL1_Priority_WIDTH - FEAT_GCIE_ICH_VMCR_EL2_VPMR_WIDTH)
 
 static const struct field_map v5_map[] = {
-	MAP("pmr", pmr, FEAT_GCIE_ICH_VMCR_EL2_VPMR, V5_PMR_DROP),
-	MAP("en", igrpen1, FEAT_GCIE_ICH_VMCR_EL2_EN, 0),
+    MAP("pmr", pmr, FEAT_GCIE_ICH_VMCR_EL2_VPMR, V5_PMR_DROP),
+    MAP("en", igrpen1, FEAT_GCIE_ICH_VMCR_EL2_EN, 0),
 };
 
 struct vmcr_layout {
@@ -47,17 +51,14 @@ struct vmcr_layout {
 	const struct field_map *map;
 	size_t nr;
 	uint64_t res0;
-	uint64_t set;	 /* written as 1 by pack */
-	uint64_t ignore; /* neither state nor RES0: not checked by unpack */
+	uint64_t set; /* written as 1 by pack (VFIQEn); unpack ignores it */
 };
 
 static const struct vmcr_layout layouts[] = {
-	[VGIC_LAYOUT_V3] = { "v3", v3_map, ARRAY_SIZE(v3_map),
-			     ICH_VMCR_EL2_RES0, ICH_VMCR_EL2_VFIQEn_MASK,
-			     ICH_VMCR_EL2_VFIQEn_MASK |
-				     ICH_VMCR_EL2_VAckCtl_MASK },
-	[VGIC_LAYOUT_V5] = { "v5", v5_map, ARRAY_SIZE(v5_map),
-			     FEAT_GCIE_ICH_VMCR_EL2_RES0, 0, 0 },
+    [VGIC_LAYOUT_V3] = {"v3", v3_map, ARRAY_SIZE(v3_map), ICH_VMCR_EL2_RES0,
+			ICH_VMCR_EL2_VFIQEn_MASK},
+    [VGIC_LAYOUT_V5] = {"v5", v5_map, ARRAY_SIZE(v5_map),
+			FEAT_GCIE_ICH_VMCR_EL2_RES0, 0},
 };
 
 /* The state members, for fields a layout cannot hold. */
@@ -65,10 +66,13 @@ static const struct {
 	const char *name;
 	size_t off;
 } members[] = {
-	{ "pmr", MEMBER(pmr) },		{ "bpr0", MEMBER(bpr0) },
-	{ "bpr1", MEMBER(bpr1) },	{ "igrpen0", MEMBER(igrpen0) },
-	{ "igrpen1", MEMBER(igrpen1) }, { "ctlr_eoimode", MEMBER(ctlr_eoimode) },
-	{ "ctlr_cbpr", MEMBER(ctlr_cbpr) },
+    {"pmr", MEMBER(pmr)},
+    {"bpr0", MEMBER(bpr0)},
+    {"bpr1", MEMBER(bpr1)},
+    {"igrpen0", MEMBER(igrpen0)},
+    {"igrpen1", MEMBER(igrpen1)},
+    {"ctlr_eoimode", MEMBER(ctlr_eoimode)},
+    {"ctlr_cbpr", MEMBER(ctlr_cbpr)},
 };
 
 static uint8_t *member(struct vgic_cpu_if *s, size_t off)
@@ -104,7 +108,8 @@ static int check_unmapped(const struct vmcr_layout *lay,
 		if (v && !in_map(lay, members[i].off)) {
 			snprintf(err, errlen,
 				 "ICH_VMCR_EL2 (%s layout) has no field for "
-				 "%s = %u", lay->name, members[i].name, v);
+				 "%s = %u",
+				 lay->name, members[i].name, v);
 			return -EINVAL;
 		}
 	}
@@ -162,7 +167,8 @@ int vgic_vmcr_unpack(enum vgic_layout layout, uint64_t vmcr,
 	if (vmcr & lay->res0) {
 		snprintf(err, errlen,
 			 "ICH_VMCR_EL2 0x%016llx sets RES0 bits 0x%016llx of "
-			 "the %s layout", (unsigned long long)vmcr,
+			 "the %s layout",
+			 (unsigned long long)vmcr,
 			 (unsigned long long)(vmcr & lay->res0), lay->name);
 		return -EINVAL;
 	}
@@ -171,7 +177,7 @@ int vgic_vmcr_unpack(enum vgic_layout layout, uint64_t vmcr,
 		const struct field_map *f = &lay->map[i];
 
 		*member(s, f->off) =
-			(uint8_t)(((vmcr & f->mask) >> f->shift) << f->drop);
+		    (uint8_t)(((vmcr & f->mask) >> f->shift) << f->drop);
 	}
 	return 0;
 }
@@ -183,17 +189,19 @@ struct reg_map {
 	struct field_map f;
 };
 
-#define REG(r, n, m, field) \
-	{ SYS_##r, r##_RES0, MAP(n, m, r##_##field, 0) }
+#define REG(r, n, m, field)                                                    \
+	{                                                                      \
+		SYS_##r, r##_RES0, MAP(n, m, r##_##field, 0)                   \
+	}
 
 static const struct reg_map reg_map[] = {
-	REG(ICC_CTLR_EL1, "ctlr_eoimode", ctlr_eoimode, EOImode),
-	REG(ICC_CTLR_EL1, "ctlr_cbpr", ctlr_cbpr, CBPR),
-	REG(ICC_IGRPEN0_EL1, "igrpen0", igrpen0, Enable),
-	REG(ICC_IGRPEN1_EL1, "igrpen1", igrpen1, Enable),
-	REG(ICC_PMR_EL1, "pmr", pmr, Priority),
-	REG(ICC_BPR0_EL1, "bpr0", bpr0, BinaryPoint),
-	REG(ICC_BPR1_EL1, "bpr1", bpr1, BinaryPoint),
+    REG(ICC_CTLR_EL1, "ctlr_eoimode", ctlr_eoimode, EOImode),
+    REG(ICC_CTLR_EL1, "ctlr_cbpr", ctlr_cbpr, CBPR),
+    REG(ICC_IGRPEN0_EL1, "igrpen0", igrpen0, Enable),
+    REG(ICC_IGRPEN1_EL1, "igrpen1", igrpen1, Enable),
+    REG(ICC_PMR_EL1, "pmr", pmr, Priority),
+    REG(ICC_BPR0_EL1, "bpr0", bpr0, BinaryPoint),
+    REG(ICC_BPR1_EL1, "bpr1", bpr1, BinaryPoint),
 };
 
 static struct vgic_sysreg_val *reg_slot(struct vgic_sysreg_val *regs,
@@ -242,13 +250,13 @@ int vgic_cpu_if_from_reg(struct vgic_cpu_if *s, uint16_t instr, uint64_t val,
 		if (val & r->res0) {
 			snprintf(err, errlen,
 				 "CPU_SYSREGS 0x%04x = 0x%016llx sets RES0 "
-				 "bits 0x%016llx", instr,
-				 (unsigned long long)val,
+				 "bits 0x%016llx",
+				 instr, (unsigned long long)val,
 				 (unsigned long long)(val & r->res0));
 			return -EINVAL;
 		}
 		*member(s, r->f.off) =
-			(uint8_t)((val & r->f.mask) >> r->f.shift);
+		    (uint8_t)((val & r->f.mask) >> r->f.shift);
 		found = true;
 	}
 	if (!found) {
@@ -296,11 +304,10 @@ uint64_t vgic_cpu_sysreg_attr(uint64_t mpidr, uint16_t instr)
 
 uint64_t arm64_kvm_default_mpidr(unsigned int id)
 {
-	return MPIDR_EL1_RES1 |
-	       FIELD_PREP(MPIDR_EL1_Aff0, id % KVM_AFF0_CPUS) |
+	return MPIDR_EL1_RES1 | FIELD_PREP(MPIDR_EL1_Aff0, id % KVM_AFF0_CPUS) |
 	       FIELD_PREP(MPIDR_EL1_Aff1, id / KVM_AFF0_CPUS) |
-	       FIELD_PREP(MPIDR_EL1_Aff2, id / KVM_AFF0_CPUS >>
-						  MPIDR_EL1_Aff1_WIDTH);
+	       FIELD_PREP(MPIDR_EL1_Aff2,
+			  id / KVM_AFF0_CPUS >> MPIDR_EL1_Aff1_WIDTH);
 }
 
 int vgic_cpu_if_format(enum vgic_layout layout, uint64_t mpidr,
@@ -321,9 +328,9 @@ int vgic_cpu_if_format(enum vgic_layout layout, uint64_t mpidr,
 		const struct field_map *f = &lay->map[i];
 
 		n += (size_t)snprintf(buf + MIN(n, len), len - MIN(n, len),
-				      f->off == MEMBER(pmr) ? " %s=0x%02x" :
-							      " %s=%u", f->name,
-				      cmember(s, f->off));
+				      f->off == MEMBER(pmr) ? " %s=0x%02x"
+							    : " %s=%u",
+				      f->name, cmember(s, f->off));
 	}
 	if (vgic_vmcr_pack(layout, s, &vmcr, why, sizeof(why)))
 		n += (size_t)snprintf(buf + MIN(n, len), len - MIN(n, len),

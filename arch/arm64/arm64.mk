@@ -1,0 +1,42 @@
+# arch/arm64/arm64.mk: generates $(B)/gen/sysreg-defs.h and builds the arm64 code and its unit tests on any host (included by the Makefile).
+GEN_SYSREG      := tools/gen-sysreg
+SYSREG_TXT      := arch/arm64/sysreg.txt
+SYSREG_DEFS     := $(B)/gen/sysreg-defs.h
+ARM64_SRCS      := $(wildcard arch/arm64/*.c)
+ARM64_HOST_OBJS := $(ARM64_SRCS:%.c=$(B)/arm64-host/%.o)
+ARM64_UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,\
+		   $(wildcard tests/unit/test_arm64_*.c))
+# The host's CFLAGS, with arch/arm64 instead of the host arch's headers.
+ARM64_CFLAGS     = $(filter-out -Iarch/%,$(CFLAGS)) -Iarch/arm64 -I$(B)/gen
+ARM64_CROSS_CC  ?= aarch64-linux-gnu-gcc
+
+$(SYSREG_DEFS): $(SYSREG_TXT) $(GEN_SYSREG)
+	@mkdir -p $(dir $@)
+	$(GEN_SYSREG) -o $@ $(SYSREG_TXT)
+
+$(ARM64_HOST_OBJS): $(B)/arm64-host/%.o: %.c $(SYSREG_DEFS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ARM64_CFLAGS) -c -o $@ $<
+
+# A static pattern rule: it overrides the Makefile's implicit test_% rule.
+$(ARM64_UNIT_BINS): $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
+		    $(SYSREG_DEFS) $(ARM64_HOST_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ARM64_CFLAGS) -Itests/unit -DMINIVMM_SRCDIR='"$(CURDIR)"' \
+		-o $@ $< $(ARM64_HOST_OBJS) $(LIB) $(LDLIBS)
+
+.PHONY: arm64-unit arm64-cross-check
+arm64-unit: $(ARM64_UNIT_BINS)
+
+# Compiles every arch/arm64/*.c for aarch64 (freestanding objects), and the
+# ABI test against the target's <asm/kvm.h>. Needs gcc-aarch64-linux-gnu.
+arm64-cross-check: $(SYSREG_DEFS)
+	@mkdir -p $(B)/arm64-cross
+	@for f in $(ARM64_SRCS); do \
+		echo "  CROSS $$f"; \
+		$(ARM64_CROSS_CC) $(filter-out -MMD -MP,$(ARM64_CFLAGS)) \
+			-ffreestanding -c -o $(B)/arm64-cross/$$(basename $$f .c).o \
+			$$f || exit 1; \
+	done
+	$(ARM64_CROSS_CC) $(filter-out -MMD -MP,$(ARM64_CFLAGS)) -Itests/unit \
+		-fsyntax-only tests/unit/test_arm64_abi.c
