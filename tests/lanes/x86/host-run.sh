@@ -2,8 +2,8 @@
 # /lane/run inside the emulated x86 host: boots each case of /lane/cases ("NAME KERNEL CPUS") with
 # minivmm and prints one line per case:
 #   LANE-RESULT NAME status=S marker=yes|no guest_cpus=N seconds=T
-# then the tail of minivmm's stderr (LANE-STDERR NAME| ...) when the case did not pass, and the
-# guest's console (LANE-GUEST NAME| ...). Settings come from /lane/config.
+# after the tails of minivmm's stderr (LANE-STDERR NAME| ...) and of the guest's console
+# (LANE-GUEST NAME| ...): long ones when the case did not pass. Settings come from /lane/config.
 . /lane/config
 up() { cut -d' ' -f1 /proc/uptime; }
 ls -l /dev/kvm /minivmm
@@ -12,7 +12,8 @@ while read -r name kernel cpus; do
 	echo "LANE-CASE-START $name uptime=$(up)"
 	t0=$(up)
 	# busybox timeout (status 137 after SIGKILL) in case minivmm's own --timeout does not end it
-	timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run -k "$kernel" -i /guest/initrd.cpio -m "$GUEST_MEM" -c "$cpus" -p "$GUEST_APPEND" \
+	timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run -k "$kernel" -i /guest/initrd.cpio \
+		-m "$GUEST_MEM" -c "$cpus" -p "$GUEST_APPEND" \
 		--timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
 		</dev/null >"/tmp/$name.out" 2>"/tmp/$name.err"
 	st=$?
