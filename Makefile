@@ -1,17 +1,24 @@
 # Makefile: builds minivmm, its tests and benchmarks; `make check` runs every test kind.
-ARCH ?= $(shell uname -m)
-override ARCH := $(patsubst amd64,x86_64,$(ARCH))
+# ARCH=x86_64 (the default on an x86-64 host) builds ./minivmm and everything
+# else; ARCH=arm64 cross-builds one static aarch64 binary, build/arm64/minivmm,
+# against a cached sysroot of the target's libraries (scripts/cross-sysroot).
+HOST_ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(shell uname -m)))
+ARCH ?= $(HOST_ARCH)
+override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH)))
 ifeq ($(ARCH),x86_64)
 ARCH_DIR := x86
+B        := build
+else ifeq ($(ARCH),arm64)
+ARCH_DIR := arm64
+B        := build/arm64
 else
-$(error ARCH=$(ARCH) is not supported yet (x86_64))
+$(error ARCH=$(ARCH) is not supported (x86_64, arm64))
 endif
 
 CC      ?= gcc
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-B       := build
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing \
@@ -25,10 +32,17 @@ LIB_SRCS  := $(filter-out vmm/main.c,$(CORE_SRCS))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB       := $(B)/libminivmm.a
 
+ifeq ($(ARCH),arm64)
+include arch/arm64/cross.mk
+endif
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 
 .PHONY: all static check unit guest lanes run bench clean setup format
+ifeq ($(ARCH),arm64)
+all static: $(ARM64_BIN)
+else
 all: minivmm
 
 minivmm: $(B)/vmm/main.o $(LIB)
@@ -39,6 +53,7 @@ static: minivmm.static
 minivmm.static: $(B)/vmm/main.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
+endif
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
@@ -67,7 +82,7 @@ unit: $(UNIT_BINS)
 guest: minivmm $(GUEST_BINS)
 
 # The whole suite: unit tests, guest tests on this machine's /dev/kvm, lanes.
-check: setup minivmm minivmm.static $(UNIT_BINS) $(GUEST_BINS)
+check: setup minivmm minivmm.static $(UNIT_BINS) $(GUEST_BINS) fuzz-build
 	tests/run
 
 setup:
@@ -81,6 +96,6 @@ format:
 	clang-format -i $(CORE_SRCS) include/*.h arch/*/*.h
 
 clean:
-	rm -rf $(B) minivmm minivmm.static
+	rm -rf $(B) $(if $(filter arm64,$(ARCH)),,minivmm minivmm.static)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
