@@ -43,3 +43,29 @@ $(BENCH_DIR)/benchrun: bench/lib/benchrun.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 .SECONDARY: $(BENCH_GUESTS:.bin=.elf) $(BENCH_GUESTS:.bin=.o)
+
+# Snapshot save and restore (bench/snapshot/run): a bzImage guest on the
+# guest-test runtime (tests/guest/guest.mk) and the plain-write() reference.
+SNAP_BENCH_BINS := $(BENCH_DIR)/snapguest.bzimage $(BENCH_DIR)/rawwrite
+
+.PHONY: bench-snapshot
+bench: bench-snapshot
+bench-snapshot: minivmm $(BENCH_DIR)/benchrun $(SNAP_BENCH_BINS)
+	BENCH_BUILD=$(BENCH_DIR) bench/snapshot/run
+
+$(BENCH_DIR)/snapguest.o: bench/snapshot/guest.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) -m64 -mcmodel=small $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BENCH_DIR)/snapguest.elf: $(GO)/head64.o $(GUEST_RT) $(BENCH_DIR)/snapguest.o $(GD)/payload.ld
+	$(GUEST_LD) $(GUEST_LDFLAGS) -T $(GD)/payload.ld -o $@ $(filter %.o,$^)
+
+$(BENCH_DIR)/snapguest.bzimage: $(BENCH_DIR)/snapguest.bin $(GD)/bzhdr.S
+	$(GUEST_CC) -c -DPAYLOAD='"$<"' -o $(BENCH_DIR)/snapguest.bz.o $(GD)/bzhdr.S
+	$(GUEST_OBJCOPY) -O binary -j .bzimage $(BENCH_DIR)/snapguest.bz.o $@
+
+$(BENCH_DIR)/rawwrite: bench/snapshot/rawwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+.SECONDARY: $(BENCH_DIR)/snapguest.elf $(BENCH_DIR)/snapguest.bin $(BENCH_DIR)/snapguest.o

@@ -14,8 +14,8 @@
 struct exit_port {
 	struct device dev;
 	struct vm *vm;
-	uint16_t port;
-	char name[32];
+	uint64_t addr;
+	char name[40];
 };
 
 static void exit_port_read(void *opaque, uint64_t offset, uint8_t *data,
@@ -34,7 +34,8 @@ static void exit_port_write(void *opaque, uint64_t offset, const uint8_t *data,
 	for (i = 0; i < len && i < sizeof(v); i++)
 		v |= (uint32_t)data[i] << (8 * i);
 	vm_request_end(e->vm, VM_END_DEBUG_EXIT, (int)v,
-		       "guest wrote 0x%x to the exit port 0x%x", v, e->port);
+		       "guest wrote 0x%x to the exit port 0x%llx", v,
+		       (unsigned long long)e->addr);
 }
 
 static const struct bus_ops exit_port_ops = {
@@ -51,22 +52,23 @@ static const struct device_ops exit_port_dev_ops = {
 	.destroy = exit_port_destroy,
 };
 
-int exit_port_create(struct vm *vm, uint16_t port)
+int exit_port_create(struct vm *vm, struct bus *bus, uint64_t addr)
 {
 	struct exit_port *e;
 	int err;
 
-	if (!vm)
+	if (!vm || !bus)
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->vm = vm;
-	e->port = port;
-	snprintf(e->name, sizeof(e->name), "exit-port@0x%x", port);
+	e->addr = addr;
+	snprintf(e->name, sizeof(e->name), "exit-port@0x%llx",
+		 (unsigned long long)addr);
 	e->dev.name = e->name;
 	e->dev.ops = &exit_port_dev_ops;
-	err = bus_register(&vm->pio, port, EXIT_PORT_LEN, &exit_port_ops, e,
+	err = bus_register(bus, addr, EXIT_PORT_LEN, &exit_port_ops, e,
 			   e->name);
 	if (err < 0) {
 		free(e);

@@ -22,8 +22,13 @@ int arch_mem_layout(uint64_t ram_size, struct mem_bank *banks, unsigned int max)
  * tables can describe (KVM's own limit is checked separately). */
 uint64_t arch_min_mem(void);
 unsigned int arch_max_cpus(void);
-/* Default exit-port address for this arch (an I/O port on x86). */
+/* Default exit-port address for this arch (an I/O port on x86, an MMIO
+ * address on arm64), and the largest one --exit-port accepts. */
 int arch_default_exit_port(void);
+uint64_t arch_exit_port_max(void);
+/* The KVM_IRQ_LINE number of the interrupt line devices call 'gsi'
+ * (x86: the GSI itself; arm64: an SPI, encoded with its type and INTID). */
+uint32_t arch_irq_line_number(uint32_t gsi);
 
 /* VM-wide set-up before any vCPU exists (irqchip, timers, reserved pages). */
 int arch_vm_init(struct vm *vm);
@@ -42,6 +47,25 @@ int arch_handle_exit(struct vcpu *vcpu, uint32_t reason, void *exit);
 /* Print the vCPU's registers after a crash. */
 void arch_vcpu_dump(struct vcpu *vcpu);
 void arch_vcpu_destroy(struct vcpu *vcpu);
+
+/* Platform (MMIO) devices such as virtio-mmio: the arch hands out guest-
+ * physical space and an interrupt line (a GSI), and describes each device
+ * registered with platform_dev_add() to the guest (ACPI/FDT/command line). */
+int arch_platform_alloc(struct vm *vm, uint64_t size, uint64_t *base,
+			uint32_t *gsi);
+
+/* Interrupt routing: the irqchip's GSI routes, as KVM installs them by
+ * default (x86: GSI 0-23 to IOAPIC pins, 0-15 also to the PICs). KVM_SET_
+ * GSI_ROUTING replaces KVM's whole table, so vmm/irq.c always includes
+ * these. Fills out[0..n) and returns n, or -ENOSPC when max is too small. */
+struct irq_route;
+int arch_irq_default_routes(struct vm *vm, struct irq_route *out,
+			    unsigned int max);
+/* PCI: the memory windows the guest is told about (a size of 0: none), and
+ * the GSI that INTx 'pin' (0 = INTA) of bus 0 'slot' raises (level). */
+int arch_pci_mmio_window(uint64_t *base32, uint64_t *size32, uint64_t *base64,
+			 uint64_t *size64);
+uint32_t arch_pci_intx_gsi(unsigned int slot, unsigned int pin);
 
 /* Snapshots. Save runs with every vCPU paused; restore runs after the vCPUs
  * are created and before the first KVM_RUN, in the order the kernel needs. */

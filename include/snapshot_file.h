@@ -127,9 +127,12 @@ const char *snap_section_name(uint32_t type, char *buf, size_t len);
 
 /* CRC32C (Castagnoli) with the usual pre/post inversion: crc32c(0, ...)
  * starts, and crc32c(crc32c(0, a), b) is the CRC of a then b. Uses the
- * SSE4.2 instruction when the CPU has it. */
+ * CPU's CRC instructions when the arch has them (crc32c_hw). */
 uint32_t crc32c(uint32_t crc, const void *data, size_t len);
 /* The portable table-driven version (for tests and other arches). */
 uint32_t crc32c_sw(uint32_t crc, const void *data, size_t len);
+/* The same CRC with this CPU's instructions (arch/<arch>/crc32c.c): false,
+ * with *out untouched, when the CPU or the backend has none. */
+bool crc32c_hw(uint32_t crc, const void *data, size_t len, uint32_t *out);
 
 #endif

@@ -10,15 +10,32 @@
 #include "bus.h"
 #include "mem.h"
 #include "eventloop.h"
+#include "virtio/net.h"
 
 struct device;
 struct console;
 struct control;
+struct pci_host;
+struct irq_routing;
+struct platform_dev;
 struct arch_vm;
 struct arch_vcpu;
 struct kvm_run;
 
 enum kernel_format { KFMT_AUTO = 0, KFMT_BZIMAGE, KFMT_ELF, KFMT_FLAT };
+enum console_kind { CONSOLE_SERIAL = 0, CONSOLE_VIRTIO };
+enum virtio_transport_kind { VIRTIO_TRANSPORT_PCI = 0, VIRTIO_TRANSPORT_MMIO };
+
+/* -d/--disk PATH[,ro][,direct][,serial=ID] */
+#define VM_MAX_DISKS	   8
+#define VM_DISK_PATH_MAX   4096
+#define VM_DISK_SERIAL_MAX 20
+struct vm_disk {
+	char path[VM_DISK_PATH_MAX];
+	bool ro;
+	bool direct;
+	char serial[VM_DISK_SERIAL_MAX + 1]; /* "": the default */
+};
 
 /* Everything the command line says, validated; nothing else is global. */
 struct vm_config {
@@ -35,6 +52,18 @@ struct vm_config {
 	int exit_port;		  /* -1: off */
 	bool debug_io;
 	const char *kvm_path;
+	const char *dump_dtb;	  /* --dump-dtb FILE (arm64), or NULL */
+	/* virtio devices (vmm/devices_virtio.c) */
+	struct vm_disk disks[VM_MAX_DISKS];
+	unsigned int nr_disks;
+	enum console_kind console;
+	bool rng;
+	enum virtio_transport_kind virtio_transport;
+	/* -n/--network (virtio/net.c), --vsock CID (virtio/vsock.c) */
+#define VM_MAX_NETS 4
+	struct net_config nets[VM_MAX_NETS];
+	unsigned int nr_nets;
+	uint64_t vsock_cid;	  /* 0: no vsock device */
 };
 
 /* How a run ended; mapped to the process exit status by vm_exit_status(). */
@@ -88,6 +117,9 @@ struct vm {
 	struct console *console;
 	struct control *control; /* --name / --api socket, or NULL */
 	struct device *devices;
+	struct pci_host *pci;	       /* PCI bus 0 (arch_devices_init) */
+	struct irq_routing *irq;       /* GSI routes: irqchip pins and MSIs */
+	struct platform_dev *platform; /* MMIO devices the arch describes */
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
 	struct arch_vm *arch;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "virtio/vsock.h"
 
 enum {
 	OPT_NAME = 256,
@@ -28,6 +29,10 @@ enum {
 	OPT_CLOCK,
 	OPT_ALLOW_TSC,
 	OPT_COPY,
+	OPT_RNG,
+	OPT_VIRTIO_TRANSPORT,
+	OPT_DUMP_DTB,
+	OPT_VSOCK,
 };
 
 static const struct option run_options[] = {
@@ -49,6 +54,12 @@ static const struct option run_options[] = {
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "allow-tsc-mismatch", no_argument, NULL, OPT_ALLOW_TSC },
 	{ "copy", no_argument, NULL, OPT_COPY },
+	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "virtio-transport", required_argument, NULL, OPT_VIRTIO_TRANSPORT },
+	{ "network", required_argument, NULL, 'n' },
+	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -65,7 +76,8 @@ void config_usage_run(void)
 	       "      --name NAME         name the VM and serve its control socket\n"
 	       "                          ($XDG_RUNTIME_DIR/minivmm/NAME.sock or /run/minivmm/NAME.sock)\n"
 	       "      --api PATH          serve the control socket at PATH\n"
-	       "      --console serial    guest console device (default serial: 8250 UART on COM1)\n"
+	       "      --console serial|virtio   guest console: the 8250 UART on COM1 (default), or a\n"
+	       "                          virtio console (hvc0; add -p console=hvc0)\n"
 	       "      --serial-log FILE   also write the guest's console output to FILE\n"
 	       "      --timeout SECONDS   stop the VM after SECONDS (exit status 4)\n"
 	       "      --exit-port PORT|off   debug-exit port: a guest write of V exits with (V<<1)|1\n"
@@ -74,12 +86,20 @@ void config_usage_run(void)
 	       "      --loglevel error|warn|info|debug   (default warn)\n"
 	       "      --debug-io          log every guest access no device handles\n"
 	       "      --kvm-device PATH   the KVM device (default /dev/kvm)\n"
+	       "      --dump-dtb FILE     also write the guest's device tree to FILE (arm64)\n"
+	       "  -d, --disk PATH[,ro][,direct][,serial=ID]   a raw disk image as virtio-blk\n"
+	       "                          (repeatable, up to %u)\n"
+	       "      --rng               a virtio-rng entropy device\n"
+	       "      --virtio-transport pci|mmio   how virtio devices attach (default pci)\n"
+	       "  -n, --network mode=tap[,tapif=NAME][,guest_mac=MAC][,vhost=1][,mq=N]\n"
+	       "                          a virtio-net device on a tap interface (repeatable)\n"
+	       "      --vsock CID         a virtio-vsock device with guest CID (needs /dev/vhost-vsock)\n"
 	       "  -h, --help              this text\n"
 	       "\n"
 	       "Exit status: 0 guest powered off, 2 guest reset, 4 timeout, 6 guest crash,\n"
 	       "8 stopped (signal or Ctrl-A x), odd values (V<<1)|1 from the exit port,\n"
 	       "64 usage error, 66 bad kernel or initrd, 70 VMM or host error.\n",
-	       arch_default_exit_port());
+	       arch_default_exit_port(), VM_MAX_DISKS);
 }
 
 static int bad(const char *fmt, const char *arg)
@@ -135,9 +155,12 @@ static int parse_port(const char *s, struct vm_config *cfg)
 		cfg->exit_port = -1;
 		return 0;
 	}
-	if (parse_u64(s, &v) || v > 0xffff)
-		return bad("invalid exit port '%s' (a number up to 0xffff, or off)",
-			   s);
+	if (parse_u64(s, &v) || v > arch_exit_port_max()) {
+		fprintf(stderr, "minivmm: invalid exit port '%s' (a number up to "
+			"0x%" PRIx64 ", or off) (see 'minivmm run --help')\n",
+			s, arch_exit_port_max());
+		return -EINVAL;
+	}
 	cfg->exit_port = (int)v;
 	return 0;
 }
@@ -163,6 +186,95 @@ static int parse_format(const char *s, struct vm_config *cfg)
 		}
 	}
 	return bad("unknown kernel format '%s' (auto, bzimage, elf, flat)", s);
+}
+
+/* One ",word" of a disk spec: ro, direct or serial=ID. */
+static int parse_disk_opt(const char *opt, size_t len, struct vm_disk *d,
+			  const char *spec)
+{
+	static const char serial[] = "serial=";
+
+	if (len == 2 && !strncmp(opt, "ro", 2)) {
+		d->ro = true;
+	} else if (len == 6 && !strncmp(opt, "direct", 6)) {
+		d->direct = true;
+	} else if (len > strlen(serial) && !strncmp(opt, serial, strlen(serial))) {
+		len -= strlen(serial);
+		if (len > VM_DISK_SERIAL_MAX)
+			return bad("-d %s: serial longer than 20 bytes", spec);
+		memcpy(d->serial, opt + strlen(serial), len);
+	} else {
+		return bad("-d %s: unknown disk option (ro, direct, serial=ID)",
+			   spec);
+	}
+	return 0;
+}
+
+static int check_disk(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "minivmm: disk %s: %s\n", path, strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		fprintf(stderr, "minivmm: disk %s is not a regular file or a "
+			"block device\n", path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* PATH[,ro][,direct][,serial=ID]; the path cannot hold a comma. */
+static int parse_disk(const char *spec, struct vm_config *cfg)
+{
+	const char *end = strchr(spec, ','), *opt;
+	size_t len = end ? (size_t)(end - spec) : strlen(spec);
+	struct vm_disk *d;
+	int ret;
+
+	if (cfg->nr_disks == VM_MAX_DISKS)
+		return bad("-d %s: too many disks (at most 8)", spec);
+	if (!len || len >= VM_DISK_PATH_MAX)
+		return bad("-d '%s': no image path, or one too long", spec);
+	d = &cfg->disks[cfg->nr_disks];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->path, spec, len);
+	while (end) {
+		opt = end + 1;
+		end = strchr(opt, ',');
+		len = end ? (size_t)(end - opt) : strlen(opt);
+		ret = parse_disk_opt(opt, len, d, spec);
+		if (ret)
+			return ret;
+	}
+	ret = check_disk(d->path);
+	if (!ret)
+		cfg->nr_disks++;
+	return ret;
+}
+
+static int parse_console(const char *s, struct vm_config *cfg)
+{
+	if (!strcmp(s, "serial"))
+		cfg->console = CONSOLE_SERIAL;
+	else if (!strcmp(s, "virtio"))
+		cfg->console = CONSOLE_VIRTIO;
+	else
+		return bad("unsupported console '%s' (serial, virtio)", s);
+	return 0;
+}
+
+static int parse_transport(const char *s, struct vm_config *cfg)
+{
+	if (!strcmp(s, "pci"))
+		cfg->virtio_transport = VIRTIO_TRANSPORT_PCI;
+	else if (!strcmp(s, "mmio"))
+		cfg->virtio_transport = VIRTIO_TRANSPORT_MMIO;
+	else
+		return bad("unknown virtio transport '%s' (pci, mmio)", s);
+	return 0;
 }
 
 static int check_file(const char *what, const char *path)
@@ -204,12 +316,43 @@ static int parse_name(const char *s, struct vm_config *cfg)
 	return 0;
 }
 
-/* Options only `run` takes (they shape the VM; a snapshot fixes them). */
-static int run_only(int c, struct restore_args *ra, const char *opt)
+static int parse_network(const char *s, struct vm_config *cfg)
 {
-	if (ra && c < 128 && strchr("kipmc", c))
-		return bad("%s: the snapshot fixes the kernel, memory and vCPUs",
-			   opt);
+	if (cfg->nr_nets == VM_MAX_NETS)
+		return bad("-n %s: at most 4 network devices", s);
+	return net_config_parse(s, &cfg->nets[cfg->nr_nets++]);
+}
+
+static int parse_vsock(const char *s, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v < VSOCK_CID_MIN || v > VSOCK_CID_MAX)
+		return bad("invalid vsock CID '%s' (3 to 4294967294)", s);
+	cfg->vsock_cid = v;
+	return 0;
+}
+
+/* Options only `run` takes (they shape the VM; a snapshot fixes them). */
+static int run_only(int c, struct restore_args *ra)
+{
+	static const char *const names[] = {
+		['k'] = "-k", ['i'] = "-i", ['p'] = "-p", ['m'] = "-m",
+		['c'] = "-c",
+	};
+
+	if (!ra)
+		return 0;
+	if (c == OPT_EXIT_PORT || c == OPT_KERNEL_FORMAT)
+		return bad("%s: the snapshot fixes the VM's devices and kernel",
+			   c == OPT_EXIT_PORT ? "--exit-port"
+					      : "--kernel-format");
+	if (c > 0 && c < (int)ARRAY_SIZE(names) && names[c]) {
+		fprintf(stderr, "minivmm: %s is an option of 'minivmm run': the "
+			"snapshot fixes the kernel, memory and vCPUs\n",
+			names[c]);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -242,10 +385,13 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 	case OPT_KERNEL_FORMAT: return parse_format(arg, cfg);
 	case OPT_DEBUG_IO: cfg->debug_io = true; return 0;
 	case OPT_KVM: cfg->kvm_path = arg; return 0;
-	case OPT_CONSOLE:
-		if (strcmp(arg, "serial"))
-			return bad("unsupported console '%s' (serial)", arg);
-		return 0;
+	case OPT_DUMP_DTB: cfg->dump_dtb = arg; return 0;
+	case OPT_CONSOLE: return parse_console(arg, cfg);
+	case 'd': return parse_disk(arg, cfg);
+	case OPT_RNG: cfg->rng = true; return 0;
+	case OPT_VIRTIO_TRANSPORT: return parse_transport(arg, cfg);
+	case 'n': return parse_network(arg, cfg);
+	case OPT_VSOCK: return parse_vsock(arg, cfg);
 	case OPT_LOGLEVEL:
 		*loglevel = log_parse_level(arg);
 		if (*loglevel < 0)
@@ -275,7 +421,7 @@ static int config_parse(int argc, char **argv, struct vm_config *cfg,
 	config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:p:m:c:h", run_options,
+	while ((c = getopt_long(argc, argv, ":k:i:p:m:c:d:n:h", run_options,
 				NULL)) != -1) {
 		if (c == 'h') {
 			if (ra)
@@ -288,7 +434,7 @@ static int config_parse(int argc, char **argv, struct vm_config *cfg,
 			return bad("unknown option '%s'", argv[optind - 1]);
 		if (c == ':')
 			return bad("option '%s' needs a value", argv[optind - 1]);
-		ret = run_only(c, ra, argv[optind - 1]);
+		ret = run_only(c, ra);
 		if (!ret)
 			ret = parse_one(c, optarg, cfg, ra, loglevel);
 		if (ret)
@@ -325,7 +471,7 @@ void config_usage_restore(void)
 	       "                          from the saved values\n"
 	       "  --copy                  read guest memory eagerly instead of mapping it\n"
 	       "  --allow-tsc-mismatch    run even if this host cannot give the saved TSC frequency\n"
-	       "  --name, --api, --serial-log, --timeout, --exit-port, --loglevel, --debug-io,\n"
+	       "  --name, --api, --serial-log, --timeout, --loglevel, --debug-io,\n"
 	       "  --console, --kvm-device  as for 'minivmm run'\n"
 	       "\n"
 	       "Exit status: as 'minivmm run'; 66 for a bad or foreign snapshot file.\n");

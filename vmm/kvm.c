@@ -31,6 +31,11 @@ long kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long req, void *arg)
 	return kvm_ioctl_fd(vcpu->fd, req, arg);
 }
 
+long kvm_device_ioctl(int fd, unsigned long req, void *arg)
+{
+	return kvm_ioctl_fd(fd, req, arg);
+}
+
 long kvm_check_cap(struct vm *vm, unsigned int cap)
 {
 	long ret = -EBADF;

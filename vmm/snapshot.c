@@ -143,7 +143,9 @@ int snapshot_open(const char *path, struct vm_config *cfg,
 	cfg->exit_port = (int32_t)sbuf_get_u32(&in);
 	sbuf_get_u32(&in); /* device count: checked against the VM's later */
 	if (sbuf_reader_done(&in) || !cfg->nr_cpus || !cfg->mem_size ||
-	    cfg->exit_port > 0xffff) {
+	    cfg->exit_port > 0xffff || cfg->nr_cpus > arch_max_cpus() ||
+	    cfg->mem_size % 4096 || cfg->mem_size < arch_min_mem() ||
+	    cfg->mem_size > (1ULL << 40)) {
 		pr_err("%s: configuration section is malformed", path);
 		ret = -EINVAL;
 		goto fail;

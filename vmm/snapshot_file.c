@@ -11,9 +11,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "log.h"
 #include "sbuf.h"
@@ -435,81 +432,14 @@ uint32_t crc32c_sw(uint32_t crc, const void *data, size_t len)
 	return ~crc_sw_update(~crc, data, len);
 }
 
-#if defined(__x86_64__)
-/*
- * Three independent streams of CRC_STRIDE bytes hide the crc32
- * instruction's latency. They are joined by advancing a register over
- * CRC_STRIDE zero bytes, i.e. multiplying it by x^(8*CRC_STRIDE) mod P: a
- * carry-less multiply by CRC_SHIFT = x^(8*CRC_STRIDE-33) mod P, after which
- * crc32 of the 64-bit product (which multiplies by x^33 and reduces) does
- * the rest.
- */
-#define CRC_STRIDE 1024
-#define CRC_SHIFT  0x170076fau /* x^(8 * 1024 - 33) mod P, reflected */
-
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-__attribute__((target("sse4.2,pclmul"))) static inline uint32_t
-crc_hw_shift(uint32_t s)
-{
-	__m128i prod = _mm_clmulepi64_si128(
-	    _mm_cvtsi32_si128((int)s), _mm_cvtsi32_si128((int)CRC_SHIFT), 0);
-
-	return (uint32_t)__builtin_ia32_crc32di(
-	    0, (uint64_t)_mm_cvtsi128_si64(prod));
-}
-
-__attribute__((target("sse4.2"))) static uint32_t
-crc_hw_run(uint32_t s, const uint8_t *p, size_t n)
-{
-	uint64_t r = s;
-
-	for (; n >= 8; n -= 8, p += 8)
-		r = __builtin_ia32_crc32di(r, load64(p));
-	s = (uint32_t)r;
-	for (; n; n--)
-		s = __builtin_ia32_crc32qi(s, *p++);
-	return s;
-}
-
-__attribute__((target("sse4.2,pclmul"))) static uint32_t
-crc_hw_update(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (; n >= 3 * CRC_STRIDE; n -= 3 * CRC_STRIDE, p += 3 * CRC_STRIDE) {
-		uint64_t a = s, b = 0, c = 0;
-
-		for (size_t i = 0; i < CRC_STRIDE; i += 8) {
-			a = __builtin_ia32_crc32di(a, load64(p + i));
-			b = __builtin_ia32_crc32di(b,
-						   load64(p + CRC_STRIDE + i));
-			c = __builtin_ia32_crc32di(
-			    c, load64(p + 2 * CRC_STRIDE + i));
-		}
-		s = crc_hw_shift(crc_hw_shift((uint32_t)a) ^ (uint32_t)b) ^
-		    (uint32_t)c;
-	}
-	return crc_hw_run(s, p, n);
-}
-
 uint32_t crc32c(uint32_t crc, const void *data, size_t len)
 {
-	if (__builtin_cpu_supports("sse4.2") &&
-	    __builtin_cpu_supports("pclmul"))
-		return ~crc_hw_update(~crc, data, len);
+	uint32_t out;
+
+	if (crc32c_hw(crc, data, len, &out))
+		return out;
 	return crc32c_sw(crc, data, len);
 }
-#else
-uint32_t crc32c(uint32_t crc, const void *data, size_t len)
-{
-	return crc32c_sw(crc, data, len);
-}
-#endif
 
 /* ---- shared helpers ---- */
 
@@ -803,32 +733,54 @@ static int runs_add_page(struct run_list *l, uint32_t bank, uint64_t page)
 	return 0;
 }
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
+#define PAGEMAP_PRESENT (1ULL << 63)
+#define PAGEMAP_SWAPPED (1ULL << 62)
+#define SCAN_CHUNK_PAGES 4096
 
-/* The non-zero pages of every bank, as runs. Never-touched RAM would take
- * one page fault per page just to read zeros; populating it a chunk at a
- * time first is several times cheaper (old kernels just fail it). */
+/* Which pages of [p, p + n pages) were ever touched, from /proc/self/pagemap
+ * (present or swapped): the others are zero without reading them, which on
+ * a large, mostly idle guest saves one page fault per page. False when the
+ * pagemap cannot be read: then every page is scanned. */
+static bool pagemap_read(int fd, const uint8_t *p, size_t ps, size_t n,
+			 uint64_t *ent)
+{
+	off_t off = (off_t)((uintptr_t)p / ps * sizeof(uint64_t));
+	size_t want = n * sizeof(uint64_t);
+
+	return fd >= 0 && pread(fd, ent, want, off) == (ssize_t)want;
+}
+
+/* The non-zero pages of every bank, as runs. */
 static int scan_memory(const struct guest_mem *mem, size_t ps,
 		       struct run_list *l)
 {
-	const uint64_t chunk = 64 * MiB;
+	uint64_t *ent = malloc(SCAN_CHUNK_PAGES * sizeof(*ent));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int ret = ent ? 0 : -ENOMEM;
 
-	for (unsigned int b = 0; b < mem->nr; b++) {
+	for (unsigned int b = 0; b < mem->nr && !ret; b++) {
 		const struct mem_region *reg = &mem->regions[b];
+		uint64_t pages = reg->size / ps;
 
-		for (uint64_t pg = 0; pg < reg->size / ps; pg++) {
-			uint8_t *p = reg->hva + pg * ps;
+		for (uint64_t pg = 0; pg < pages && !ret;
+		     pg += SCAN_CHUNK_PAGES) {
+			size_t n = (size_t)MIN(pages - pg, SCAN_CHUNK_PAGES);
+			const uint8_t *p = reg->hva + pg * ps;
+			bool known = pagemap_read(fd, p, ps, n, ent);
 
-			if (IS_ALIGNED(pg * ps, chunk))
-				madvise(p, MIN(chunk, reg->size - pg * ps),
-					MADV_POPULATE_READ);
-			if (!page_is_zero(p, ps) && runs_add_page(l, b, pg))
-				return -ENOMEM;
+			for (size_t i = 0; i < n && !ret; i++) {
+				if (known &&
+				    !(ent[i] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED)))
+					continue;
+				if (!page_is_zero(p + i * ps, ps))
+					ret = runs_add_page(l, b, pg + i);
+			}
 		}
 	}
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	free(ent);
+	return ret ? -ENOMEM : 0;
 }
 
 static bool mem_layout_ok(const struct guest_mem *mem, size_t ps)

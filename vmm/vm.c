@@ -21,8 +21,10 @@
 #include "console.h"
 #include "control.h"
 #include "device.h"
+#include "devices_virtio.h"
 #include "kvm.h"
 #include "log.h"
+#include "platform.h"
 #include "term.h"
 #include "util.h"
 #include "vcpu.h"
@@ -38,7 +40,7 @@ void vm_add_device(struct vm *vm, struct device *dev)
 
 int vm_irq_line(struct vm *vm, uint32_t irq, int level)
 {
-	return kvm_irq_line(vm, irq, level);
+	return kvm_irq_line(vm, arch_irq_line_number(irq), level);
 }
 
 bool vm_ending(struct vm *vm)
@@ -308,7 +310,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if ((ret = vm_map_ram(vm)) || (ret = console_init(vm, cfg->serial_log)) ||
 	    (ret = arch_vm_init(vm)))
 		return ret;
-	return arch_devices_init(vm);
+	ret = arch_devices_init(vm);
+	return ret ? ret : virtio_devices_create(vm);
 }
 
 int vm_boot(struct vm *vm)
@@ -422,7 +425,8 @@ void vm_destroy(struct vm *vm)
 	vcpus_kick(vm);
 	vcpus_join(vm);
 	control_close(vm);
-	console_destroy(vm);
+	/* Devices first: a device's back-end thread may still be writing to
+	 * the console until its transport resets it. */
 	while (vm->devices) {
 		struct device *d = vm->devices;
 
@@ -430,6 +434,8 @@ void vm_destroy(struct vm *vm)
 		if (d->ops && d->ops->destroy)
 			d->ops->destroy(d);
 	}
+	platform_devs_free(vm);
+	console_destroy(vm);
 	if (vm->vcpus)
 		vcpus_destroy(vm);
 	if (vm->arch)

@@ -11,6 +11,12 @@
 #define ARM64_FDT_MAX_SIZE    0x10000U
 #define ARM64_FDT_GIC_PHANDLE 1U
 
+/* A virtio-mmio transport (one platform device). */
+struct arm64_fdt_mmio {
+	uint64_t base, size;
+	uint32_t spi; /* level-high */
+};
+
 struct arm64_fdt_cfg {
 	uint64_t ram_base, ram_size;
 	unsigned int nr_cpus;
@@ -23,13 +29,16 @@ struct arm64_fdt_cfg {
 	const char *bootargs; /* NULL: none */
 	uint64_t initrd_start;
 	uint64_t initrd_size; /* 0: no initrd */
+	const struct arm64_fdt_mmio *virtio_mmio;
+	unsigned int nr_virtio_mmio;
 };
 
 /*
  * Into buf[size]: / (linux,dummy-virt), memory, cpus (enable-method psci,
  * reg = MPIDR affinity), psci (0.2 over hvc), timer (arm,armv8-timer, 4
  * PPIs), intc (arm,gic-v3: distributor and one redistributor region), an
- * ns16550a UART and chosen (bootargs, initrd, stdout-path). Returns 0,
+ * ns16550a UART, one virtio,mmio node per cfg->virtio_mmio entry and chosen
+ * (bootargs, initrd, stdout-path). Returns 0,
  * -ENOSPC if buf is too small, or -EINVAL; with a one-line reason.
  */
 int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,

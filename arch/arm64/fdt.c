@@ -204,6 +204,22 @@ static void add_uart(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg,
 	end(c);
 }
 
+static void add_virtio_mmio(struct fdt_ctx *c, const struct arm64_fdt_mmio *m)
+{
+	uint64_t reg[2] = {m->base, m->size};
+	uint32_t irq[3] = {ARM64_FDT_IRQ_SPI, m->spi, ARM64_FDT_LEVEL_HIGH};
+	char name[40];
+
+	snprintf(name, sizeof(name), "virtio_mmio@%llx",
+		 (unsigned long long)m->base);
+	begin(c, name);
+	prop_str(c, "compatible", "virtio,mmio");
+	prop_cells64(c, "reg", reg, 2);
+	prop_cells(c, "interrupts", irq, 3);
+	prop_empty(c, "dma-coherent");
+	end(c);
+}
+
 static void add_chosen(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg,
 		       const char *uart)
 {
@@ -290,6 +306,8 @@ int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 	add_timer(&c);
 	add_gic(&c, cfg);
 	add_uart(&c, cfg, uart);
+	for (unsigned int i = 0; i < cfg->nr_virtio_mmio; i++)
+		add_virtio_mmio(&c, &cfg->virtio_mmio[i]);
 	add_chosen(&c, cfg, uart);
 	c.node = "/";
 	end(&c);

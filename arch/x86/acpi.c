@@ -8,6 +8,7 @@
 #include "config.h"
 #include "devices/pci.h"
 #include "log.h"
+#include "platform.h"
 #include "util.h"
 #include "x86.h"
 
@@ -85,10 +86,11 @@
 
 /* DSDT; revision 2 means 64-bit AML integers. */
 #define DSDT_REVISION 2
-#define DSDT_AML_MAX  4096
+#define DSDT_AML_MAX  8192
 
 /* AML opcodes (20.3). */
 #define AML_ZERO_OP	  0x00
+#define AML_STRING_PREFIX 0x0d
 #define AML_ONE_OP	  0x01
 #define AML_NAME_OP	  0x08
 #define AML_BYTE_PREFIX	  0x0a
@@ -107,6 +109,20 @@
 #define RES_IO		0x47 /* type 8, length 7 */
 #define RES_IO_DECODE16 0x01
 #define RES_END_TAG	0x79 /* type 15, length 1 */
+
+/* Large resource descriptors (6.4.3): Memory32Fixed, Extended Interrupt. */
+#define RES_MEM32_FIXED	    0x86
+#define RES_MEM32_FIXED_LEN 9
+#define RES_EXT_IRQ	    0x89
+#define RES_EXT_IRQ_LEN	    6	 /* one interrupt number */
+#define RES_MEM_READWRITE   0x01
+/* Interrupt flags: consumer; level (bit 1 clear), active high (bit 2
+ * clear), exclusive (bit 3 clear). */
+#define RES_IRQ_CONSUMER    0x01
+#define RES_IRQ_LEVEL_HIGH  RES_IRQ_CONSUMER
+
+/* virtio-mmio devices: Linux's virtio_mmio driver matches this ACPI id. */
+#define VIRTIO_MMIO_HID "LNRO0005"
 
 /* Address space descriptors (6.4.3.5): Word, DWord and QWord forms. */
 #define RES_WORD_ADDR  0x88
@@ -386,6 +402,26 @@ static void res_irq(struct aml *r, uint8_t irq)
 	res_le(r, 1u << irq, 2);
 }
 
+/* Memory32Fixed(ReadWrite, base, len) */
+static void res_mem32_fixed(struct aml *r, uint32_t base, uint32_t len)
+{
+	aml_byte(r, RES_MEM32_FIXED);
+	res_le(r, RES_MEM32_FIXED_LEN, 2);
+	aml_byte(r, RES_MEM_READWRITE);
+	res_le(r, base, 4);
+	res_le(r, len, 4);
+}
+
+/* Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive) {gsi} */
+static void res_ext_irq(struct aml *r, uint32_t gsi)
+{
+	aml_byte(r, RES_EXT_IRQ);
+	res_le(r, RES_EXT_IRQ_LEN, 2);
+	aml_byte(r, RES_IRQ_LEVEL_HIGH);
+	aml_byte(r, 1); /* interrupt table length */
+	res_le(r, gsi, 4);
+}
+
 static void res_end(struct aml *r)
 {
 	aml_byte(r, RES_END_TAG);
@@ -524,14 +560,62 @@ static void aml_pci_root(struct aml *a)
 	aml_close(a, dev);
 }
 
+static void aml_name_string(struct aml *a, const char *name, const char *str)
+{
+	aml_name(a, name);
+	aml_byte(a, AML_STRING_PREFIX);
+	aml_bytes(a, str, strlen(str) + 1);
+}
+
+static char aml_hex_digit(unsigned int v)
+{
+	return (char)(v < 10 ? '0' + v : 'A' + v - 10);
+}
+
+/*
+ * Device(VRnn) { Name(_HID, "LNRO0005") Name(_UID, n)
+ * Name(_CRS, ResourceTemplate() { Memory32Fixed(ReadWrite, base, size)
+ * Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive) {gsi} }) }
+ * Level: the transport holds its line up until the driver's InterruptACK.
+ */
+static void aml_virtio_mmio(struct aml *a, const struct platform_dev *p)
+{
+	char name[5] = { 'V', 'R', aml_hex_digit(p->index >> 4 & 0xf),
+			 aml_hex_digit(p->index & 0xf), 0 };
+	uint8_t buf[RES_MAX];
+	struct aml res = {buf, 0, sizeof(buf), false};
+	size_t dev;
+
+	if (p->index > 0xff || p->base + p->size > X86_MMIO_HOLE_END) {
+		a->err = true;
+		return;
+	}
+	dev = aml_device(a, name);
+	aml_name_string(a, "_HID", VIRTIO_MMIO_HID);
+	aml_name_integer(a, "_UID", p->index);
+	res_mem32_fixed(&res, (uint32_t)p->base, (uint32_t)p->size);
+	res_ext_irq(&res, p->gsi);
+	res_end(&res);
+	aml_name_buffer(a, "_CRS", &res);
+	aml_close(a, dev);
+}
+
+static void aml_platform_devs(struct aml *a, const struct platform_dev *p)
+{
+	for (; p; p = p->next)
+		if (!strcmp(p->kind, PLATFORM_VIRTIO_MMIO))
+			aml_virtio_mmio(a, p);
+}
+
 /*
  * The DSDT body: \_S5_ for power-off, the ISA devices Linux must see
  * through ACPI, and the PCI root bridge. Without the legacy PIC
  * (hardware-reduced mode) Linux no longer maps ISA IRQs 0-15 1:1, so the
  * UART and RTC get their GSIs from these _CRS descriptors. With ACPI on,
- * Linux scans PCI only below a PNP0A03/PNP0A08 device.
+ * Linux scans PCI only below a PNP0A03/PNP0A08 device. Platform devices
+ * (virtio-mmio) follow, one Device each.
  */
-static int acpi_build_aml(struct aml *a)
+static int acpi_build_aml(struct aml *a, const struct platform_dev *platform)
 {
 	size_t scope;
 
@@ -544,6 +628,7 @@ static int acpi_build_aml(struct aml *a)
 		       COM1_IRQ);
 	aml_isa_device(a, "RTC_", "PNP0B00", -1, RTC_PORT, RTC_PORTS, RTC_IRQ);
 	aml_pci_root(a);
+	aml_platform_devs(a, platform);
 	aml_close(a, scope);
 	return a->err ? -ENOSPC : 0;
 }
@@ -675,7 +760,7 @@ static void acpi_write_dsdt(uint8_t *t, const struct aml *a)
 }
 
 int x86_write_acpi(const struct guest_mem *mem, unsigned int nr_cpus,
-		   uint64_t *rsdp_out)
+		   const struct platform_dev *platform, uint64_t *rsdp_out)
 {
 	uint8_t aml_buf[DSDT_AML_MAX];
 	struct aml aml = {aml_buf, 0, sizeof(aml_buf), false};
@@ -688,7 +773,7 @@ int x86_write_acpi(const struct guest_mem *mem, unsigned int nr_cpus,
 		       X86_ACPI_MAX_CPUS);
 		return -EINVAL;
 	}
-	ret = acpi_build_aml(&aml);
+	ret = acpi_build_aml(&aml, platform);
 	if (!ret)
 		ret = acpi_plan(nr_cpus, aml.len, &l);
 	if (ret)

@@ -29,7 +29,9 @@
  *   [0, 0xa0000)                   RAM; MP table and EBDA at its top
  *   [0xa0000, 0x100000)            VGA hole and BIOS area; ACPI at 0xe0000
  *   [1 MiB, min(RAM, 3 GiB))       RAM
- *   [3 GiB, 0xfec00000)            PCI 32-bit memory window (DWordMemory)
+ *   [3 GiB, 0xe0000000)            PCI 32-bit memory window (DWordMemory)
+ *   [0xe0000000, 0xfec00000)       platform devices, 4 KiB each (not PCI0's:
+ *                                  virtio-mmio devices VRnn claim theirs)
  *   0xfec00000                     IOAPIC (GSIs 0-23)
  *   0xfee00000                     local APICs
  *   [0xfeffc000, 0xff000000)       KVM identity-map and TSS pages (e820
@@ -48,13 +50,18 @@
  * broadcast. */
 #define X86_ACPI_MAX_CPUS 254
 
+struct platform_dev;
+
 /*
  * Writes RSDP, XSDT, FADT, MADT and DSDT at X86_ACPI_ADDR and returns the
- * RSDP's guest-physical address in *rsdp_out. Returns 0, -EINVAL (bad CPU
- * count), -ENOSPC (tables do not fit), -ENOMEM or -EFAULT (area not RAM).
+ * RSDP's guest-physical address in *rsdp_out. 'platform' (may be NULL) is
+ * the VM's list of platform devices: each virtio-mmio entry becomes a DSDT
+ * device VRnn (_HID "LNRO0005", its 4 KiB and its level-triggered GSI).
+ * Returns 0, -EINVAL (bad CPU count), -ENOSPC (tables do not fit), -ENOMEM
+ * or -EFAULT (area not RAM).
  */
 int x86_write_acpi(const struct guest_mem *mem, unsigned int nr_cpus,
-		   uint64_t *rsdp_out);
+		   const struct platform_dev *platform, uint64_t *rsdp_out);
 
 /*
  * Encodes an AML PkgLength for 'content' bytes that follow it (the encoded

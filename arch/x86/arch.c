@@ -7,6 +7,7 @@
 #include "arch.h"
 #include "kvm.h"
 #include "log.h"
+#include "platform.h"
 #include "util.h"
 #include "vm.h"
 #include "x86_cpu.h"
@@ -44,6 +45,17 @@ unsigned int arch_max_cpus(void)
 int arch_default_exit_port(void)
 {
 	return X86_EXIT_PORT;
+}
+
+uint64_t arch_exit_port_max(void)
+{
+	return 0xffff;
+}
+
+/* KVM_IRQ_LINE takes the GSI itself (PIC/IOAPIC pins). */
+uint32_t arch_irq_line_number(uint32_t gsi)
+{
+	return gsi;
 }
 
 /* RAM below the 32-bit MMIO hole, the rest from 4 GiB up. */
@@ -101,7 +113,7 @@ int arch_devices_init(struct vm *vm)
 	if ((ret = uart8250_create(vm, &vm->pio, X86_COM1_BASE, X86_COM1_IRQ,
 				   vm->console, NULL)) ||
 	    (ret = i8042_create(vm)) || (ret = rtc_create(vm)) ||
-	    (ret = pci_host_create(vm, NULL)) ||
+	    (ret = pci_host_create(vm, &vm->pci)) ||
 	    (ret = port_sink_create(vm, 0x80, 1, "post")) ||
 	    (ret = port_sink_create(vm, 0xed, 1, "io-delay")) ||
 	    (ret = boot_timer_create(vm)) ||
@@ -110,19 +122,61 @@ int arch_devices_init(struct vm *vm)
 				  X86_ACPI_S5_SLP_TYP, X86_ACPI_RESET_VALUE)))
 		return ret;
 	if (cfg->exit_port >= 0)
-		return exit_port_create(vm, (uint16_t)cfg->exit_port);
+		return exit_port_create(vm, &vm->pio, (uint64_t)cfg->exit_port);
 	return 0;
 }
 
-/* The arch's defaults first, so the user's parameters override them. */
-static char *x86_cmdline(const char *user)
+/* Does the user's command line hold the word acpi=off? */
+static bool x86_acpi_off(const char *cmdline)
 {
-	size_t len = strlen(X86_DEFAULT_CMDLINE) + 1 + strlen(user) + 1;
+	const char *p = cmdline;
+	size_t n = strlen("acpi=off");
+
+	while ((p = strstr(p, "acpi=off"))) {
+		if ((p == cmdline || p[-1] == ' ') && (!p[n] || p[n] == ' '))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/*
+ * " virtio_mmio.device=4K@0xBASE:GSI" per virtio-mmio device, only for a
+ * guest booted with acpi=off: it cannot read the DSDT that normally lists
+ * them (acpi.c), and with ACPI on the same device named twice would be
+ * probed twice. Needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES in the guest.
+ */
+static size_t x86_cmdline_platform(char *s, size_t len,
+				   const struct platform_dev *p)
+{
+	size_t n = 0;
+
+	for (; p; p = p->next) {
+		if (strcmp(p->kind, PLATFORM_VIRTIO_MMIO))
+			continue;
+		n += (size_t)snprintf(s ? s + n : NULL, s ? len - n : 0,
+				      " virtio_mmio.device=%lluK@0x%llx:%u",
+				      (unsigned long long)(p->size / KiB),
+				      (unsigned long long)p->base, p->gsi);
+	}
+	return n;
+}
+
+/* The arch's defaults and the devices first, so the user's parameters
+ * override them (and anything after a user's "--" stays init's). */
+static char *x86_cmdline(const char *user, const struct platform_dev *p)
+{
+	size_t dev = x86_acpi_off(user) ? x86_cmdline_platform(NULL, 0, p) : 0;
+	size_t len = strlen(X86_DEFAULT_CMDLINE) + dev + 1 + strlen(user) + 1;
+	size_t at = strlen(X86_DEFAULT_CMDLINE);
 	char *s = malloc(len);
 
-	if (s)
-		snprintf(s, len, "%s%s%s", X86_DEFAULT_CMDLINE, *user ? " " : "",
-			 user);
+	if (!s)
+		return NULL;
+	memcpy(s, X86_DEFAULT_CMDLINE, at + 1);
+	if (dev)
+		at += x86_cmdline_platform(s + at, len - at, p);
+	snprintf(s + at, len - at, "%s%s", *user ? " " : "", user);
 	return s;
 }
 
@@ -136,7 +190,7 @@ int arch_load_kernel(struct vm *vm)
 	};
 	char err[256] = "";
 	int fmt = vm->cfg->kernel_format, ret;
-	char *cmdline = x86_cmdline(vm->cfg->cmdline);
+	char *cmdline = x86_cmdline(vm->cfg->cmdline, vm->platform);
 
 	if (!cmdline)
 		return -ENOMEM;
@@ -189,11 +243,14 @@ int arch_vm_finalize(struct vm *vm)
 	uint64_t rsdp;
 	int ret = x86_write_mptable(&vm->mem, vm->nr_vcpus);
 
+	if (vm->cfg->dump_dtb)
+		pr_warn("--dump-dtb: x86 guests get no device tree; "
+			"nothing written to %s", vm->cfg->dump_dtb);
 	if (ret) {
 		pr_err("cannot write the MP table: %s", strerror(-ret));
 		return ret;
 	}
-	ret = x86_write_acpi(&vm->mem, vm->nr_vcpus, &rsdp);
+	ret = x86_write_acpi(&vm->mem, vm->nr_vcpus, vm->platform, &rsdp);
 	if (ret)
 		pr_err("cannot write the ACPI tables: %s", strerror(-ret));
 	return ret;

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -998,6 +999,12 @@ static const struct kvmx_msr_entry *msr_find(const struct vcpu_state *st,
 	return NULL;
 }
 
+/* Seconds in a signed count of cycles at khz (for the log only). */
+static double tsc_seconds(int64_t cycles, uint32_t khz)
+{
+	return khz ? (double)cycles / ((double)khz * 1000.0) : 0.0;
+}
+
 /* Step 9 for one vCPU: its guest TSC, then the deferred TSC deadline. */
 static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 			    const struct vcpu_state *st, bool by_offset,
@@ -1008,24 +1015,44 @@ static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 	const struct kvmx_msr_entry *dl = msr_find(st, MSR_IA32_TSC_DEADLINE);
 	bool catchup = c->o->clock == X86_CLOCK_CATCHUP;
 	struct kvmx_msr_entry e;
+	uint64_t ofs;
+	int64_t jump; /* guest TSC cycles added over the blackout */
 	int ret = 0;
 
-	if (by_offset && catchup)
-		ret = set_tsc_offset(
-		    v, x86_tsc_offset_catchup(st->tsc_offset, s->host_tsc,
-					      s->clock, now->host_tsc,
-					      now->clock, st->tsc_khz));
-	else if (by_offset)
-		ret = set_tsc_offset(
-		    v, x86_tsc_offset_freeze(
-			   x86_guest_tsc(st->tsc_offset, s->host_tsc),
-			   now->host_tsc));
-	else if (tsc) {
+	if (by_offset) {
+		ofs = catchup
+			  ? x86_tsc_offset_catchup(st->tsc_offset, s->host_tsc,
+						   s->clock, now->host_tsc,
+						   now->clock, st->tsc_khz)
+			  : x86_tsc_offset_freeze(
+				x86_guest_tsc(st->tsc_offset, s->host_tsc),
+				now->host_tsc);
+		ret = set_tsc_offset(v, ofs);
+		/* Guest TSC now minus the one the save's clock read saw. */
+		jump = (int64_t)(x86_guest_tsc(ofs, now->host_tsc) -
+				 x86_guest_tsc(st->tsc_offset, s->host_tsc));
+		if (!ret)
+			pr_info("restore: vCPU %u: TSC offset %#llx (saved "
+				"%#llx), guest TSC %+lld cycles = %+.6f s at "
+				"%u kHz",
+				v->id, (unsigned long long)ofs,
+				(unsigned long long)st->tsc_offset,
+				(long long)jump, tsc_seconds(jump, st->tsc_khz),
+				st->tsc_khz);
+	} else if (tsc) {
 		e = *tsc;
 		if (catchup)
 			e.data += x86_tsc_cycles_between(now->clock, s->clock,
 							 st->tsc_khz);
 		ret = set_msrs(v, &e, 1);
+		jump = (int64_t)(e.data - tsc->data);
+		if (!ret)
+			pr_info(
+			    "restore: vCPU %u: IA32_TSC %#llx (saved %#llx), "
+			    "guest TSC %+lld cycles = %+.6f s at %u kHz",
+			    v->id, (unsigned long long)e.data,
+			    (unsigned long long)tsc->data, (long long)jump,
+			    tsc_seconds(jump, st->tsc_khz), st->tsc_khz);
 	} else
 		pr_warn("vCPU %u: no saved IA32_TSC; the guest TSC starts "
 			"from this host's",
@@ -1033,6 +1060,28 @@ static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 	if (!ret && dl)
 		ret = set_msrs(v, dl, 1);
 	return ret;
+}
+
+/* What step 8 did to kvmclock: the blackout it accounted (kvmclock now
+ * minus the saved value) against the wall time since the save's clock read
+ * (when both hosts' GET_CLOCK gave CLOCK_REALTIME). Info level. */
+static void log_blackout(const struct restore_ctx *c,
+			 const struct kvmx_clock_data *now)
+{
+	const struct kvmx_clock_data *s = &c->vms.clock;
+	bool catchup = c->o->clock == X86_CLOCK_CATCHUP;
+	double applied = (double)(int64_t)(now->clock - s->clock) / 1e9;
+	char wall[64] = "unknown: no KVM_CLOCK_REALTIME";
+
+	if ((s->flags & KVMX_CLOCK_REALTIME) &&
+	    (now->flags & KVMX_CLOCK_REALTIME))
+		snprintf(wall, sizeof(wall), "%.6f s",
+			 (double)(int64_t)(now->realtime - s->realtime) / 1e9);
+	pr_info("restore: clock %s: blackout %.6f s (kvmclock %llu -> %llu "
+		"ns; wall time since the save %s%s)",
+		catchup ? "catch-up" : "freeze", applied,
+		(unsigned long long)s->clock, (unsigned long long)now->clock,
+		wall, catchup ? "" : ", not counted");
 }
 
 /* Steps 8-11. */
@@ -1044,6 +1093,7 @@ static int vm_restore_late(struct restore_ctx *c)
 
 	if (ret)
 		return ret;
+	log_blackout(c, &now);
 	why = tsc_offset_unusable(c, &now);
 	if (why)
 		pr_info("restoring the guest TSC through IA32_TSC: %s", why);

@@ -34,13 +34,18 @@
 #define X86_TSS_ADDR	     0xfeffd000ULL /* KVM_SET_TSS_ADDR, 3 pages */
 
 /* PCI memory windows of the DSDT's root bridge (map in acpi.h). The 32-bit
- * one stops below the IOAPIC; the 64-bit one starts above the highest RAM
- * the 1 TiB limit allows (4 GiB + 1 TiB - 3 GiB). */
+ * one is the first 512 MiB of the hole; the 64-bit one starts above the
+ * highest RAM the 1 TiB limit allows (4 GiB + 1 TiB - 3 GiB). */
 #define X86_PCI_MMIO32_BASE  X86_MMIO_HOLE
-#define X86_PCI_MMIO32_SIZE  (X86_IOAPIC_ADDR - X86_MMIO_HOLE) /* to 0xfebfffff */
+#define X86_PCI_MMIO32_SIZE  0x20000000ULL /* to 0xdfffffff */
 #define X86_PCI_MMIO64_BASE  0x10100000000ULL /* 1 TiB + 4 GiB */
 #define X86_PCI_MMIO64_SIZE  0x1000000000ULL  /* 64 GiB */
 
+/* Platform (MMIO) devices such as virtio-mmio: 4 KiB each from the rest of
+ * the hole up to the IOAPIC, outside PCI0's windows (arch/x86/platform.c). */
+#define X86_PLATFORM_MMIO_BASE (X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE)
+#define X86_PLATFORM_MMIO_END  X86_IOAPIC_ADDR /* exclusive */
+#define X86_PLATFORM_SLOT      0x1000ULL
 /* PCI INTx goes to IOAPIC pins 16-23 (KVM's IOAPIC has 24), level-triggered,
  * by x86_pci_intx_gsi(); the DSDT's _PRT states the same rule. */
 #define X86_PCI_INTX_GSI_BASE 16

@@ -5,15 +5,17 @@
 #include <stdint.h>
 
 struct vm;
+struct bus;
 
-/* Ports claimed from 'port' on, so a 32-bit write falls inside the range. */
+/* Bytes claimed from 'addr' on, so a 32-bit write falls inside the range. */
 #define EXIT_PORT_LEN 4
 
 /*
- * Registers [port, port + EXIT_PORT_LEN) on vm->pio. A write of value v
- * (masked to the access size) anywhere there ends the VM with
+ * Registers [addr, addr + EXIT_PORT_LEN) on 'bus': vm->pio (an I/O port,
+ * x86) or vm->mmio (arm64, which has no ports). A write of value v (masked
+ * to the access size, at most 4 bytes) anywhere there ends the VM with
  * VM_END_DEBUG_EXIT and code (int)v; reads return all-ones. 0 or -errno.
  */
-int exit_port_create(struct vm *vm, uint16_t port);
+int exit_port_create(struct vm *vm, struct bus *bus, uint64_t addr);
 
 #endif

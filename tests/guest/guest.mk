@@ -68,3 +68,29 @@ $(GB)/flat.bin: $(GO)/flat.o $(GD)/flat.ld
 .SECONDARY: $(GO)/counter.elf $(GO)/counter.bin $(GO)/hello.elf $(GO)/bootinfo.elf $(GO)/ctl.elf \
             $(GO)/serirq.elf $(GO)/smp.elf $(GO)/hello.bin \
             $(GO)/bootinfo.bin $(GO)/ctl.bin $(GO)/serirq.bin $(GO)/smp.bin
+
+# Snapshot tests: a 4-vCPU guest whose CPUs all count (t_snapshot_smp.sh).
+GUEST_BINS += $(GB)/snapsmp.bzimage
+$(GO)/snapsmp.elf: $(GO)/snapsmp.o $(GO)/mp.o $(GO)/smp_tramp.o
+.SECONDARY: $(GO)/snapsmp.elf $(GO)/snapsmp.bin
+
+# clockguest: TSC and kvmclock readings on every vCPU (snapshot clock checks,
+# tests/lanes/x86/lane_x86_snapshot.sh).
+GUEST_BINS += $(GB)/clockguest.bzimage
+$(GO)/clockguest.elf: $(GO)/clockguest.o $(GO)/mp.o $(GO)/smp_tramp.o
+.SECONDARY: $(GO)/clockguest.elf $(GO)/clockguest.bin
+
+# virtio-mmio guest (vmmio.c): t_virtio_mmio_*.sh, t_virtio_blk_*.sh.
+GUEST_BINS += $(GB)/vmmio.bzimage
+$(GO)/vmmio.elf: $(GO)/vmmio.o
+.SECONDARY: $(GO)/vmmio.elf $(GO)/vmmio.bin
+
+# virtio-pci guest (vpci.c, with the virtio_drv.c library): t_virtio_pci_*.sh.
+GUEST_BINS += $(GB)/vpci.bzimage
+$(GO)/vpci.elf: $(GO)/vpci.o $(GO)/virtio_drv.o
+.SECONDARY: $(GO)/vpci.elf $(GO)/vpci.bin
+
+# virtio-net guest over virtio-mmio (vnet.c): t_virtio_net_*.sh.
+GUEST_BINS += $(GB)/vnet.bzimage
+$(GO)/vnet.elf: $(GO)/vnet.o
+.SECONDARY: $(GO)/vnet.elf $(GO)/vnet.bin

@@ -12,6 +12,7 @@
 #include "devices/acpi_pm.h"
 #include "fake_mem.h"
 #include "mem.h"
+#include "platform.h"
 #include "util.h"
 #include "vm.h"
 #include "x86.h"
@@ -379,6 +380,7 @@ static void rd_nameseg(struct rd *r, char out[5])
 struct dev_info {
 	char name[5];
 	uint32_t hid;
+	char hid_str[16]; /* _HID as a string (virtio-mmio: "LNRO0005") */
 	int64_t uid, seg, bbn, adr; /* -1: absent */
 	uint8_t crs[160];
 	size_t crs_len;
@@ -391,7 +393,7 @@ struct dsdt_info {
 	uint64_t s5[8];
 	unsigned int s5_count;
 	char scope[6];
-	struct dev_info devs[4];
+	struct dev_info devs[12];
 	unsigned int nr_devs;
 };
 
@@ -460,6 +462,18 @@ static void rd_dev_name(struct rd *r, struct dev_info *d)
 		memcpy(d->crs, r->p + r->pos, size);
 		d->crs_len = size;
 		r->pos = end;
+	} else if (!strcmp(name, "_HID") && r->p[r->pos] == 0x0d) {
+		size_t n = 0;
+
+		r->pos++; /* StringPrefix: ASCII up to a NUL */
+		while (r->pos < r->end && r->p[r->pos] &&
+		       n + 1 < sizeof(d->hid_str))
+			d->hid_str[n++] = (char)r->p[r->pos++];
+		if (r->pos >= r->end || r->p[r->pos]) {
+			r->bad = true;
+			return;
+		}
+		r->pos++;
 	} else if (!strcmp(name, "_HID")) {
 		CHECK_EQ(r->p[r->pos], 0x0c); /* EISAID is a DWordConst */
 		d->hid = (uint32_t)rd_integer(r);
@@ -708,7 +722,7 @@ static const struct res_desc pci0_crs[] = {
     {RES_WORD, 1, 0x0c, 0x03, 0, 0x0d00, 0xffff, 0, 0xf300},
     /* DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
      * NonCacheable, ReadWrite, ...) */
-    {RES_DWORD, 0, 0x0c, 0x01, 0, 0xc0000000, 0xfebfffff, 0, 0x3ec00000},
+    {RES_DWORD, 0, 0x0c, 0x01, 0, 0xc0000000, 0xdfffffff, 0, 0x20000000},
     /* QWordMemory (same flags): 64 GiB from 1 TiB + 4 GiB */
     {RES_QWORD, 0, 0x0c, 0x01, 0, 0x10100000000, 0x110ffffffff, 0,
      0x1000000000},
@@ -785,10 +799,10 @@ static void check_pci0(const struct dev_info *pci0)
 	check_pci0_prt(pci0);
 }
 
-/* With ACPI_DUMP_DSDT=file set, the DSDT goes there (for iasl -d). */
-static void dump_dsdt(const uint8_t *d)
+/* With $env=file set, the DSDT goes there (for iasl -d). */
+static void dump_dsdt(const uint8_t *d, const char *env)
 {
-	const char *path = getenv("ACPI_DUMP_DSDT");
+	const char *path = getenv(env);
 	FILE *f;
 
 	if (!path || !*path)
@@ -830,7 +844,7 @@ static void check_dsdt(uint64_t addr)
 	CHECK_EQ(info.s5[3], 0);
 	CHECK(!strcmp(info.scope, "\\_SB_"));
 	CHECK_EQ(info.nr_devs, 3);
-	dump_dsdt(d);
+	dump_dsdt(d, "ACPI_DUMP_DSDT");
 	check_pci0(find_dev(&info, "PCI0"));
 	com1 = find_dev(&info, "COM1");
 	rtc = find_dev(&info, "RTC_");
@@ -852,7 +866,7 @@ static void test_tables(unsigned int nr_cpus)
 	const uint8_t *xsdt;
 
 	mem_init(LOW_MEM);
-	CHECK_EQ(x86_write_acpi(&mem, nr_cpus, &rsdp), 0);
+	CHECK_EQ(x86_write_acpi(&mem, nr_cpus, NULL, &rsdp), 0);
 	xsdt = check_rsdp_xsdt(rsdp);
 	CHECK(xsdt != NULL);
 	if (!xsdt)
@@ -867,6 +881,53 @@ static void test_tables(unsigned int nr_cpus)
 			CHECK(!"write outside the ACPI area");
 			break;
 		}
+}
+
+/* Two virtio-mmio devices: VR00 and VR01 after PCI0, each with its
+ * Memory32Fixed window and a level, active-high, exclusive Interrupt. */
+static void test_platform_devices(void)
+{
+	struct platform_dev p1 = {PLATFORM_VIRTIO_MMIO, 0xe0001000, 0x1000, 6, 1,
+				  NULL};
+	struct platform_dev p0 = {PLATFORM_VIRTIO_MMIO, 0xe0000000, 0x1000, 5, 0,
+				  &p1};
+	const struct platform_dev *want[2] = {&p0, &p1};
+	uint64_t rsdp = 0, dsdt;
+	const uint8_t *xsdt, *d;
+	struct dsdt_info info;
+
+	mem_init(LOW_MEM);
+	CHECK_EQ(x86_write_acpi(&mem, 2, &p0, &rsdp), 0);
+	xsdt = check_rsdp_xsdt(rsdp);
+	if (!xsdt)
+		return;
+	dsdt = check_fadt(xsdt);
+	d = table_at(dsdt, "DSDT");
+	if (!d)
+		return;
+	rd_dsdt(d + 36, get_le32(d + 4) - 36, &info);
+	CHECK_EQ(info.nr_devs, 5);
+	dump_dsdt(d, "ACPI_DUMP_DSDT_PLATFORM");
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct dev_info *v = find_dev(&info, i ? "VR01" : "VR00");
+		uint8_t crs[] = {
+		    0x86, 0x09, 0x00, 0x01, 0, 0, 0, 0, 0x00, 0x10, 0x00, 0x00,
+		    0x89, 0x06, 0x00, 0x01, 0x01, 0, 0, 0, 0, 0x79, 0x00};
+
+		put_le32(crs + 4, (uint32_t)want[i]->base);
+		put_le32(crs + 17, want[i]->gsi);
+		CHECK(v != NULL);
+		if (!v)
+			continue;
+		CHECK_STR(v->hid_str, "LNRO0005");
+		CHECK_EQ(v->uid, i);
+		CHECK_EQ(v->crs_len, sizeof(crs));
+		CHECK(!memcmp(v->crs, crs, sizeof(crs)));
+	}
+	/* The platform window is outside PCI0's and free of RAM. */
+	CHECK(X86_PLATFORM_MMIO_BASE >= X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE);
+	check_windows_free(X86_PLATFORM_MMIO_BASE,
+			   X86_PLATFORM_MMIO_END - X86_PLATFORM_MMIO_BASE);
 }
 
 static void test_intx_gsi(void)
@@ -900,10 +961,10 @@ static void test_table_errors(void)
 	uint64_t rsdp = 0x1234;
 
 	mem_init(LOW_MEM);
-	CHECK_EQ(x86_write_acpi(&mem, 0, &rsdp), -EINVAL);
-	CHECK_EQ(x86_write_acpi(&mem, 255, &rsdp), -EINVAL);
+	CHECK_EQ(x86_write_acpi(&mem, 0, NULL, &rsdp), -EINVAL);
+	CHECK_EQ(x86_write_acpi(&mem, 255, NULL, &rsdp), -EINVAL);
 	mem_init(0xa0000); /* no RAM behind the BIOS area */
-	CHECK_EQ(x86_write_acpi(&mem, 1, &rsdp), -EFAULT);
+	CHECK_EQ(x86_write_acpi(&mem, 1, NULL, &rsdp), -EFAULT);
 	CHECK_EQ(rsdp, 0x1234);
 }
 
@@ -1035,6 +1096,7 @@ int main(void)
 	test_tables(4);
 	test_tables(X86_ACPI_MAX_CPUS);
 	test_table_errors();
+	test_platform_devices();
 	test_intx_gsi();
 	test_pkglen();
 	test_pm_registration();

@@ -92,7 +92,7 @@ static uint32_t get(uint64_t off, uint32_t len)
 
 static void test_exit_port(struct vm *vm)
 {
-	CHECK_EQ(exit_port_create(vm, 0xf4), 0);
+	CHECK_EQ(exit_port_create(vm, &vm->pio, 0xf4), 0);
 	CHECK_EQ(fbus.base, 0xf4);
 	CHECK_EQ(fbus.len, EXIT_PORT_LEN);
 	CHECK_EQ(get(0, 1), 0xff);

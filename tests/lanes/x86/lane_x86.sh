@@ -87,7 +87,7 @@ run=$C/last-run # kept for a look after the run; replaced by the next one
 rm -rf "$run"
 mkdir -p "$run/extra/lane"
 install -m 0755 "$minivmm" "$run/extra/minivmm"
-install -m 0755 "$here/host-run.sh" "$run/extra/lane/run"
+install -m 0755 "$lib/host-run.sh" "$run/extra/lane/run"
 echo "$CASES" >"$run/extra/lane/cases"
 cat >"$run/extra/lane/config" <<EOF
 GUEST_APPEND='$GUEST_APPEND'
@@ -134,32 +134,8 @@ fi
 
 # --- the verdict ----------------------------------------------------------------------------------
 bad=0
-printf '%-14s %-6s %-7s %-5s %s\n' case status marker cpus seconds
-while read -r name _ cpus; do
-	line=$(grep -m1 "LANE-RESULT $name " "$log")
-	if [ -z "$line" ]; then
-		printf '%-14s %s\n' "$name" "no result (the host did not get to it)"
-		bad=1
-		continue
-	fi
-	st=$(echo "$line" | sed -n 's/.* status=\([0-9]*\).*/\1/p')
-	mk=$(echo "$line" | sed -n 's/.* marker=\([a-z]*\).*/\1/p')
-	gc=$(echo "$line" | sed -n 's/.* guest_cpus=\([0-9a-z]*\).*/\1/p')
-	secs=$(echo "$line" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
-	verdict=ok
-	if [ "$st" != 0 ] || [ "$mk" != yes ] || [ "$gc" != "$cpus" ]; then verdict=FAIL bad=1; fi
-	printf '%-14s %-6s %-7s %-5s %-7s %s\n' "$name" "$st" "$mk" "$gc/$cpus" "$secs" "$verdict"
-	if [ $verdict = FAIL ]; then
-		[ "$st" = 4 ] && echo "  (minivmm stopped the guest at its --timeout of ${CASE_TIMEOUT} s)"
-		[ "$st" = 137 ] && echo "  (minivmm outlived its --timeout by 15 s and was killed)"
-		[ "$st" = 2 ] && echo "  (the guest reset itself: with panic=-1 a guest panic ends this way)"
-		err=$(grep "^LANE-STDERR $name| " "$log" | sed "s/^LANE-STDERR $name| /    /" | tail -n 15)
-		if [ -n "$err" ]; then echo "  minivmm stderr (tail):"; echo "$err"
-		else echo "  minivmm stderr: empty"; fi
-		echo "  guest console (tail):"
-		grep "^LANE-GUEST $name| " "$log" | sed "s/^LANE-GUEST $name| /    /" | tail -n 15
-	fi
-done <<<"$CASES"
+echo "$CASES" >"$run/cases"
+"$lib/lane-verdict" "$log" "$run/cases" "$CASE_TIMEOUT" || bad=1
 if [ $qrc -ne 0 ]; then
 	echo "host console (tail):"
 	grep -v -e '^LANE-STDERR' -e '^LANE-GUEST' "$log" | tail -n 25 | sed 's/^/  /'

@@ -1,6 +1,8 @@
 #!/bin/sh
-# /init of the emulated x86 host (busybox): loads KVM for AMD SVM, checks /dev/kvm, runs /lane/run
-# when the per-run archive added one, then powers off. Every line the lane reads starts with LANE-.
+# /init of an emulated lane host (busybox, any arch): loads the KVM modules named in
+# /lib/modules/lane/order (one per line, in load order; none where KVM is built in), checks
+# /dev/kvm, runs /lane/run when the per-run archive added one, then powers off. Every line the
+# lane reads starts with LANE-.
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -8,14 +10,17 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 up() { cut -d' ' -f1 /proc/uptime; }
 echo "LANE-HOST-UP uptime=$(up) kernel=$(uname -r) cpus=$(nproc)"
-for m in irqbypass kvm ccp kvm-amd; do
-	insmod /lib/modules/lane/$m.ko || echo "LANE-HOST-ERROR insmod $m.ko failed"
-done
+if [ -e /lib/modules/lane/order ]; then
+	while read -r m; do
+		[ -n "$m" ] || continue
+		insmod /lib/modules/lane/$m.ko || echo "LANE-HOST-ERROR insmod $m.ko failed"
+	done </lib/modules/lane/order
+fi
 if [ -c /dev/kvm ]; then
 	echo "LANE-HOST-KVM ok uptime=$(up)"
 else
 	echo "LANE-HOST-KVM missing"
-	dmesg | grep -i -e kvm -e svm | tail -n 20
+	dmesg | grep -i -e kvm -e svm -e vhe -e hyp | tail -n 20
 fi
 if [ -x /lane/run ]; then
 	# A heartbeat keeps the console from falling silent while a quiet guest boots, so the outer

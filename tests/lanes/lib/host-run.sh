@@ -1,19 +1,21 @@
 #!/bin/sh
-# /lane/run inside the emulated x86 host: boots each case of /lane/cases ("NAME KERNEL CPUS") with
-# minivmm and prints one line per case:
+# /lane/run inside an emulated lane host (any arch): boots each case of /lane/cases
+# ("NAME KERNEL CPUS [STATUS [PARAM...]]": the exit status minivmm should end with, default 0, and
+# kernel parameters added for this case) with minivmm and prints one line per case:
 #   LANE-RESULT NAME status=S marker=yes|no guest_cpus=N seconds=T
 # after the tails of minivmm's stderr (LANE-STDERR NAME| ...) and of the guest's console
 # (LANE-GUEST NAME| ...): long ones when the case did not pass. Settings come from /lane/config.
 . /lane/config
 up() { cut -d' ' -f1 /proc/uptime; }
 ls -l /dev/kvm /minivmm
-while read -r name kernel cpus; do
+while read -r name kernel cpus want extra; do
 	[ -n "$name" ] || continue
+	want=${want:-0}
 	echo "LANE-CASE-START $name uptime=$(up)"
 	t0=$(up)
 	# busybox timeout (status 137 after SIGKILL) in case minivmm's own --timeout does not end it
 	timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run -k "$kernel" -i /guest/initrd.cpio \
-		-m "$GUEST_MEM" -c "$cpus" -p "$GUEST_APPEND" \
+		-m "$GUEST_MEM" -c "$cpus" -p "$GUEST_APPEND${extra:+ $extra}" \
 		--timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
 		</dev/null >"/tmp/$name.out" 2>"/tmp/$name.err"
 	st=$?
@@ -26,7 +28,7 @@ while read -r name kernel cpus; do
 	if [ -n "$ok" ]; then marker=yes; else marker=no; fi
 	gc=$(echo "$ok" | sed -n 's/.*GUEST-OK cpus=\([0-9]*\).*/\1/p')
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-	if [ "$st" != 0 ] || [ "$marker" != yes ] || [ "$gc" != "$cpus" ]; then
+	if [ "$st" != "$want" ] || [ "$marker" != yes ] || [ "$gc" != "$cpus" ]; then
 		tail -n 25 "/tmp/$name.err" | sed "s/^/LANE-STDERR $name| /"
 		tail -n 40 "/tmp/$name.console" | sed "s/^/LANE-GUEST $name| /"
 	else

@@ -1,0 +1,30 @@
+/* arm64_vm.h: the arm64 backend's per-VM state and the KVM glue shared by its files (vGIC, vCPUs). */
+#ifndef MINIVMM_ARM64_VM_H
+#define MINIVMM_ARM64_VM_H
+
+#include <stdint.h>
+
+#include "boot.h"
+#include "kvm_arm64.h"
+
+struct vm;
+struct vcpu;
+
+struct arch_vm {
+	int gic_fd;		    /* the in-kernel vGICv3 device */
+	struct kvma_vcpu_init init; /* KVM_ARM_PREFERRED_TARGET */
+	struct arm64_boot boot;	    /* set by arch_load_kernel */
+	uint64_t platform_next;	    /* next free platform MMIO address */
+	uint32_t platform_spi;	    /* next free platform SPI */
+};
+
+/* vGICv3: create it with its addresses and interrupt count (before any
+ * vCPU), and initialise it once every vCPU exists. */
+int arm64_gic_create(struct vm *vm);
+int arm64_gic_init(struct vm *vm);
+
+/* ONE_REG access; errors are returned, the caller reports them. */
+int arm64_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);
+int arm64_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
+
+#endif

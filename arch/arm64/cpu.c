@@ -1,0 +1,104 @@
+/* cpu.c: arm64 vCPUs through KVM: KVM_ARM_VCPU_INIT with PSCI 0.2, boot registers, MPIDR, register dump. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "arch.h"
+#include "arm64_vm.h"
+#include "kvm.h"
+#include "log.h"
+#include "util.h"
+#include "vm.h"
+
+int arm64_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val)
+{
+	struct kvma_one_reg r = {.id = id, .addr = (uintptr_t)val};
+	long ret = kvm_vcpu_ioctl(vcpu, KVMA_GET_ONE_REG, &r);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+int arm64_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
+{
+	struct kvma_one_reg r = {.id = id, .addr = (uintptr_t)&val};
+	long ret = kvm_vcpu_ioctl(vcpu, KVMA_SET_ONE_REG, &r);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* Every vCPU gets PSCI 0.2; all but the boot vCPU start powered off and
+ * wait for the guest's PSCI CPU_ON (handled inside KVM). */
+int arch_vcpu_init(struct vcpu *vcpu)
+{
+	struct kvma_vcpu_init init = vcpu->vm->arch->init;
+	long ret;
+
+	memset(init.features, 0, sizeof(init.features));
+	init.features[0] = 1U << KVMA_ARM_VCPU_PSCI_0_2;
+	if (vcpu->id != 0)
+		init.features[0] |= 1U << KVMA_ARM_VCPU_POWER_OFF;
+	ret = kvm_vcpu_ioctl(vcpu, KVMA_ARM_VCPU_INIT, &init);
+	if (ret < 0)
+		pr_err("vCPU %u: KVM_ARM_VCPU_INIT (target %u, features "
+		       "0x%x): %s",
+		       vcpu->id, init.target, init.features[0],
+		       strerror((int)-ret));
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* The boot protocol (Documentation/arch/arm64/booting.rst): x0 = the
+ * device tree's address, x1..x3 = 0, EL1h with DAIF masked, at the entry. */
+int arch_vcpu_reset(struct vcpu *vcpu)
+{
+	const struct arm64_boot *b = &vcpu->vm->arch->boot;
+	const struct {
+		uint64_t id, val;
+	} regs[] = {
+	    {KVMA_REG_X(0), b->fdt_addr},
+	    {KVMA_REG_X(1), 0},
+	    {KVMA_REG_X(2), 0},
+	    {KVMA_REG_X(3), 0},
+	    {KVMA_REG_PSTATE, KVMA_PSTATE_EL1H_DAIF},
+	    {KVMA_REG_PC, b->img.load},
+	};
+
+	if (vcpu->id != 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
+		int ret = arm64_set_reg(vcpu, regs[i].id, regs[i].val);
+
+		if (ret) {
+			pr_err("vCPU %u: setting boot register 0x%" PRIx64
+			       ": %s",
+			       vcpu->id, regs[i].id, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void arch_vcpu_dump(struct vcpu *vcpu)
+{
+	uint64_t pc = 0, pstate = 0, sp = 0, x[4] = {0};
+
+	if (arm64_get_reg(vcpu, KVMA_REG_PC, &pc) ||
+	    arm64_get_reg(vcpu, KVMA_REG_PSTATE, &pstate) ||
+	    arm64_get_reg(vcpu, KVMA_REG_SP_EL1, &sp))
+		return;
+	for (unsigned int i = 0; i < 4; i++)
+		arm64_get_reg(vcpu, KVMA_REG_X(i), &x[i]);
+	pr_err("vCPU %u: pc %016" PRIx64 " pstate %08" PRIx64
+	       " sp_el1 %016" PRIx64,
+	       vcpu->id, pc, pstate, sp);
+	pr_err("vCPU %u: x0 %016" PRIx64 " x1 %016" PRIx64 " x2 %016" PRIx64
+	       " x3 %016" PRIx64,
+	       vcpu->id, x[0], x[1], x[2], x[3]);
+}
+
+void arch_vcpu_paused(struct vcpu *vcpu)
+{
+}
+
+void arch_vcpu_destroy(struct vcpu *vcpu)
+{
+}

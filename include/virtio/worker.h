@@ -1,0 +1,37 @@
+/* worker.h: one back-end thread per virtio device, woken by an eventfd, that does the device's blocking work off the vCPU threads. */
+#ifndef MINIVMM_VIRTIO_WORKER_H
+#define MINIVMM_VIRTIO_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+/*
+ * The worker owns the device's queues from virtio_worker_start() (the
+ * device's activate op) until virtio_worker_stop() (its reset op) returns,
+ * as virtio.h's locking rules require. Each wake-up runs work() once; a
+ * kick that arrives while work() runs makes it run again, so no
+ * notification is lost. work() runs with 'busy' held: virtio_worker_pause()
+ * takes it to hold the thread between two batches (snapshots).
+ */
+struct virtio_worker {
+	const char *name;
+	void (*work)(void *opaque);
+	void *opaque;
+	int kick_fd;		/* eventfd */
+	pthread_t thread;
+	bool running;		/* thread started (owner's lock) */
+	bool stop;		/* __atomic */
+	pthread_mutex_t busy;
+};
+
+int virtio_worker_init(struct virtio_worker *w, const char *name,
+		       void (*work)(void *opaque), void *opaque);
+void virtio_worker_destroy(struct virtio_worker *w); /* stops it first */
+int virtio_worker_start(struct virtio_worker *w);
+void virtio_worker_stop(struct virtio_worker *w);
+/* Wake the worker; any thread, never blocks. */
+void virtio_worker_kick(struct virtio_worker *w);
+void virtio_worker_pause(struct virtio_worker *w);
+void virtio_worker_resume(struct virtio_worker *w);
+
+#endif

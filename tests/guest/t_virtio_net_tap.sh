@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# t_virtio_net_tap.sh: virtio-net over virtio-mmio on a tap inside a network
+# namespace this test creates (the host's own network is never touched): the
+# guest's frame is read on the tap's host side, and a frame injected there is
+# received by the guest.
+. "$(dirname "$0")/lib.sh"
+need_kvm
+need_guest vnet.bzimage
+[ -c /dev/net/tun ] || skip "no /dev/net/tun (tun/tap) on this host"
+[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace and a tap"
+command -v ip >/dev/null || skip "no ip(8) (iproute2)"
+command -v python3 >/dev/null || skip "no python3 for the host-side packet socket"
+
+NS=minivmm-vnet-$$
+IF=vnet0
+MAC=52:54:00:12:34:56
+ip netns add "$NS" 2>"$T/ns.err" || skip "cannot create a network namespace: $(cat "$T/ns.err")"
+trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$T"' EXIT
+in_ns() { ip netns exec "$NS" "$@"; }
+in_ns ip tuntap add dev "$IF" mode tap vnet_hdr || fail "ip tuntap add in $NS"
+in_ns sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
+in_ns ip link set "$IF" up || fail "ip link set $IF up"
+
+# Host side: wait for the guest's frame (EtherType 0x88b5), then answer it.
+in_ns python3 - "$IF" "$T/host.out" <<'PY' &
+import socket, sys, time
+ifname, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+s.bind((ifname, 0))
+s.settimeout(60)
+with open(out, "w") as f:
+    try:
+        while True:
+            fr = s.recv(2048)
+            if fr[12:14] == b"\x88\xb5" and b"minivmm-vnet-tx" in fr:
+                break
+    except socket.timeout:
+        f.write("timeout\n")
+        sys.exit(1)
+    f.write("got %d bytes from %s: %s\n" % (len(fr), fr[6:12].hex(":"),
+            fr[14:29].decode()))
+    f.flush()
+    reply = fr[6:12] + bytes.fromhex("020000000001") + b"\x88\xb5" + \
+        b"minivmm-vnet-rx" + bytes(31)
+    for _ in range(5):
+        s.send(reply)
+        time.sleep(0.2)
+PY
+helper=$!
+sleep 0.3
+printf '#!/bin/sh\nexec ip netns exec %s %s/minivmm "$@"\n' "$NS" "$PWD" >"$T/vmm-ns"
+chmod +x "$T/vmm-ns"
+VMM=$T/vmm-ns
+vm net -k "$G/vnet.bzimage" -m 64M --timeout 30 --virtio-transport mmio \
+	-n "mode=tap,tapif=$IF,guest_mac=$MAC" -p "acpi=off"
+wait "$helper"
+hrc=$?
+expect_rc 53 "the guest sent a frame and received the injected one"
+[ $hrc -eq 0 ] || fail "host side: $(cat "$T/host.out" 2>/dev/null)"
+grep -q "got 60 bytes from $MAC: minivmm-vnet-tx" "$T/host.out" ||
+	fail "host side saw: $(cat "$T/host.out")"
+expect_log "vnet: sent a frame from $MAC"
+expect_log "vnet: received 60 bytes, num_buffers 1: minivmm-vnet-rx"
+pass "virtio-net: a frame each way through a tap in namespace $NS"

@@ -1,0 +1,321 @@
+/* test_virtio_net.c: virtio-net: the offer computed from back-end capabilities (bits 65-68 included), header sizes, config space, MRG_RXBUF and TX over hand-built rings. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "unit.h"
+#include "mem.h"
+#include "util.h"
+#include "virtio/net.h"
+#include "virtio/virtio.h"
+
+#define RAM_GPA	 0x100000ull
+#define RAM_SIZE (2 * MiB)
+#define QSIZE	 16
+#define RXQ_GPA	 (RAM_GPA + 0x00000) /* desc, avail +0x1000, used +0x2000 */
+#define TXQ_GPA	 (RAM_GPA + 0x10000)
+#define BUF_GPA	 (RAM_GPA + 0x100000)
+#define RXBUF	 1536
+
+static struct guest_mem mem;
+
+static uint8_t *hva(uint64_t gpa)
+{
+	return guest_mem_ptr(&mem, gpa, 1);
+}
+
+static void test_offer_full_caps(void)
+{
+	struct net_caps caps = { .caps = ~0u };
+	struct virtio_features f;
+
+	virtio_net_offered(&caps, 1, &f);
+	CHECK(virtio_feat_test(&f, VIRTIO_F_VERSION_1));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM));
+	/* Feature word 2 (bits 64..95) holds 65..68; word 3 is empty. */
+	CHECK_EQ(virtio_feat_get_dword(&f, 2), 0x1e);
+	CHECK_EQ(virtio_feat_get_dword(&f, 3), 0);
+	CHECK(!virtio_feat_test(&f, VIRTIO_NET_F_MQ)); /* one pair */
+	virtio_net_offered(&caps, 4, &f);
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_MQ));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_CTRL_VQ));
+}
+
+static void test_offer_tap_like(void)
+{
+	struct net_caps caps = {
+		.caps = NET_CAP_CSUM | NET_CAP_TSO4 | NET_CAP_TSO6 |
+			NET_CAP_TSO_ECN | NET_CAP_UFO | NET_CAP_MRG_RXBUF,
+	};
+	struct virtio_features f;
+
+	virtio_net_offered(&caps, 1, &f);
+	CHECK_EQ(f.q[1], 0); /* no bit >= 64 without the capability */
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_GUEST_TSO4));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_HOST_ECN));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_MRG_RXBUF));
+	CHECK(!virtio_feat_test(&f, VIRTIO_NET_F_GUEST_USO4));
+	CHECK(!virtio_feat_test(&f, VIRTIO_NET_F_HOST_USO));
+	/* No checksum offload: nothing that builds on it. */
+	caps.caps = NET_CAP_TSO4 | NET_CAP_UDP_TUNNEL_GSO;
+	virtio_net_offered(&caps, 1, &f);
+	CHECK(!virtio_feat_test(&f, VIRTIO_NET_F_CSUM));
+	CHECK(!virtio_feat_test(&f, VIRTIO_NET_F_GUEST_TSO4));
+	CHECK_EQ(f.q[1], 0);
+	/* Tunnel without TSO6 underneath is not offered either. */
+	caps.caps = NET_CAP_CSUM | NET_CAP_TSO4 | NET_CAP_UDP_TUNNEL_GSO |
+		    NET_CAP_UDP_TUNNEL_GSO_CSUM;
+	virtio_net_offered(&caps, 1, &f);
+	CHECK_EQ(f.q[1], 0);
+}
+
+static void test_offer_vhost(void)
+{
+	struct net_caps caps = { .caps = ~0u, .vhost = true };
+	struct virtio_features f;
+
+	/* A vhost without the array ioctls: its u64 set has none of 65-68
+	 * and no MRG_RXBUF, so they are not offered. */
+	virtio_feat_set(&caps.vhost_features, VIRTIO_F_VERSION_1);
+	virtio_feat_set(&caps.vhost_features, VIRTIO_F_RING_EVENT_IDX);
+	virtio_net_offered(&caps, 1, &f);
+	CHECK_EQ(f.q[1], 0);
+	CHECK(!virtio_feat_test(&f, VIRTIO_NET_F_MRG_RXBUF));
+	CHECK(!virtio_feat_test(&f, VIRTIO_F_RING_INDIRECT_DESC));
+	CHECK(virtio_feat_test(&f, VIRTIO_F_RING_EVENT_IDX));
+	CHECK(virtio_feat_test(&f, VIRTIO_NET_F_GUEST_TSO4)); /* tap's */
+	/* One with them (Linux 6.17+ vhost-net, VHOST_GET_FEATURES_ARRAY). */
+	for (unsigned int b = 65; b <= 68; b++)
+		virtio_feat_set(&caps.vhost_features, b);
+	virtio_net_offered(&caps, 1, &f);
+	CHECK_EQ(virtio_feat_get_dword(&f, 2), 0x1e);
+}
+
+static void test_hdr_len(void)
+{
+	struct virtio_features f = VIRTIO_FEATURES_EMPTY;
+
+	virtio_feat_set(&f, VIRTIO_F_VERSION_1);
+	CHECK_EQ(virtio_net_hdr_len(&f), 12);
+	virtio_feat_set(&f, VIRTIO_NET_F_MRG_RXBUF);
+	CHECK_EQ(virtio_net_hdr_len(&f), 12);
+	virtio_feat_set(&f, VIRTIO_NET_F_HASH_REPORT);
+	CHECK_EQ(virtio_net_hdr_len(&f), 20);
+	virtio_feat_set(&f, VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO);
+	CHECK_EQ(virtio_net_hdr_len(&f), 24);
+	virtio_feat_clear(&f, VIRTIO_NET_F_HASH_REPORT);
+	CHECK_EQ(virtio_net_hdr_len(&f), 24);
+}
+
+/* ---- a driver on hand-built split rings ---- */
+
+static void desc(uint64_t qgpa, uint16_t i, uint64_t addr, uint32_t len,
+		 uint16_t flags, uint16_t next)
+{
+	uint8_t *d = hva(qgpa + 16ull * i);
+
+	put_le64(d, addr);
+	put_le32(d + 8, len);
+	put_le16(d + 12, flags);
+	put_le16(d + 14, next);
+}
+
+static void avail_add(uint64_t qgpa, uint16_t head)
+{
+	uint8_t *a = hva(qgpa + 0x1000);
+	uint16_t idx = get_le16(a + 2);
+
+	put_le16(a + 4 + 2 * (idx % QSIZE), head);
+	put_le16(a + 2, idx + 1);
+}
+
+static uint16_t used_idx(uint64_t qgpa)
+{
+	return get_le16(hva(qgpa + 0x2000 + 2));
+}
+
+static uint32_t used_len(uint64_t qgpa, uint16_t i)
+{
+	return get_le32(hva(qgpa + 0x2000 + 4 + 8 * i + 4));
+}
+
+static void setup_queue(struct virtio_device *vdev, unsigned int q,
+			uint64_t qgpa)
+{
+	CHECK_EQ(virtio_queue_set_size(vdev, q, QSIZE), 0);
+	virtio_queue_set_area(vdev, q, VIRTIO_AREA_DESC, qgpa);
+	virtio_queue_set_area(vdev, q, VIRTIO_AREA_DRIVER, qgpa + 0x1000);
+	virtio_queue_set_area(vdev, q, VIRTIO_AREA_DEVICE, qgpa + 0x2000);
+	CHECK_EQ(virtio_queue_enable(vdev, q), 0);
+}
+
+static void drive(struct virtio_device *vdev, bool mrg)
+{
+	struct virtio_features f = VIRTIO_FEATURES_EMPTY;
+
+	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE);
+	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE |
+					VIRTIO_STATUS_DRIVER);
+	virtio_feat_set(&f, VIRTIO_F_VERSION_1);
+	virtio_feat_set(&f, VIRTIO_NET_F_MAC);
+	if (mrg)
+		virtio_feat_set(&f, VIRTIO_NET_F_MRG_RXBUF);
+	for (unsigned int i = 0; i < 4; i++)
+		virtio_set_driver_features(vdev, i,
+					   virtio_feat_get_dword(&f, i));
+	virtio_set_status(vdev, 0x0b);
+	CHECK(virtio_get_status(vdev) & VIRTIO_STATUS_FEATURES_OK);
+	setup_queue(vdev, 0, RXQ_GPA);
+	setup_queue(vdev, 1, TXQ_GPA);
+	virtio_set_status(vdev, 0x0f);
+	CHECK_EQ(virtio_get_status(vdev), 0x0f);
+}
+
+static struct virtio_net *new_dev(int fd, unsigned int caps)
+{
+	struct net_config cfg = { .mac = { 2, 0, 0, 0, 0, 7 },
+				  .queue_pairs = 1 };
+	struct net_caps nc = { .caps = caps };
+	struct virtio_net *n = NULL;
+
+	CHECK_EQ(virtio_net_test_new(&mem, &nc, &cfg, &fd, &n), 0);
+	return n;
+}
+
+static void test_config_space(void)
+{
+	struct virtio_net *n = new_dev(-1, 0);
+	struct virtio_device *vdev = virtio_net_vdev(n);
+	uint8_t cfg[VIRTIO_NET_CFG_LEN];
+
+	CHECK_EQ(vdev->device_id, 1);
+	CHECK_EQ(virtio_num_queues(vdev), 2);
+	CHECK_EQ(virtio_config_read(vdev, 0, cfg, sizeof(cfg)), 0);
+	CHECK_EQ(cfg[0], 2);
+	CHECK_EQ(cfg[5], 7);
+	CHECK_EQ(get_le16(cfg + 6), VIRTIO_NET_S_LINK_UP);
+	CHECK_EQ(get_le16(cfg + 8), 1);
+	CHECK(virtio_config_read(vdev, 8, cfg, 4) < 0); /* past the end */
+	virtio_net_test_free(n);
+}
+
+/* A 3000-byte frame over 1536-byte buffers: two of them, num_buffers 2,
+ * the next frame continues in the third. */
+static void test_mrg_rxbuf(void)
+{
+	int sv[2];
+	uint8_t frame[3012];
+	struct virtio_net *n;
+	struct virtio_device *vdev;
+
+	memset(mem.regions[0].hva, 0, RAM_SIZE);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	n = new_dev(sv[0], NET_CAP_MRG_RXBUF);
+	vdev = virtio_net_vdev(n);
+	drive(vdev, true);
+	for (uint16_t i = 0; i < 4; i++) {
+		desc(RXQ_GPA, i, BUF_GPA + i * 0x1000ull, RXBUF, 2, 0);
+		memset(hva(BUF_GPA + i * 0x1000ull), 0xee, RXBUF);
+		avail_add(RXQ_GPA, i);
+	}
+	memset(frame, 0, 12);
+	for (unsigned int i = 12; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)i;
+	CHECK_EQ(write(sv[1], frame, sizeof(frame)), sizeof(frame));
+	CHECK_EQ(write(sv[1], frame, 100), 100);
+	virtio_net_process(n);
+	CHECK_EQ(used_idx(RXQ_GPA), 3);
+	CHECK_EQ(used_len(RXQ_GPA, 0), RXBUF);
+	CHECK_EQ(used_len(RXQ_GPA, 1), sizeof(frame) - RXBUF);
+	CHECK_EQ(used_len(RXQ_GPA, 2), 100);
+	CHECK_EQ(get_le16(hva(BUF_GPA + 10)), 2);      /* num_buffers */
+	CHECK_EQ(get_le16(hva(BUF_GPA + 0x2000 + 10)), 1);
+	CHECK(!memcmp(hva(BUF_GPA + 0x1000), frame + RXBUF,
+		      sizeof(frame) - RXBUF));
+	virtio_net_test_free(n);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Without MRG_RXBUF a frame takes one chain; num_buffers is 1. TX: a
+ * header-and-frame chain in two buffers comes out as one packet. */
+static void test_plain_rx_and_tx(void)
+{
+	uint8_t hdr[12] = { 0 }, out[256], pkt[64];
+	struct virtio_net *n;
+	int sv[2];
+
+	memset(mem.regions[0].hva, 0, RAM_SIZE);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	n = new_dev(sv[0], 0);
+	drive(virtio_net_vdev(n), false);
+	/* RX: header and data in separate buffers of one chain. */
+	desc(RXQ_GPA, 0, BUF_GPA, 12, 1 | 2, 1);
+	desc(RXQ_GPA, 1, BUF_GPA + 0x1000, 2048, 2, 0);
+	memset(hva(BUF_GPA), 0xee, 12);
+	avail_add(RXQ_GPA, 0);
+	memset(pkt, 0x5a, sizeof(pkt));
+	memcpy(pkt, hdr, 10);
+	CHECK_EQ(write(sv[1], pkt, sizeof(pkt)), sizeof(pkt));
+	/* TX */
+	memset(hva(BUF_GPA + 0x8000), 0, 12);
+	memset(hva(BUF_GPA + 0x9000), 0x42, 60);
+	desc(TXQ_GPA, 0, BUF_GPA + 0x8000, 12, 1, 1);
+	desc(TXQ_GPA, 1, BUF_GPA + 0x9000, 60, 0, 0);
+	avail_add(TXQ_GPA, 0);
+	virtio_net_process(n);
+	CHECK_EQ(used_idx(RXQ_GPA), 1);
+	CHECK_EQ(used_len(RXQ_GPA, 0), sizeof(pkt));
+	CHECK_EQ(get_le16(hva(BUF_GPA + 10)), 1);
+	CHECK_EQ(used_idx(TXQ_GPA), 1);
+	CHECK_EQ(read(sv[1], out, sizeof(out)), 72);
+	CHECK_EQ(out[12], 0x42);
+	CHECK_EQ(out[71], 0x42);
+	virtio_net_test_free(n);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_opts(void)
+{
+	struct net_config c;
+
+	CHECK_EQ(net_config_parse("mode=tap", &c), 0);
+	CHECK_EQ(c.queue_pairs, 1);
+	CHECK_EQ(c.mac[0], 0x02);
+	CHECK(!c.vhost);
+	CHECK_EQ(net_config_parse("mode=tap,tapif=vm0,guest_mac=52:54:00:"
+				  "aa:bb:cc,vhost=1,mq=4", &c), 0);
+	CHECK_STR(c.tapif, "vm0");
+	CHECK_EQ(c.mac[5], 0xcc);
+	CHECK(c.vhost);
+	CHECK_EQ(c.queue_pairs, 4);
+	fprintf(stderr, "(expected errors follow)\n");
+	CHECK(net_config_parse("mode=user", &c) < 0);
+	CHECK(net_config_parse("tapif=x", &c) < 0);
+	CHECK(net_config_parse("mode=tap,mq=9", &c) < 0);
+	CHECK(net_config_parse("mode=tap,guest_mac=01:00:00:00:00:00", &c) < 0);
+	CHECK(net_config_parse("mode=tap,bogus=1", &c) < 0);
+}
+
+int main(void)
+{
+	mem.regions[0] = (struct mem_region){ RAM_GPA, RAM_SIZE,
+					      calloc(1, RAM_SIZE), 0 };
+	mem.nr = 1;
+	mem.total = RAM_SIZE;
+	test_offer_full_caps();
+	test_offer_tap_like();
+	test_offer_vhost();
+	test_hdr_len();
+	test_config_space();
+	test_mrg_rxbuf();
+	test_plain_rx_and_tx();
+	test_opts();
+	free(mem.regions[0].hva);
+	return unit_done("virtio_net");
+}

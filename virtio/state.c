@@ -1,0 +1,196 @@
+/* state.c: a virtio device's transport-independent state in and out of snapshots. */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "sbuf.h"
+#include "util.h"
+#include "virtio/state.h"
+#include "virtio/virtio.h"
+
+#define VIRTIO_STATE_VERSION 1
+
+static void save_ring(const struct virtq *vq, struct sbuf *out)
+{
+	if (vq->opts & VIRTQ_OPT_PACKED) {
+		sbuf_put_u16(out, vq->p.next_avail);
+		sbuf_put_u16(out, vq->p.next_used);
+		sbuf_put_u8(out, vq->p.avail_wrap);
+		sbuf_put_u8(out, vq->p.used_wrap);
+		sbuf_put_u32(out, vq->p.signalled);
+	} else {
+		sbuf_put_u16(out, vq->s.last_avail);
+		sbuf_put_u16(out, vq->s.used_idx);
+		sbuf_put_u16(out, vq->s.signalled);
+	}
+	sbuf_put_u8(out, vq->signalled_valid);
+	sbuf_put_u8(out, vq->broken);
+}
+
+static void save_queue(const struct virtio_queue *q, struct sbuf *out)
+{
+	sbuf_put_u16(out, q->size);
+	sbuf_put_u8(out, q->enabled);
+	for (unsigned int a = 0; a < VIRTIO_AREA_COUNT; a++)
+		sbuf_put_u64(out, q->area[a]);
+	sbuf_put_u16(out, q->msix_vector);
+	if (q->enabled)
+		save_ring(&q->vq, out);
+}
+
+int virtio_dev_save(struct virtio_device *vdev, struct sbuf *out)
+{
+	pthread_mutex_lock(&vdev->lock);
+	sbuf_put_u32(out, VIRTIO_STATE_VERSION);
+	sbuf_put_u32(out, vdev->device_id);
+	for (unsigned int i = 0; i < VIRTIO_FEAT_QWORDS; i++)
+		sbuf_put_u64(out, vdev->offered.q[i]);
+	for (unsigned int i = 0; i < VIRTIO_FEAT_QWORDS; i++)
+		sbuf_put_u64(out, vdev->acked.q[i]);
+	sbuf_put_u8(out, __atomic_load_n(&vdev->status, __ATOMIC_ACQUIRE));
+	sbuf_put_u32(out, __atomic_load_n(&vdev->config_gen, __ATOMIC_ACQUIRE));
+	sbuf_put_u32(out, vdev->nr_queues);
+	for (unsigned int i = 0; i < vdev->nr_queues; i++)
+		save_queue(&vdev->queues[i], out);
+	pthread_mutex_unlock(&vdev->lock);
+	return out->err;
+}
+
+/* Ring options that follow from the negotiated features (as the core's). */
+static unsigned int restore_opts(const struct virtio_device *vdev)
+{
+	static const struct {
+		unsigned int bit, opt;
+	} map[] = {
+		{ VIRTIO_F_RING_PACKED, VIRTQ_OPT_PACKED },
+		{ VIRTIO_F_RING_EVENT_IDX, VIRTQ_OPT_EVENT_IDX },
+		{ VIRTIO_F_RING_INDIRECT_DESC, VIRTQ_OPT_INDIRECT },
+		{ VIRTIO_F_NOTIFY_ON_EMPTY, VIRTQ_OPT_NOTIFY_ON_EMPTY },
+	};
+	unsigned int opts = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(map); i++)
+		if (virtio_feat_test(&vdev->acked, map[i].bit))
+			opts |= map[i].opt;
+	return opts;
+}
+
+static void restore_ring(struct virtq *vq, struct sbuf_reader *in)
+{
+	if (vq->opts & VIRTQ_OPT_PACKED) {
+		vq->p.next_avail = sbuf_get_u16(in);
+		vq->p.next_used = sbuf_get_u16(in);
+		vq->p.avail_wrap = sbuf_get_u8(in);
+		vq->p.used_wrap = sbuf_get_u8(in);
+		vq->p.signalled = sbuf_get_u32(in);
+	} else {
+		vq->s.last_avail = sbuf_get_u16(in);
+		vq->s.used_idx = sbuf_get_u16(in);
+		vq->s.signalled = sbuf_get_u16(in);
+	}
+	vq->signalled_valid = sbuf_get_u8(in);
+	vq->broken = sbuf_get_u8(in);
+}
+
+/* Lock held. */
+static int restore_queue(struct virtio_device *vdev, unsigned int i,
+			 struct sbuf_reader *in)
+{
+	struct virtio_queue *q = &vdev->queues[i];
+	struct virtq_config cfg;
+	int ret;
+
+	q->size = sbuf_get_u16(in);
+	q->enabled = sbuf_get_u8(in);
+	for (unsigned int a = 0; a < VIRTIO_AREA_COUNT; a++)
+		q->area[a] = sbuf_get_u64(in);
+	q->msix_vector = sbuf_get_u16(in);
+	if (in->err || !q->enabled)
+		return in->err;
+	cfg = (struct virtq_config){
+		.size = q->size,
+		.opts = restore_opts(vdev),
+		.desc = q->area[VIRTIO_AREA_DESC],
+		.driver = q->area[VIRTIO_AREA_DRIVER],
+		.device = q->area[VIRTIO_AREA_DEVICE],
+	};
+	ret = virtq_setup(&q->vq, vdev->mem, &cfg);
+	if (ret) {
+		q->enabled = false;
+		pr_err("%s: restored queue %u does not fit in RAM: %s",
+		       vdev->name, i, strerror(-ret));
+		return ret;
+	}
+	restore_ring(&q->vq, in);
+	return in->err;
+}
+
+static int restore_header(struct virtio_device *vdev, struct sbuf_reader *in)
+{
+	struct virtio_features offered;
+	uint32_t version = sbuf_get_u32(in), id = sbuf_get_u32(in);
+
+	for (unsigned int i = 0; i < VIRTIO_FEAT_QWORDS; i++)
+		offered.q[i] = sbuf_get_u64(in);
+	if (in->err)
+		return in->err;
+	if (version != VIRTIO_STATE_VERSION || id != vdev->device_id ||
+	    !virtio_feat_equal(&offered, &vdev->offered)) {
+		pr_err("%s: snapshot is of another device (version %u, id %u)",
+		       vdev->name, version, id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Lock held. */
+static int restore_locked(struct virtio_device *vdev, struct sbuf_reader *in,
+			  uint8_t *status)
+{
+	int ret = restore_header(vdev, in);
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < VIRTIO_FEAT_QWORDS; i++)
+		vdev->acked.q[i] = sbuf_get_u64(in);
+	*status = sbuf_get_u8(in);
+	__atomic_store_n(&vdev->config_gen, sbuf_get_u32(in), __ATOMIC_RELEASE);
+	if (sbuf_get_u32(in) != vdev->nr_queues) {
+		pr_err("%s: snapshot has another number of queues", vdev->name);
+		return in->err ? in->err : -EINVAL;
+	}
+	if (!virtio_feat_subset(&vdev->acked, &vdev->offered))
+		return -EINVAL;
+	for (unsigned int i = 0; i < vdev->nr_queues && !ret; i++)
+		ret = restore_queue(vdev, i, in);
+	return ret;
+}
+
+int virtio_dev_restore(struct virtio_device *vdev, struct sbuf_reader *in)
+{
+	uint8_t status = 0;
+	int ret;
+
+	pthread_mutex_lock(&vdev->lock);
+	ret = restore_locked(vdev, in, &status);
+	if (ret) {
+		/* Leave a clean, reset device behind. */
+		for (unsigned int i = 0; i < vdev->nr_queues; i++) {
+			virtq_teardown(&vdev->queues[i].vq);
+			vdev->queues[i].enabled = false;
+		}
+		vdev->acked = VIRTIO_FEATURES_EMPTY;
+		status = 0;
+	}
+	__atomic_store_n(&vdev->status, status, __ATOMIC_RELEASE);
+	if (!ret && (status & VIRTIO_STATUS_DRIVER_OK) &&
+	    !(status & VIRTIO_STATUS_NEEDS_RESET) && vdev->ops->activate) {
+		ret = vdev->ops->activate(vdev);
+		if (ret)
+			virtio_dev_fail(vdev, "activation after restore: %s",
+					strerror(-ret));
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vdev->lock);
+	return ret;
+}
