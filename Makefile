@@ -76,6 +76,7 @@ $(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB)
 include tests/guest/guest.mk
 include bench/bench.mk
 include arch/arm64/arm64.mk
+include arch/riscv/riscv.mk
 include tests/fuzz/fuzz.mk
 
 unit: $(UNIT_BINS)

@@ -8,6 +8,7 @@
 #include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
+#include "virtio/pci.h"
 #include "virtio/rng.h"
 #include "virtio/virtio.h"
 #include "virtio/vsock.h"
@@ -23,10 +24,10 @@ static int virtio_attach(struct vm *vm, struct virtio_device *vdev,
 	int ret;
 
 	if (vm->cfg->virtio_transport == VIRTIO_TRANSPORT_PCI) {
-		/* TODO: virtio_pci_attach() (include/virtio/pci.h) */
-		pr_err("%s: the virtio-pci transport is not built yet; use "
-		       "--virtio-transport mmio", vdev->name);
-		return -ENOTSUP;
+		ret = virtio_pci_attach(vm, vdev);
+		if (!ret)
+			virtio_pci_set_worker(vdev, worker);
+		return ret;
 	}
 	ret = virtio_mmio_attach(vm, vdev);
 	if (!ret)
