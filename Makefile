@@ -1,18 +1,22 @@
 # Makefile: builds minivmm, its tests and benchmarks; `make check` runs every test kind.
 # ARCH=x86_64 (the default on an x86-64 host) builds ./minivmm and everything
 # else; ARCH=arm64 cross-builds one static aarch64 binary, build/arm64/minivmm,
-# against a cached sysroot of the target's libraries (scripts/cross-sysroot).
+# against a cached sysroot of the target's libraries (scripts/cross-sysroot);
+# ARCH=riscv64 (or riscv) likewise build/riscv64/minivmm (arch/riscv/cross.mk).
 HOST_ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(shell uname -m)))
 ARCH ?= $(HOST_ARCH)
-override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH)))
+override ARCH := $(patsubst riscv,riscv64,$(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH))))
 ifeq ($(ARCH),x86_64)
 ARCH_DIR := x86
 B        := build
 else ifeq ($(ARCH),arm64)
 ARCH_DIR := arm64
 B        := build/arm64
+else ifeq ($(ARCH),riscv64)
+ARCH_DIR := riscv
+B        := build/riscv64
 else
-$(error ARCH=$(ARCH) is not supported (x86_64, arm64))
+$(error ARCH=$(ARCH) is not supported (x86_64, arm64, riscv64))
 endif
 
 CC      ?= gcc
@@ -35,6 +39,9 @@ LIB       := $(B)/libminivmm.a
 ifeq ($(ARCH),arm64)
 include arch/arm64/cross.mk
 endif
+ifeq ($(ARCH),riscv64)
+include arch/riscv/cross.mk
+endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
@@ -42,6 +49,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 .PHONY: all static check unit guest lanes run bench clean setup format
 ifeq ($(ARCH),arm64)
 all static: $(ARM64_BIN)
+else ifeq ($(ARCH),riscv64)
+all static: $(RISCV64_BIN)
 else
 all: minivmm
 
@@ -97,6 +106,6 @@ format:
 	clang-format -i $(CORE_SRCS) include/*.h arch/*/*.h
 
 clean:
-	rm -rf $(B) $(if $(filter arm64,$(ARCH)),,minivmm minivmm.static)
+	rm -rf $(B) $(if $(filter arm64 riscv64,$(ARCH)),,minivmm minivmm.static)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

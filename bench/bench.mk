@@ -69,3 +69,15 @@ $(BENCH_DIR)/rawwrite: bench/snapshot/rawwrite.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 .SECONDARY: $(BENCH_DIR)/snapguest.elf $(BENCH_DIR)/snapguest.bin $(BENCH_DIR)/snapguest.o
+
+# virtio-blk's device model against pread/pwrite on the host, no KVM
+# (bench/virtio-blk/): BLKBENCH_ARGS e.g. "-t 2 -r 5", "-c" (page cache).
+BLKBENCH_ARGS ?=
+.PHONY: bench-virtio-blk
+bench: bench-virtio-blk
+bench-virtio-blk: $(BENCH_DIR)/blkbench
+	$(BENCH_DIR)/blkbench -f $(BENCH_DIR)/blkbench.img $(BLKBENCH_ARGS)
+
+$(BENCH_DIR)/blkbench: bench/virtio-blk/blkbench.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)

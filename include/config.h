@@ -16,11 +16,31 @@ int config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		     int *loglevel);
 void config_usage_run(void);
 
-/* `minivmm restore FILE [options]`: the snapshot path, clock options and the
- * run options that re-attach the VM to this host (console, log, name). */
+/*
+ * Which device options `minivmm restore` was given. The snapshot records
+ * the VM's devices; options given must match that shape and replace the
+ * back-ends (snapshot_config_merge), the others are taken from the file.
+ */
+#define RESTORE_DISKS	  (1u << 0)
+#define RESTORE_NETS	  (1u << 1)
+#define RESTORE_RNG	  (1u << 2)
+#define RESTORE_CONSOLE	  (1u << 3)
+#define RESTORE_TRANSPORT (1u << 4)
+#define RESTORE_VSOCK	  (1u << 5)
+#define RESTORE_NET_MAC	  (1u << 0) /* in net[i]: guest_mac= spelled out */
+#define RESTORE_NET_MQ	  (1u << 1) /* mq= spelled out */
+struct restore_given {
+	unsigned int opts; /* RESTORE_DISKS ... */
+	unsigned int net[VM_MAX_NETS];
+};
+
+/* `minivmm restore FILE [options]`: the snapshot path, clock options, the
+ * run options that re-attach the VM to this host (console, log, name) and
+ * the device back-ends that replace the recorded ones. */
 struct restore_args {
 	const char *snapshot;
 	struct restore_opts opts;
+	struct restore_given given;
 };
 int config_parse_restore(int argc, char **argv, struct vm_config *cfg,
 			 struct restore_args *ra, int *loglevel);

@@ -18,6 +18,12 @@ struct device_ops {
 	 * leaves both NULL; restore rejects a payload it cannot fully parse. */
 	int (*save)(struct device *dev, struct sbuf *out);
 	int (*restore)(struct device *dev, struct sbuf_reader *in);
+	/* Snapshots: hold the device's back-end still (nothing in flight,
+	 * nothing written to guest RAM) from before the first device is saved
+	 * until after the RAM is written; unquiesce lets it go on. Main
+	 * thread, vCPUs paused. Optional (both or neither). */
+	int (*quiesce)(struct device *dev);
+	void (*unquiesce)(struct device *dev);
 };
 
 struct device {

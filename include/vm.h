@@ -23,7 +23,7 @@ struct arch_vcpu;
 struct kvm_run;
 
 enum kernel_format { KFMT_AUTO = 0, KFMT_BZIMAGE, KFMT_ELF, KFMT_FLAT };
-enum console_kind { CONSOLE_SERIAL = 0, CONSOLE_VIRTIO };
+enum console_kind { CONSOLE_SERIAL = 0, CONSOLE_VIRTIO, CONSOLE_SBI /* riscv */ };
 enum virtio_transport_kind { VIRTIO_TRANSPORT_PCI = 0, VIRTIO_TRANSPORT_MMIO };
 
 /* -d/--disk PATH[,ro][,direct][,serial=ID] */
@@ -52,7 +52,11 @@ struct vm_config {
 	int exit_port;		  /* -1: off */
 	bool debug_io;
 	const char *kvm_path;
-	const char *dump_dtb;	  /* --dump-dtb FILE (arm64), or NULL */
+	const char *dump_dtb;	  /* --dump-dtb FILE (arm64, riscv64), or NULL */
+	/* riscv64: --disable-sbi-NAME (bit n: KVM's SBI extension n) and
+	 * --timebase-frequency HZ (0: the host's) */
+	uint64_t sbi_ext_off;
+	uint64_t timebase_hz;
 	/* virtio devices (vmm/devices_virtio.c) */
 	struct vm_disk disks[VM_MAX_DISKS];
 	unsigned int nr_disks;
@@ -119,6 +123,9 @@ struct vm {
 	struct device *devices;
 	struct pci_host *pci;	       /* PCI bus 0 (arch_devices_init) */
 	struct irq_routing *irq;       /* GSI routes: irqchip pins and MSIs */
+	/* An interrupt controller the arch emulates in userspace (riscv's
+	 * PLIC) drives lines here; NULL: KVM_IRQ_LINE to the in-kernel one. */
+	int (*irq_line)(struct vm *vm, uint32_t irq, int level);
 	struct platform_dev *platform; /* MMIO devices the arch describes */
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;

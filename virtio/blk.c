@@ -15,6 +15,7 @@
 
 #include "device.h"
 #include "log.h"
+#include "sbuf.h"
 #include "util.h"
 #include "vm.h"
 #include "virtio/blk.h"
@@ -421,11 +422,44 @@ static void blk_reset(struct virtio_device *vdev)
 	virtio_worker_stop(&b->worker);
 }
 
+/*
+ * Snapshots: nothing is in flight (the worker completes each request
+ * before it takes the next, and is held between batches while saving);
+ * the image's size is recorded so that a restore onto another image of a
+ * different size (the guest has read the capacity) is refused.
+ */
+static int blk_save(struct virtio_device *vdev, struct sbuf *out)
+{
+	struct virtio_blk *b = container_of(vdev, struct virtio_blk, vdev);
+
+	sbuf_put_u64(out, b->sectors);
+	return out->err;
+}
+
+static int blk_restore(struct virtio_device *vdev, struct sbuf_reader *in)
+{
+	struct virtio_blk *b = container_of(vdev, struct virtio_blk, vdev);
+	uint64_t sectors = sbuf_get_u64(in);
+
+	if (in->err)
+		return in->err;
+	if (sectors != b->sectors) {
+		pr_err("%s: %s holds %" PRIu64 " bytes, the snapshot's disk "
+		       "held %" PRIu64, b->name, b->path,
+		       b->sectors * VIRTIO_BLK_SECTOR,
+		       sectors * VIRTIO_BLK_SECTOR);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct virtio_device_ops blk_ops = {
 	.get_config = blk_get_config,
 	.activate = blk_activate,
 	.queue_notify = blk_queue_notify,
 	.reset = blk_reset,
+	.save = blk_save,
+	.restore = blk_restore,
 };
 
 /* ---- opening the image ---- */

@@ -7,6 +7,7 @@
 #include "console.h"
 #include "device.h"
 #include "log.h"
+#include "sbuf.h"
 #include "util.h"
 #include "vm.h"
 #include "virtio/console.h"
@@ -142,11 +143,40 @@ static void vcon_get_config(struct virtio_device *vdev, uint32_t off,
 {
 }
 
+/* Snapshots: the input taken from the console but not yet given to the
+ * driver (the worker is held, so it stays put meanwhile). */
+static int vcon_save(struct virtio_device *vdev, struct sbuf *out)
+{
+	struct virtio_con *v = container_of(vdev, struct virtio_con, vdev);
+
+	pthread_mutex_lock(&v->in_lock);
+	sbuf_put_u32(out, (uint32_t)v->in_len);
+	sbuf_put_bytes(out, v->in, v->in_len);
+	pthread_mutex_unlock(&v->in_lock);
+	return out->err;
+}
+
+static int vcon_restore(struct virtio_device *vdev, struct sbuf_reader *in)
+{
+	struct virtio_con *v = container_of(vdev, struct virtio_con, vdev);
+	uint32_t len = sbuf_get_u32(in);
+
+	if (in->err || len > VCON_IN_SIZE)
+		return -EINVAL;
+	pthread_mutex_lock(&v->in_lock);
+	sbuf_get_bytes(in, v->in, len);
+	v->in_len = in->err ? 0 : len;
+	pthread_mutex_unlock(&v->in_lock);
+	return in->err; /* activation kicks the worker, which delivers it */
+}
+
 static const struct virtio_device_ops vcon_ops = {
 	.get_config = vcon_get_config,
 	.activate = vcon_activate,
 	.queue_notify = vcon_queue_notify,
 	.reset = vcon_reset,
+	.save = vcon_save,
+	.restore = vcon_restore,
 };
 
 static void vcon_destroy(struct device *dev)

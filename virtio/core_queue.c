@@ -188,17 +188,19 @@ static unsigned int virtio_queue_opts(const struct virtio_device *vdev)
 static int virtio_queue_enable_locked(struct virtio_device *vdev,
 				      struct virtio_queue *vq, unsigned int q)
 {
-	struct virtq_config cfg = {
+	struct virtq_config cfg;
+	int ret = virtio_queue_writable(vdev, vq, q);
+
+	if (ret)
+		return ret; /* before vq is read: NULL for a queue that does
+			     * not exist (the driver's queue select) */
+	cfg = (struct virtq_config){
 		.size = vq->size,
 		.opts = virtio_queue_opts(vdev),
 		.desc = vq->area[VIRTIO_AREA_DESC],
 		.driver = vq->area[VIRTIO_AREA_DRIVER],
 		.device = vq->area[VIRTIO_AREA_DEVICE],
 	};
-	int ret = virtio_queue_writable(vdev, vq, q);
-
-	if (ret)
-		return ret;
 	ret = virtq_setup(&vq->vq, vdev->mem, &cfg);
 	if (ret) {
 		virtio_dev_fail(vdev,

@@ -14,10 +14,12 @@
 #include "util.h"
 #include "vm.h"
 #include "virtio/mmio.h"
+#include "virtio/state.h"
 #include "virtio/virtio.h"
 #include "virtio/worker.h"
 
-#define MMIO_SNAP_VERSION 1
+/* 2 adds the device's own state after the queues. */
+#define MMIO_SNAP_VERSION 2
 
 /* Driver mistakes the transport reports once (then at debug level). */
 enum mmio_warn {
@@ -39,6 +41,7 @@ struct virtio_mmio {
 	struct virtio_device *vdev;
 	struct platform_dev *pdev;
 	struct virtio_worker *worker;
+	bool quiesced;	 /* main thread: worker held for a snapshot */
 	pthread_mutex_t lock;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel, shm_sel;
 	pthread_mutex_t irq_lock;
@@ -359,18 +362,40 @@ static void mmio_save_queue(struct sbuf *b, const struct virtio_queue *q)
 }
 
 /*
- * Transport registers, then the core's state (status, features, config
- * generation, queues with their ring positions). The worker is held between
- * two batches so that nothing is half-popped; the vCPUs are paused, so the
- * driver changes nothing meanwhile.
+ * Snapshots hold the worker between two batches from before the first
+ * device is saved until the RAM is written (snapshot_save), and let the
+ * device give back chains it holds across batches: nothing is half-done
+ * and nothing reaches guest RAM after the rings were recorded. The vCPUs
+ * are paused, so the driver changes nothing meanwhile either.
  */
-static int mmio_save(struct device *dev, struct sbuf *b)
+static int mmio_quiesce(struct device *dev)
 {
 	struct virtio_mmio *m = container_of(dev, struct virtio_mmio, dev);
-	struct virtio_device *vdev = m->vdev;
 
 	if (m->worker)
 		virtio_worker_pause(m->worker);
+	if (m->vdev->ops->quiesce)
+		m->vdev->ops->quiesce(m->vdev);
+	m->quiesced = true;
+	return 0;
+}
+
+static void mmio_unquiesce(struct device *dev)
+{
+	struct virtio_mmio *m = container_of(dev, struct virtio_mmio, dev);
+
+	m->quiesced = false;
+	if (m->worker)
+		virtio_worker_resume(m->worker);
+}
+
+/* Transport registers, then the core's state (status, features, config
+ * generation, queues with their ring positions), then the device's own. */
+static int mmio_save_locked(struct virtio_mmio *m, struct sbuf *b)
+{
+	struct virtio_device *vdev = m->vdev;
+	int ret;
+
 	pthread_mutex_lock(&m->lock);
 	pthread_mutex_lock(&vdev->lock);
 	sbuf_put_u8(b, MMIO_SNAP_VERSION);
@@ -386,11 +411,25 @@ static int mmio_save(struct device *dev, struct sbuf *b)
 	sbuf_put_u32(b, vdev->nr_queues);
 	for (unsigned int i = 0; i < vdev->nr_queues; i++)
 		mmio_save_queue(b, &vdev->queues[i]);
+	ret = virtio_dev_save_device(vdev, b);
 	pthread_mutex_unlock(&vdev->lock);
 	pthread_mutex_unlock(&m->lock);
-	if (m->worker)
+	return ret ? ret : b->err;
+}
+
+/* Outside snapshot_save (unit tests): hold the worker for the save only. */
+static int mmio_save(struct device *dev, struct sbuf *b)
+{
+	struct virtio_mmio *m = container_of(dev, struct virtio_mmio, dev);
+	bool hold = !m->quiesced && m->worker;
+	int ret;
+
+	if (hold)
+		virtio_worker_pause(m->worker);
+	ret = mmio_save_locked(m, b);
+	if (hold)
 		virtio_worker_resume(m->worker);
-	return b->err;
+	return ret;
 }
 
 static int mmio_restore_ring(struct sbuf_reader *in, struct virtq *vq)
@@ -435,13 +474,62 @@ static int mmio_restore_queue(struct virtio_device *vdev, unsigned int i,
 	return ret ? ret : in->err;
 }
 
-static int mmio_restore_core(struct virtio_mmio *m, struct sbuf_reader *in)
+/* A device the driver had not got to FEATURES_OK: its queue records can
+ * only be idle ones. */
+static int mmio_skip_queues(struct sbuf_reader *in, uint32_t nq)
+{
+	for (uint32_t i = 0; i < nq; i++) {
+		sbuf_get_u16(in);
+		if (sbuf_get_u8(in))
+			return -EINVAL;
+		for (unsigned int a = 0; a < VIRTIO_AREA_COUNT; a++)
+			sbuf_get_u64(in);
+	}
+	return in->err;
+}
+
+static int mmio_restore_device(struct virtio_device *vdev,
+			       struct sbuf_reader *in, uint8_t version)
+{
+	int ret;
+
+	if (version < 2)
+		return 0;
+	pthread_mutex_lock(&vdev->lock);
+	ret = virtio_dev_restore_device(vdev, in);
+	pthread_mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+static int mmio_restore_queues(struct virtio_device *vdev,
+			       struct sbuf_reader *in, uint8_t status,
+			       const struct virtio_features *acked, uint32_t nq)
+{
+	int ret = 0;
+
+	if (!(status & VIRTIO_STATUS_FEATURES_OK))
+		return mmio_skip_queues(in, nq);
+	for (unsigned int d = 0; d < VIRTIO_FEAT_DWORDS; d++)
+		virtio_set_driver_features(vdev, d,
+					   virtio_feat_get_dword(acked, d));
+	virtio_set_status(vdev, status & (VIRTIO_STATUS_ACKNOWLEDGE |
+					  VIRTIO_STATUS_DRIVER |
+					  VIRTIO_STATUS_FEATURES_OK));
+	if (!(virtio_get_status(vdev) & VIRTIO_STATUS_FEATURES_OK))
+		return -EINVAL; /* not the device that was saved */
+	for (unsigned int i = 0; i < nq && !ret; i++)
+		ret = mmio_restore_queue(vdev, i, in);
+	return ret;
+}
+
+static int mmio_restore_core(struct virtio_mmio *m, struct sbuf_reader *in,
+			     uint8_t version)
 {
 	struct virtio_device *vdev = m->vdev;
 	uint8_t status = sbuf_get_u8(in);
 	struct virtio_features acked;
 	uint32_t gen, nq;
-	int ret = 0;
+	int ret;
 
 	acked.q[0] = sbuf_get_u64(in);
 	acked.q[1] = sbuf_get_u64(in);
@@ -450,21 +538,11 @@ static int mmio_restore_core(struct virtio_mmio *m, struct sbuf_reader *in)
 	if (in->err || nq != vdev->nr_queues)
 		return -EINVAL;
 	virtio_set_status(vdev, 0);
-	if (!(status & VIRTIO_STATUS_FEATURES_OK))
-		goto done; /* queues cannot have been programmed */
-	for (unsigned int d = 0; d < VIRTIO_FEAT_DWORDS; d++)
-		virtio_set_driver_features(vdev, d,
-					   virtio_feat_get_dword(&acked, d));
-	virtio_set_status(vdev, status & (VIRTIO_STATUS_ACKNOWLEDGE |
-					  VIRTIO_STATUS_DRIVER |
-					  VIRTIO_STATUS_FEATURES_OK));
-	if (!(virtio_get_status(vdev) & VIRTIO_STATUS_FEATURES_OK))
-		return -EINVAL; /* not the device that was saved */
-	for (unsigned int i = 0; i < nq && !ret; i++)
-		ret = mmio_restore_queue(vdev, i, in);
+	ret = mmio_restore_queues(vdev, in, status, &acked, nq);
+	if (!ret)
+		ret = mmio_restore_device(vdev, in, version);
 	if (ret)
 		return ret;
-done:
 	__atomic_store_n(&vdev->config_gen, gen, __ATOMIC_RELEASE);
 	if (status & VIRTIO_STATUS_NEEDS_RESET)
 		__atomic_fetch_or(&vdev->status, VIRTIO_STATUS_NEEDS_RESET,
@@ -477,10 +555,11 @@ done:
 static int mmio_restore(struct device *dev, struct sbuf_reader *in)
 {
 	struct virtio_mmio *m = container_of(dev, struct virtio_mmio, dev);
+	uint8_t version = sbuf_get_u8(in);
 	uint32_t isr;
 	int ret;
 
-	if (sbuf_get_u8(in) != MMIO_SNAP_VERSION)
+	if (!version || version > MMIO_SNAP_VERSION)
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	m->dev_feat_sel = sbuf_get_u32(in);
@@ -488,7 +567,7 @@ static int mmio_restore(struct device *dev, struct sbuf_reader *in)
 	m->queue_sel = sbuf_get_u32(in);
 	m->shm_sel = sbuf_get_u32(in);
 	isr = sbuf_get_u32(in);
-	ret = mmio_restore_core(m, in);
+	ret = mmio_restore_core(m, in, version);
 	pthread_mutex_unlock(&m->lock);
 	if (ret)
 		return ret;
@@ -510,6 +589,8 @@ static const struct device_ops mmio_dev_ops = {
 	.destroy = mmio_destroy,
 	.save = mmio_save,
 	.restore = mmio_restore,
+	.quiesce = mmio_quiesce,
+	.unquiesce = mmio_unquiesce,
 };
 
 void virtio_mmio_set_worker(struct virtio_device *vdev,

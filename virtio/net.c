@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include "device.h"
+#include "sbuf.h"
 #include "eventloop.h"
 #include "log.h"
 #include "util.h"
@@ -225,7 +226,9 @@ static int net_activate(struct virtio_device *vdev)
 	struct virtio_net *n = to_net(vdev);
 	int ret;
 
-	n->active_pairs = 1; /* 5.1.6.5.5: one pair until VQ_PAIRS_SET */
+	/* 5.1.6.5.5: one pair until VQ_PAIRS_SET (or what a snapshot had) */
+	n->active_pairs = n->restored_pairs ? n->restored_pairs : 1;
+	n->restored_pairs = 0;
 	if (n->vhost) {
 		ret = net_vhost_start(n);
 		if (ret)
@@ -261,12 +264,67 @@ static void net_reset(struct virtio_device *vdev)
 		n->pairs[i].nstash = 0; /* in-flight chains are forgotten */
 }
 
+/* ---- snapshots ---- */
+
+/*
+ * The worker is held (between two batches): give the RX chains popped
+ * ahead back to the ring, newest first, so that the saved ring offers them
+ * again and a restored device (or this one, going on) pops them anew.
+ */
+static void net_quiesce(struct virtio_device *vdev)
+{
+	struct virtio_net *n = to_net(vdev);
+
+	for (unsigned int i = 0; i < n->nr_pairs; i++) {
+		struct net_pair *p = &n->pairs[i];
+		struct virtq *vq = &n->queues[2 * i].vq;
+
+		while (p->nstash) {
+			p->nstash--;
+			if (virtq_unpop(vq, &p->stash[p->nstash].chain))
+				pr_debug("virtio-net: pair %u: no chain to "
+					 "give back", i);
+		}
+		p->nbufs = 0;
+	}
+}
+
+/* vhost-net keeps the data queues' positions in the kernel: refused. */
+static int net_save(struct virtio_device *vdev, struct sbuf *out)
+{
+	struct virtio_net *n = to_net(vdev);
+	bool running = __atomic_load_n(&vdev->status, __ATOMIC_ACQUIRE) &
+		       VIRTIO_STATUS_DRIVER_OK;
+
+	if (n->vhost && running) {
+		pr_err("virtio-net: a snapshot cannot hold the state of "
+		       "vhost-net's queues (use -n ...,vhost=0)");
+		return -EOPNOTSUPP;
+	}
+	sbuf_put_u32(out, running ? n->active_pairs : 1);
+	return out->err;
+}
+
+static int net_restore(struct virtio_device *vdev, struct sbuf_reader *in)
+{
+	struct virtio_net *n = to_net(vdev);
+	uint32_t pairs = sbuf_get_u32(in);
+
+	if (in->err || pairs < 1 || pairs > n->nr_pairs)
+		return -EINVAL;
+	n->restored_pairs = pairs; /* net_activate takes it */
+	return 0;
+}
+
 static const struct virtio_device_ops net_ops = {
 	.get_config = net_get_config,
 	.features_ok = net_features_ok,
 	.activate = net_activate,
 	.queue_notify = net_queue_notify,
 	.reset = net_reset,
+	.quiesce = net_quiesce,
+	.save = net_save,
+	.restore = net_restore,
 };
 
 /* ---- creation ---- */

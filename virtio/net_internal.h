@@ -50,6 +50,7 @@ struct virtio_net {
 	struct net_caps caps;
 	unsigned int nr_pairs;
 	unsigned int active_pairs; /* worker (ctrl queue) */
+	unsigned int restored_pairs; /* from a snapshot, for activate; 0: none */
 	unsigned int hdr_len;	   /* negotiated header length */
 	uint8_t config[VIRTIO_NET_CFG_LEN];
 	bool threaded;		   /* a worker thread (not a unit test) */

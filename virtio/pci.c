@@ -64,6 +64,7 @@ struct virtio_pci {
 	struct vm *vm;
 	struct virtio_device *vdev;
 	struct virtio_worker *worker; /* held still while saving, or NULL */
+	bool quiesced;		      /* main thread: held for a snapshot */
 	char name[48];
 	unsigned int nr_queues;
 	unsigned int slot;
@@ -1173,13 +1174,36 @@ static void vpci_save_msix(struct virtio_pci *vp, struct sbuf *out)
 		sbuf_put_u64(out, vp->pba[i]);
 }
 
+/* See mmio_quiesce: the worker holds still between two batches, and the
+ * device gives back what it holds across batches, until the RAM is saved. */
+static int vpci_quiesce(struct device *dev)
+{
+	struct virtio_pci *vp = container_of(dev, struct virtio_pci, dev);
+
+	if (vp->worker)
+		virtio_worker_pause(vp->worker);
+	if (vp->vdev->ops->quiesce)
+		vp->vdev->ops->quiesce(vp->vdev);
+	vp->quiesced = true;
+	return 0;
+}
+
+static void vpci_unquiesce(struct device *dev)
+{
+	struct virtio_pci *vp = container_of(dev, struct virtio_pci, dev);
+
+	vp->quiesced = false;
+	if (vp->worker)
+		virtio_worker_resume(vp->worker);
+}
+
 static int vpci_save(struct device *dev, struct sbuf *out)
 {
 	struct virtio_pci *vp = container_of(dev, struct virtio_pci, dev);
+	bool hold = !vp->quiesced && vp->worker; /* outside snapshot_save */
 	int ret;
 
-	/* The worker holds still between two batches: nothing half-popped. */
-	if (vp->worker)
+	if (hold)
 		virtio_worker_pause(vp->worker);
 	sbuf_put_u32(out, VPCI_STATE_VERSION);
 	sbuf_put_bytes(out, &vp->pci.cfg, sizeof(vp->pci.cfg));
@@ -1195,7 +1219,7 @@ static int vpci_save(struct device *dev, struct sbuf *out)
 	vpci_save_msix(vp, out);
 	pthread_mutex_unlock(&vp->lock);
 	ret = out->err ? out->err : virtio_dev_save(vp->vdev, out);
-	if (vp->worker)
+	if (hold)
 		virtio_worker_resume(vp->worker);
 	return ret;
 }
@@ -1265,4 +1289,6 @@ static const struct device_ops vpci_dev_ops = {
 	.destroy = vpci_destroy,
 	.save = vpci_save,
 	.restore = vpci_restore,
+	.quiesce = vpci_quiesce,
+	.unquiesce = vpci_unquiesce,
 };

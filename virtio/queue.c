@@ -132,6 +132,31 @@ int virtq_push(struct virtq *vq, const struct virtq_chain *chain,
 	return 0;
 }
 
+/* The packed ring's position goes back by the chain's slots, wrapping
+ * (and flipping the wrap counter) below slot 0. */
+static void packed_unpop(struct virtq *vq, uint16_t ndesc)
+{
+	uint32_t slot = vq->p.next_avail;
+
+	if (slot < ndesc) {
+		slot += vq->size;
+		vq->p.avail_wrap = !vq->p.avail_wrap;
+	}
+	vq->p.next_avail = (uint16_t)(slot - ndesc);
+}
+
+int virtq_unpop(struct virtq *vq, const struct virtq_chain *chain)
+{
+	if (!vq->ready || !vq->inflight || chain->ndesc > vq->size)
+		return -EINVAL;
+	if (vq->opts & VIRTQ_OPT_PACKED)
+		packed_unpop(vq, chain->ndesc);
+	else
+		vq->s.last_avail--;
+	vq->inflight--;
+	return 0;
+}
+
 bool virtq_need_interrupt(struct virtq *vq)
 {
 	if (!vq->ready)

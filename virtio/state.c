@@ -8,7 +8,9 @@
 #include "virtio/state.h"
 #include "virtio/virtio.h"
 
-#define VIRTIO_STATE_VERSION 1
+/* 2 adds the device's own state (virtio_dev_save_device) at the end. */
+#define VIRTIO_STATE_VERSION 2
+#define DEVICE_STATE_MAX     (1u << 20)
 
 static void save_ring(const struct virtq *vq, struct sbuf *out)
 {
@@ -40,6 +42,8 @@ static void save_queue(const struct virtio_queue *q, struct sbuf *out)
 
 int virtio_dev_save(struct virtio_device *vdev, struct sbuf *out)
 {
+	int ret;
+
 	pthread_mutex_lock(&vdev->lock);
 	sbuf_put_u32(out, VIRTIO_STATE_VERSION);
 	sbuf_put_u32(out, vdev->device_id);
@@ -52,8 +56,48 @@ int virtio_dev_save(struct virtio_device *vdev, struct sbuf *out)
 	sbuf_put_u32(out, vdev->nr_queues);
 	for (unsigned int i = 0; i < vdev->nr_queues; i++)
 		save_queue(&vdev->queues[i], out);
+	ret = virtio_dev_save_device(vdev, out);
 	pthread_mutex_unlock(&vdev->lock);
-	return out->err;
+	return ret ? ret : out->err;
+}
+
+int virtio_dev_save_device(struct virtio_device *vdev, struct sbuf *out)
+{
+	struct sbuf own;
+	int ret = 0;
+
+	sbuf_init(&own);
+	if (vdev->ops->save)
+		ret = vdev->ops->save(vdev, &own);
+	if (!ret)
+		ret = own.err;
+	if (!ret && own.len > DEVICE_STATE_MAX)
+		ret = -EFBIG;
+	if (!ret) {
+		sbuf_put_u32(out, (uint32_t)own.len);
+		sbuf_put_bytes(out, own.data, own.len);
+	}
+	sbuf_free(&own);
+	return ret;
+}
+
+int virtio_dev_restore_device(struct virtio_device *vdev,
+			      struct sbuf_reader *in)
+{
+	uint32_t len = sbuf_get_u32(in);
+	struct sbuf_reader own;
+	int ret;
+
+	if (in->err)
+		return in->err;
+	if (len > in->len - in->pos)
+		return -EBADMSG;
+	sbuf_reader_init(&own, in->data + in->pos, len);
+	in->pos += len;
+	if (!vdev->ops->restore)
+		return len ? -EBADMSG : 0;
+	ret = vdev->ops->restore(vdev, &own);
+	return ret ? ret : sbuf_reader_done(&own);
 }
 
 /* Ring options that follow from the negotiated features (as the core's). */
@@ -125,29 +169,58 @@ static int restore_queue(struct virtio_device *vdev, unsigned int i,
 	return in->err;
 }
 
-static int restore_header(struct virtio_device *vdev, struct sbuf_reader *in)
+static int restore_header(struct virtio_device *vdev, struct sbuf_reader *in,
+			  uint32_t *version)
 {
 	struct virtio_features offered;
-	uint32_t version = sbuf_get_u32(in), id = sbuf_get_u32(in);
+	char was[VIRTIO_FEAT_STRLEN], now[VIRTIO_FEAT_STRLEN];
+	uint32_t id;
 
+	*version = sbuf_get_u32(in);
+	id = sbuf_get_u32(in);
 	for (unsigned int i = 0; i < VIRTIO_FEAT_QWORDS; i++)
 		offered.q[i] = sbuf_get_u64(in);
 	if (in->err)
 		return in->err;
-	if (version != VIRTIO_STATE_VERSION || id != vdev->device_id ||
-	    !virtio_feat_equal(&offered, &vdev->offered)) {
+	if (!*version || *version > VIRTIO_STATE_VERSION ||
+	    id != vdev->device_id) {
 		pr_err("%s: snapshot is of another device (version %u, id %u)",
-		       vdev->name, version, id);
+		       vdev->name, *version, id);
+		return -EINVAL;
+	}
+	if (!virtio_feat_equal(&offered, &vdev->offered)) {
+		pr_err("%s: the snapshot's device offered features %s, this "
+		       "one offers %s (another back-end?)", vdev->name,
+		       virtio_feat_format(&offered, was, sizeof(was)),
+		       virtio_feat_format(&vdev->offered, now, sizeof(now)));
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* What FEATURES_OK told the device when the driver set it: the back-end
+ * (a tap's offloads, a header length) must hear it again. */
+static int restore_features(struct virtio_device *vdev, uint8_t status)
+{
+	int ret;
+
+	if (!virtio_feat_subset(&vdev->acked, &vdev->offered))
+		return -EINVAL;
+	if (!(status & VIRTIO_STATUS_FEATURES_OK) || !vdev->ops->features_ok)
+		return 0;
+	ret = vdev->ops->features_ok(vdev, &vdev->acked);
+	if (ret)
+		pr_err("%s: the device refuses the saved features: %s",
+		       vdev->name, strerror(-ret));
+	return ret;
 }
 
 /* Lock held. */
 static int restore_locked(struct virtio_device *vdev, struct sbuf_reader *in,
 			  uint8_t *status)
 {
-	int ret = restore_header(vdev, in);
+	uint32_t version;
+	int ret = restore_header(vdev, in, &version);
 
 	if (ret)
 		return ret;
@@ -159,10 +232,11 @@ static int restore_locked(struct virtio_device *vdev, struct sbuf_reader *in,
 		pr_err("%s: snapshot has another number of queues", vdev->name);
 		return in->err ? in->err : -EINVAL;
 	}
-	if (!virtio_feat_subset(&vdev->acked, &vdev->offered))
-		return -EINVAL;
+	ret = in->err ? in->err : restore_features(vdev, *status);
 	for (unsigned int i = 0; i < vdev->nr_queues && !ret; i++)
 		ret = restore_queue(vdev, i, in);
+	if (!ret && version >= 2)
+		ret = virtio_dev_restore_device(vdev, in);
 	return ret;
 }
 

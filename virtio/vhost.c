@@ -21,7 +21,13 @@ static int vh_call(struct vhost_dev *d, unsigned long req, void *arg)
 	return d->ioctl(d->ioctl_ctx, d->fd, req, arg);
 }
 
-/* Probes the array ioctl once; on ENOTTY/EINVAL uses the u64 one. */
+/*
+ * Probes the array ioctl once; on ENOTTY/EINVAL/ENOBUFS uses the u64 one.
+ * ENOBUFS: kernels before the array ioctls (Linux 6.1, for one) pass an
+ * unknown vhost-net/vhost-vsock ioctl on to vhost_vring_ioctl(), which
+ * reads the first u32 of the argument (our count, 2) as a vring index and
+ * refuses it as >= the device's 2 virtqueues.
+ */
 int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 {
 	struct {
@@ -39,7 +45,7 @@ int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 			out->q[i] = a.f[i];
 		return 0;
 	}
-	if (ret != -ENOTTY && ret != -EINVAL) {
+	if (ret != -ENOTTY && ret != -EINVAL && ret != -ENOBUFS) {
 		pr_err("%s: VHOST_GET_FEATURES_ARRAY: %s", d->name,
 		       strerror(-ret));
 		return ret;

@@ -89,11 +89,23 @@ static void vsock_reset(struct virtio_device *vdev)
 		vsock_set_running(v, 0);
 }
 
+/* vhost-vsock keeps the queues' positions and the connections in the
+ * kernel: a snapshot of a running device is refused. */
+static int vsock_save(struct virtio_device *vdev, struct sbuf *out)
+{
+	if (!to_vsock(vdev)->running)
+		return 0;
+	pr_err("virtio-vsock: a snapshot cannot hold vhost-vsock's state "
+	       "(its queues and connections live in the host kernel)");
+	return -EOPNOTSUPP;
+}
+
 static const struct virtio_device_ops vsock_ops = {
 	.get_config = vsock_get_config,
 	.activate = vsock_activate,
 	.queue_notify = vsock_queue_notify,
 	.reset = vsock_reset,
+	.save = vsock_save,
 };
 
 static int vsock_call_ready(void *opaque, uint32_t events)

@@ -33,6 +33,16 @@ enum {
 	OPT_VIRTIO_TRANSPORT,
 	OPT_DUMP_DTB,
 	OPT_VSOCK,
+	OPT_TIMEBASE,
+	OPT_SBI_OFF, /* riscv64: + KVM's SBI extension number; keep last */
+};
+
+/* riscv64 --disable-sbi-NAME, kvmtool's names, in KVM's SBI_EXT order. */
+#define SBI_OFF(name, n)                                                       \
+	{ "disable-sbi-" name, no_argument, NULL, OPT_SBI_OFF + (n) }
+static const char *const sbi_ext_names[] = {
+	"legacy", "time", "ipi", "rfence", "srst", "hsm", "pmu",
+	"experimental", "vendor", "dbcn", "sta", "susp", "fwft", "mpxy",
 };
 
 static const struct option run_options[] = {
@@ -60,6 +70,12 @@ static const struct option run_options[] = {
 	{ "virtio-transport", required_argument, NULL, OPT_VIRTIO_TRANSPORT },
 	{ "network", required_argument, NULL, 'n' },
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
+	{ "timebase-frequency", required_argument, NULL, OPT_TIMEBASE },
+	SBI_OFF("legacy", 0), SBI_OFF("time", 1), SBI_OFF("ipi", 2),
+	SBI_OFF("rfence", 3), SBI_OFF("srst", 4), SBI_OFF("hsm", 5),
+	SBI_OFF("pmu", 6), SBI_OFF("experimental", 7), SBI_OFF("vendor", 8),
+	SBI_OFF("dbcn", 9), SBI_OFF("sta", 10), SBI_OFF("susp", 11),
+	SBI_OFF("fwft", 12), SBI_OFF("mpxy", 13),
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,8 +92,9 @@ void config_usage_run(void)
 	       "      --name NAME         name the VM and serve its control socket\n"
 	       "                          ($XDG_RUNTIME_DIR/minivmm/NAME.sock or /run/minivmm/NAME.sock)\n"
 	       "      --api PATH          serve the control socket at PATH\n"
-	       "      --console serial|virtio   guest console: the 8250 UART on COM1 (default), or a\n"
-	       "                          virtio console (hvc0; add -p console=hvc0)\n"
+	       "      --console serial|virtio|sbi   guest console: the 8250 UART on COM1 (default), a\n"
+	       "                          virtio console (hvc0; add -p console=hvc0), or (riscv64)\n"
+	       "                          the SBI debug console (hvc0 too)\n"
 	       "      --serial-log FILE   also write the guest's console output to FILE\n"
 	       "      --timeout SECONDS   stop the VM after SECONDS (exit status 4)\n"
 	       "      --exit-port PORT|off   debug-exit port: a guest write of V exits with (V<<1)|1\n"
@@ -86,7 +103,12 @@ void config_usage_run(void)
 	       "      --loglevel error|warn|info|debug   (default warn)\n"
 	       "      --debug-io          log every guest access no device handles\n"
 	       "      --kvm-device PATH   the KVM device (default /dev/kvm)\n"
-	       "      --dump-dtb FILE     also write the guest's device tree to FILE (arm64)\n"
+	       "      --dump-dtb FILE     also write the guest's device tree to FILE (arm64, riscv64)\n"
+	       "      --timebase-frequency HZ   riscv64: the guest's timer frequency (only where\n"
+	       "                          KVM can set it; the default is the host's)\n"
+	       "      --disable-sbi-NAME  riscv64: hide an SBI extension KVM implements: legacy, time,\n"
+	       "                          ipi, rfence, srst, hsm, pmu, experimental, vendor, dbcn,\n"
+	       "                          sta, susp, fwft, mpxy\n"
 	       "  -d, --disk PATH[,ro][,direct][,serial=ID]   a raw disk image as virtio-blk\n"
 	       "                          (repeatable, up to %u)\n"
 	       "      --rng               a virtio-rng entropy device\n"
@@ -261,8 +283,44 @@ static int parse_console(const char *s, struct vm_config *cfg)
 		cfg->console = CONSOLE_SERIAL;
 	else if (!strcmp(s, "virtio"))
 		cfg->console = CONSOLE_VIRTIO;
+	else if (!strcmp(s, "sbi") && !strcmp(arch_name, "riscv64"))
+		cfg->console = CONSOLE_SBI;
+	else if (!strcmp(s, "sbi"))
+		return bad("--console %s: the SBI console is riscv64's", s);
 	else
-		return bad("unsupported console '%s' (serial, virtio)", s);
+		return bad("unsupported console '%s' (serial, virtio, sbi)", s);
+	return 0;
+}
+
+static int riscv_only(const char *opt)
+{
+	if (!strcmp(arch_name, "riscv64"))
+		return 0;
+	return bad("%s is a riscv64 option", opt);
+}
+
+static int parse_timebase(const char *s, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	if (riscv_only("--timebase-frequency"))
+		return -EINVAL;
+	if (parse_u64(s, &v) || v < 1000 || v > UINT32_MAX)
+		return bad("invalid --timebase-frequency '%s' (Hz, 1000 to "
+			   "4294967295)", s);
+	cfg->timebase_hz = v;
+	return 0;
+}
+
+static int parse_sbi_off(int c, struct vm_config *cfg)
+{
+	unsigned int n = (unsigned int)(c - OPT_SBI_OFF);
+
+	if (riscv_only("--disable-sbi-*"))
+		return -EINVAL;
+	if (n >= ARRAY_SIZE(sbi_ext_names))
+		return -EINVAL;
+	cfg->sbi_ext_off |= 1ULL << n;
 	return 0;
 }
 
@@ -333,7 +391,28 @@ static int parse_vsock(const char *s, struct vm_config *cfg)
 	return 0;
 }
 
-/* Options only `run` takes (they shape the VM; a snapshot fixes them). */
+/* Restore: which device options were given (snapshot_config_merge). */
+static void note_given(int c, const char *arg, const struct vm_config *cfg,
+		       struct restore_given *g)
+{
+	switch (c) {
+	case 'd': g->opts |= RESTORE_DISKS; break;
+	case OPT_RNG: g->opts |= RESTORE_RNG; break;
+	case OPT_CONSOLE: g->opts |= RESTORE_CONSOLE; break;
+	case OPT_VIRTIO_TRANSPORT: g->opts |= RESTORE_TRANSPORT; break;
+	case OPT_VSOCK: g->opts |= RESTORE_VSOCK; break;
+	case 'n':
+		g->opts |= RESTORE_NETS;
+		g->net[cfg->nr_nets - 1] =
+			(strstr(arg, "guest_mac=") ? RESTORE_NET_MAC : 0) |
+			(strstr(arg, "mq=") ? RESTORE_NET_MQ : 0);
+		break;
+	}
+}
+
+/* Options only `run` takes (they shape the VM; a snapshot fixes them).
+ * The device options are accepted by restore too: they replace the
+ * recorded back-ends (snapshot_config_merge checks the shape). */
 static int run_only(int c, struct restore_args *ra)
 {
 	static const char *const names[] = {
@@ -392,6 +471,7 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 	case OPT_VIRTIO_TRANSPORT: return parse_transport(arg, cfg);
 	case 'n': return parse_network(arg, cfg);
 	case OPT_VSOCK: return parse_vsock(arg, cfg);
+	case OPT_TIMEBASE: return parse_timebase(arg, cfg);
 	case OPT_LOGLEVEL:
 		*loglevel = log_parse_level(arg);
 		if (*loglevel < 0)
@@ -399,6 +479,8 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 				   "(error, warn, info, debug)", arg);
 		return 0;
 	default:
+		if (c >= OPT_SBI_OFF)
+			return parse_sbi_off(c, cfg);
 		return -EINVAL;
 	}
 }
@@ -439,6 +521,8 @@ static int config_parse(int argc, char **argv, struct vm_config *cfg,
 			ret = parse_one(c, optarg, cfg, ra, loglevel);
 		if (ret)
 			return ret;
+		if (ra)
+			note_given(c, optarg, cfg, &ra->given);
 	}
 	if (ra && optind < argc)
 		ra->snapshot = argv[optind++];
@@ -472,9 +556,19 @@ void config_usage_restore(void)
 	       "  --copy                  read guest memory eagerly instead of mapping it\n"
 	       "  --allow-tsc-mismatch    run even if this host cannot give the saved TSC frequency\n"
 	       "  --name, --api, --serial-log, --timeout, --loglevel, --debug-io,\n"
-	       "  --console, --kvm-device  as for 'minivmm run'\n"
+	       "  --kvm-device            as for 'minivmm run'\n"
 	       "\n"
-	       "Exit status: as 'minivmm run'; 66 for a bad or foreign snapshot file.\n");
+	       "The snapshot records the VM's devices; without device options they are\n"
+	       "re-created as recorded (disk images reopened by their recorded paths).\n"
+	       "Device options given replace the back-ends and must keep the shape:\n"
+	       "  -d, --disk PATH[,ro][,direct][,serial=ID]   one per recorded disk, in\n"
+	       "                          order, with the same ro (and serial, if given)\n"
+	       "  -n, --network mode=tap[,tapif=NAME][,vhost=0|1][,guest_mac=MAC][,mq=N]\n"
+	       "                          one per recorded network, in order (same MAC, mq)\n"
+	       "  --console, --virtio-transport, --rng, --vsock   must match the recording\n"
+	       "\n"
+	       "Exit status: as 'minivmm run'; 66 for a bad or foreign snapshot file or a\n"
+	       "missing disk image, 64 for device options that do not match the snapshot.\n");
 }
 
 int config_parse_restore(int argc, char **argv, struct vm_config *cfg,

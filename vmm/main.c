@@ -113,6 +113,11 @@ static int cmd_restore(int argc, char **argv)
 		return EXIT_VMMERR;
 	if (snapshot_open(ra.snapshot, &cfg, &r))
 		return EXIT_BADINPUT;
+	ret = snapshot_use_devices(r, &cfg, &ra.given);
+	if (ret) {
+		snap_reader_close(r);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_BADINPUT;
+	}
 	ret = vm_create(&vm, &cfg);
 	if (ret)
 		status = EXIT_VMMERR;

@@ -16,7 +16,6 @@
 #include "version.h"
 #include "vm.h"
 
-#define CONFIG_VERSION 1
 #define DEVICE_VERSION 1
 #define NAME_MAX_LEN   64
 
@@ -35,13 +34,10 @@ static int save_config(struct vm *vm, struct snap_writer *w)
 	int ret;
 
 	sbuf_init(&b);
-	sbuf_put_u32(&b, CONFIG_VERSION);
-	sbuf_put_u64(&b, vm->cfg->mem_size);
-	sbuf_put_u32(&b, vm->nr_vcpus);
-	sbuf_put_u32(&b, (uint32_t)vm->cfg->exit_port);
-	sbuf_put_u32(&b, vm_device_count(vm));
-	ret = b.err ? b.err : snap_write_section(w, SNAP_SEC_CONFIG, 0, b.data,
-						   b.len);
+	ret = snapshot_config_encode(vm->cfg, vm->nr_vcpus, vm_device_count(vm),
+				     &b);
+	if (!ret)
+		ret = snap_write_section(w, SNAP_SEC_CONFIG, 0, b.data, b.len);
 	sbuf_free(&b);
 	return ret;
 }
@@ -76,11 +72,61 @@ static int save_device(struct device *d, unsigned int idx,
 	return ret;
 }
 
+/* Quiesce every device, or none: on failure the ones before are let go. */
+static int devices_quiesce(struct vm *vm)
+{
+	struct device *d;
+	int ret = 0;
+
+	for (d = vm->devices; d; d = d->next) {
+		if (!d->ops || !d->ops->quiesce)
+			continue;
+		ret = d->ops->quiesce(d);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		return 0;
+	pr_err("device %s: cannot quiesce it: %s", d->name, strerror(-ret));
+	for (struct device *u = vm->devices; u != d; u = u->next)
+		if (u->ops && u->ops->unquiesce)
+			u->ops->unquiesce(u);
+	return ret;
+}
+
+static void devices_unquiesce(struct vm *vm)
+{
+	for (struct device *d = vm->devices; d; d = d->next)
+		if (d->ops && d->ops->unquiesce)
+			d->ops->unquiesce(d);
+}
+
+/* The devices are quiet from before the first is saved until the RAM is
+ * written: what the file records of a ring matches the RAM it records. */
+static int save_all(struct vm *vm, struct snap_writer *w)
+{
+	unsigned int idx = 0;
+	int ret = save_config(vm, w);
+
+	if (!ret)
+		ret = arch_snapshot_save(vm, w);
+	if (ret)
+		return ret;
+	ret = devices_quiesce(vm);
+	if (ret)
+		return ret;
+	for (struct device *d = vm->devices; d && !ret; d = d->next)
+		ret = save_device(d, idx++, w);
+	if (!ret)
+		ret = snap_write_memory(w, &vm->mem);
+	devices_unquiesce(vm);
+	return ret;
+}
+
 int snapshot_save(struct vm *vm, const char *path)
 {
 	struct snap_writer *w;
 	struct timespec t0, t1;
-	unsigned int idx = 0;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -90,13 +136,7 @@ int snapshot_save(struct vm *vm, const char *path)
 		pr_err("cannot create snapshot %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = save_config(vm, w);
-	if (!ret)
-		ret = arch_snapshot_save(vm, w);
-	for (struct device *d = vm->devices; d && !ret; d = d->next)
-		ret = save_device(d, idx++, w);
-	if (!ret)
-		ret = snap_write_memory(w, &vm->mem);
+	ret = save_all(vm, w);
 	if (ret) {
 		snap_writer_abort(w);
 		pr_err("snapshot %s not written: %s", path, strerror(-ret));
@@ -117,43 +157,54 @@ int snapshot_save(struct vm *vm, const char *path)
 int snapshot_open(const char *path, struct vm_config *cfg,
 		  struct snap_reader **r)
 {
-	struct sbuf_reader in;
+	struct vm_config *rec = malloc(sizeof(*rec));
 	const void *data;
 	char err[256] = "";
+	bool has_devices;
 	size_t len;
-	int ret = snap_reader_open(r, path, arch_snapshot_id(), err, sizeof(err));
+	int ret = rec ? snap_reader_open(r, path, arch_snapshot_id(), err,
+					 sizeof(err))
+		      : -ENOMEM;
 
 	if (ret) {
 		pr_err("%s: %s", path, err[0] ? err : strerror(-ret));
+		free(rec);
 		return ret;
 	}
 	ret = snap_reader_find(*r, SNAP_SEC_CONFIG, 0, &data, &len);
-	if (ret) {
+	if (ret)
 		pr_err("%s: no configuration section", path);
-		goto fail;
+	else if ((ret = snapshot_config_decode(data, len, rec, &has_devices)))
+		pr_err("%s: configuration section is malformed or of a newer "
+		       "version", path);
+	if (!ret) {
+		cfg->mem_size = rec->mem_size;
+		cfg->nr_cpus = rec->nr_cpus;
+		cfg->exit_port = rec->exit_port;
+	} else {
+		snap_reader_close(*r);
+		*r = NULL;
 	}
-	sbuf_reader_init(&in, data, len);
-	if (sbuf_get_u32(&in) != CONFIG_VERSION) {
-		pr_err("%s: configuration section version not supported", path);
-		ret = -EINVAL;
-		goto fail;
-	}
-	cfg->mem_size = sbuf_get_u64(&in);
-	cfg->nr_cpus = sbuf_get_u32(&in);
-	cfg->exit_port = (int32_t)sbuf_get_u32(&in);
-	sbuf_get_u32(&in); /* device count: checked against the VM's later */
-	if (sbuf_reader_done(&in) || !cfg->nr_cpus || !cfg->mem_size ||
-	    cfg->exit_port > 0xffff || cfg->nr_cpus > arch_max_cpus() ||
-	    cfg->mem_size % 4096 || cfg->mem_size < arch_min_mem() ||
-	    cfg->mem_size > (1ULL << 40)) {
-		pr_err("%s: configuration section is malformed", path);
-		ret = -EINVAL;
-		goto fail;
-	}
-	return 0;
-fail:
-	snap_reader_close(*r);
-	*r = NULL;
+	free(rec);
+	return ret;
+}
+
+int snapshot_use_devices(struct snap_reader *r, struct vm_config *cfg,
+			 const struct restore_given *given)
+{
+	struct vm_config *rec = malloc(sizeof(*rec));
+	const void *data;
+	bool has_devices = false;
+	size_t len;
+	int ret = rec ? snap_reader_find(r, SNAP_SEC_CONFIG, 0, &data, &len)
+		      : -ENOMEM;
+
+	if (!ret)
+		ret = snapshot_config_decode(data, len, rec, &has_devices);
+	/* Version 1 recorded no devices: the command line's, as they are. */
+	if (!ret && has_devices)
+		ret = snapshot_config_merge(cfg, rec, given);
+	free(rec);
 	return ret;
 }
 

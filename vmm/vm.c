@@ -40,6 +40,8 @@ void vm_add_device(struct vm *vm, struct device *dev)
 
 int vm_irq_line(struct vm *vm, uint32_t irq, int level)
 {
+	if (vm->irq_line)
+		return vm->irq_line(vm, irq, level);
 	return kvm_irq_line(vm, arch_irq_line_number(irq), level);
 }
 
@@ -137,7 +139,6 @@ static int vm_check_caps(struct vm *vm)
 	} caps[] = {
 		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
 		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
-		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(caps); i++) {
@@ -147,6 +148,15 @@ static int vm_check_caps(struct vm *vm)
 		}
 	}
 	return 0;
+}
+
+/* The in-kernel irqchip, unless the arch emulates its own (vm->irq_line). */
+static int vm_check_irqchip(struct vm *vm)
+{
+	if (vm->irq_line || kvm_check_cap(vm, KVM_CAP_IRQCHIP) > 0)
+		return 0;
+	pr_err("KVM lacks KVM_CAP_IRQCHIP, which minivmm needs");
+	return -ENOTSUP;
 }
 
 static int vm_check_cpus(struct vm *vm)
@@ -308,7 +318,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (vm->stop_efd < 0)
 		return -errno;
 	if ((ret = vm_map_ram(vm)) || (ret = console_init(vm, cfg->serial_log)) ||
-	    (ret = arch_vm_init(vm)))
+	    (ret = arch_vm_init(vm)) || (ret = vm_check_irqchip(vm)))
 		return ret;
 	ret = arch_devices_init(vm);
 	return ret ? ret : virtio_devices_create(vm);

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch.h"
 #include "arm64.h"
 #include "arm64_fdt.h"
+#include "arm64_state.h"
 #include "arm64_vm.h"
 #include "kvm.h"
 #include "log.h"
@@ -240,17 +242,38 @@ unsigned int arch_snapshot_id(void)
 	return SNAP_ARCH_ARM64;
 }
 
+static uint64_t host_realtime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* CNTFRQ_EL0: the counter's frequency (readable at EL0 under Linux). */
+static uint64_t host_counter_hz(void)
+{
+	uint64_t hz = 0;
+
+#ifdef __aarch64__
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
+#endif
+	return hz;
+}
+
 int arch_snapshot_save(struct vm *vm, struct snap_writer *w)
 {
-	pr_err("snapshots are not supported on arm64 yet");
-	return -ENOTSUP;
+	const struct arm64_host h = {host_realtime_ns, host_counter_hz()};
+
+	return arm64_state_save(vm, w, &h);
 }
 
 int arch_snapshot_restore(struct vm *vm, struct snap_reader *r,
 			  const struct restore_opts *o)
 {
-	pr_err("snapshots are not supported on arm64 yet");
-	return -ENOTSUP;
+	const struct arm64_host h = {host_realtime_ns, host_counter_hz()};
+
+	return arm64_state_restore(vm, r, o, &h);
 }
 
 void arch_vm_destroy(struct vm *vm)

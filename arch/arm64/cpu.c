@@ -95,6 +95,10 @@ void arch_vcpu_dump(struct vcpu *vcpu)
 	       vcpu->id, x[0], x[1], x[2], x[3]);
 }
 
+/* Nothing to tell KVM: arm64 has no KVM_KVMCLOCK_CTRL. The virtual counter
+ * keeps running while paused, so a guest sees a pause as time passing (its
+ * soft-lockup watchdog may report it); a restore accounts its blackout
+ * through the counter (state.c). */
 void arch_vcpu_paused(struct vcpu *vcpu)
 {
 }

@@ -45,9 +45,64 @@ struct kvma_create_device {
 #define KVMA_VGIC_ADDR_TYPE_ITS		  4
 #define KVMA_VGIC_ADDR_TYPE_REDIST_REGION 5
 #define KVMA_VGIC_CTRL_INIT		  0
+/* CTRL: write every LPI's pending bit to the guest's pending tables (only
+ * with an ITS; minivmm has none, so it is not used). */
+#define KVMA_VGIC_CTRL_SAVE_PENDING_TABLES 3
+/* LEVEL_INFO attr info field: the line level of 32 interrupts. */
+#define KVMA_VGIC_LEVEL_INFO_LINE_LEVEL	   0
 
 /* ONE_REG id of a system register: this base | the 16-bit encoding. */
 #define KVMA_REG_ARM64_SYSREG 0x6030000000130000ULL
+
+/* ONE_REG id layout: arch[63:56] (KVM_REG_ARM64), size[55:52] (log2 of
+ * the byte count), then the arm64 coprocessor group and the index. */
+#define KVMA_REG_ARCH_MASK  0xff00000000000000ULL
+#define KVMA_REG_ARM64	    0x6000000000000000ULL
+#define KVMA_REG_SIZE_SHIFT 52
+#define KVMA_REG_SIZE_MASK  0x00f0000000000000ULL
+
+/*
+ * The timer registers as ONE_REG ids (sysreg space, but not all at their
+ * architectural encodings: TIMER_CNT and TIMER_CVAL have each other's).
+ * CTL/CVAL/CNT of the virtual timer; the physical timer's (Linux >= 6.4).
+ */
+#define KVMA_REG_TIMER_CTL   (KVMA_REG_ARM64_SYSREG | 0xdf19) /* 3,3,14,3,1 */
+#define KVMA_REG_TIMER_CNT   (KVMA_REG_ARM64_SYSREG | 0xdf1a) /* 3,3,14,3,2 */
+#define KVMA_REG_TIMER_CVAL  (KVMA_REG_ARM64_SYSREG | 0xdf02) /* 3,3,14,0,2 */
+#define KVMA_REG_PTIMER_CTL  (KVMA_REG_ARM64_SYSREG | 0xdf11) /* 3,3,14,2,1 */
+#define KVMA_REG_PTIMER_CVAL (KVMA_REG_ARM64_SYSREG | 0xdf12) /* 3,3,14,2,2 */
+#define KVMA_REG_PTIMER_CNT  (KVMA_REG_ARM64_SYSREG | 0xdf01) /* 3,3,14,0,1 */
+
+/* KVM_GET_REG_LIST: n in (the room), out (the count; -E2BIG if short). */
+struct kvma_reg_list {
+	uint64_t n;
+	uint64_t reg[];
+};
+
+#define KVMA_GET_REG_LIST                                                      \
+	MVM_IOWR(MVM_KVMIO, 0xb0, sizeof(struct kvma_reg_list))
+
+/* vCPU power state: RUNNABLE, or STOPPED for a PSCI-off vCPU, ... */
+struct kvma_mp_state {
+	uint32_t mp_state;
+};
+
+#define KVMA_GET_MP_STATE MVM_IOR(MVM_KVMIO, 0x98, sizeof(struct kvma_mp_state))
+#define KVMA_SET_MP_STATE MVM_IOW(MVM_KVMIO, 0x99, sizeof(struct kvma_mp_state))
+#define KVMA_MP_STATE_RUNNABLE 0
+#define KVMA_MP_STATE_STOPPED  5
+
+/* One VM-wide offset subtracted from the host counter for both the
+ * virtual and the physical counter (Linux >= 6.4); KVM then ignores
+ * ONE_REG writes of TIMER_CNT/PTIMER_CNT. -EBUSY while a vCPU runs. */
+struct kvma_counter_offset {
+	uint64_t counter_offset;
+	uint64_t reserved;
+};
+
+#define KVMA_CAP_COUNTER_OFFSET 227
+#define KVMA_ARM_SET_COUNTER_OFFSET                                            \
+	MVM_IOW(MVM_KVMIO, 0xb5, sizeof(struct kvma_counter_offset))
 
 /* ONE_REG: a register id and a user pointer to its value. */
 struct kvma_one_reg {

@@ -164,12 +164,18 @@ static void add_aplic(struct fdtb *b, const struct riscv_fdt_cfg *cfg)
 	fdtb_end(b, "/");
 }
 
-/* A wired interrupt: <src> on the PLIC, <src level-high> on the APLIC. */
+/*
+ * A wired interrupt: <src> on the PLIC, <src level-high> on the APLIC.
+ * Each device names its parent: one on the root would be inherited by the
+ * harts' riscv,cpu-intc nodes too, and Linux would then find no root
+ * interrupt controller ("of_irq_init: children remain, but no parents").
+ */
 static void prop_irq(struct fdtb *b, const struct riscv_fdt_cfg *cfg,
 		     uint32_t src)
 {
 	uint32_t cells[2] = {src, RISCV_FDT_IRQ_LEVEL_HIGH};
 
+	fdtb_prop_u32(b, "interrupt-parent", RISCV_FDT_PHANDLE_IRQCHIP);
 	fdtb_prop_cells(b, "interrupts", cells,
 			cfg->irqchip == RISCV_IRQCHIP_AIA ? 2 : 1);
 }
@@ -334,7 +340,6 @@ int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,
 	fdtb_prop_strs(&b, "compatible", compat, sizeof(compat));
 	fdtb_prop_u32(&b, "#address-cells", 2);
 	fdtb_prop_u32(&b, "#size-cells", 2);
-	fdtb_prop_u32(&b, "interrupt-parent", RISCV_FDT_PHANDLE_IRQCHIP);
 	add_memory(&b, cfg);
 	add_cpus(&b, cfg, &desc);
 	add_irqchip(&b, cfg);

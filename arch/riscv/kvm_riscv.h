@@ -254,4 +254,29 @@ enum kvmr_sbi_ext {
 #define KVMR_AIA_IDS_MAX		  2048
 #define KVMR_AIA_SRCS_MAX		  1024
 
+/* KVM_CREATE_DEVICE and KVM_SET_DEVICE_ATTR (the AIA device), and
+ * KVM_INTERRUPT: riscv raises (SET) or lowers (UNSET) the vCPU's external
+ * interrupt with it, for a userspace interrupt controller. */
+struct kvmr_create_device {
+	uint32_t type;
+	uint32_t fd;
+	uint32_t flags;
+};
+struct kvmr_device_attr {
+	uint32_t flags;
+	uint32_t group;
+	uint64_t attr;
+	uint64_t addr;
+};
+struct kvmr_interrupt {
+	uint32_t irq;
+};
+#define KVMR_CREATE_DEVICE                                                     \
+	MVM_IOWR(MVM_KVMIO, 0xe0, sizeof(struct kvmr_create_device))
+#define KVMR_SET_DEVICE_ATTR                                                   \
+	MVM_IOW(MVM_KVMIO, 0xe1, sizeof(struct kvmr_device_attr))
+#define KVMR_INTERRUPT	    MVM_IOW(MVM_KVMIO, 0x86, sizeof(struct kvmr_interrupt))
+#define KVMR_INTERRUPT_SET   (-1U)
+#define KVMR_INTERRUPT_UNSET (-2U)
+
 #endif

@@ -7,6 +7,9 @@
  * in-kernel APLIC in the same slot), the 8250 UART and virtio-mmio slots,
  * the IMSIC S-level files (in-kernel AIA only); RAM starts at 2 GiB.
  */
+/* The debug-exit register (--exit-port): 4 bytes of MMIO where QEMU virt
+ * has its test device. */
+#define RISCV_EXIT_PORT		0x00100000ULL
 #define RISCV_IRQCHIP_BASE	0x0c000000ULL
 #define RISCV_PLIC_MAX_SIZE	0x04000000ULL /* the PLIC's whole 64 MiB */
 /* PLIC: priorities, pending, enables below 2 MiB, then 4 KiB per context. */

@@ -62,8 +62,9 @@ unsigned int riscv_imsic_hart_bits(unsigned int n);
  * per hart riscv,isa, riscv,isa-base, riscv,isa-extensions, mmu-type and an
  * "riscv,cpu-intc" child), the PLIC (interrupts-extended: each hart's
  * S-mode external interrupt 9, context n = hart n) or IMSIC + APLIC, the
- * ns16550a UART, virtio-mmio nodes, chosen (bootargs, initrd,
- * stdout-path). Returns 0, -ENOSPC if buf is too small, or -EINVAL for a
+ * ns16550a UART and virtio-mmio nodes (each with its interrupt-parent:
+ * the root has none, or the harts' intc nodes would inherit it), chosen
+ * (bootargs, initrd, stdout-path). Returns 0, -ENOSPC if buf is too small, or -EINVAL for a
  * bad configuration; with a one-line reason.
  */
 int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,

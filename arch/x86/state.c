@@ -47,6 +47,15 @@
  *      formula (devices/vcpu.rst), which avoids KVM's IA32_TSC
  *      write-matching; else (fallback) an IA32_TSC write. Then the deferred
  *      IA32_TSC_DEADLINE, so IA32_TSC always comes first.
+ *      The formula is the same for both clock modes: the guest TSC advances
+ *      by exactly the kvmclock time between the save's GET_CLOCK and step
+ *      8's GET_CLOCK, which keeps the guest TSC value at kvmclock 0 (the
+ *      base of kvmclock's TSC-to-ns scaling in the guest) where it was. In
+ *      catch-up that time is the blackout; in freeze it is only the moment
+ *      from SET_CLOCK to GET_CLOCK (microseconds to milliseconds), since
+ *      kvmclock resumed from its saved value and already runs. Giving the
+ *      TSC its saved value exactly instead (x86_tsc_offset_freeze) would put
+ *      it that moment behind kvmclock for the rest of the guest's life.
  *  10. VCPU_EVENTS, on every vCPU, last.
  *  11. KVMCLOCK_CTRL (-EINVAL: the guest has no kvmclock; ignored).
  *
@@ -56,8 +65,8 @@
  *    so kvmclock resumes from its saved value (downtime not accounted).
  *  - no TSC offset attribute here, no offsets in the snapshot, no host TSC
  *    in either GET_CLOCK, or a scaled TSC (the formula ignores scaling):
- *    write IA32_TSC = the saved value (+ the kvmclock time that passed, in
- *    catch-up); KVM applies any scaling itself.
+ *    write IA32_TSC = the saved value + the kvmclock time that passed (both
+ *    modes, as step 9); KVM applies any scaling itself.
  *
  * Format: each section is u32 version, u32 record count, then records
  * {u32 tag, u32 len, len bytes}; new record types need a new version.
@@ -1013,20 +1022,17 @@ static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 	const struct kvmx_clock_data *s = &c->vms.clock;
 	const struct kvmx_msr_entry *tsc = msr_find(st, MSR_IA32_TSC);
 	const struct kvmx_msr_entry *dl = msr_find(st, MSR_IA32_TSC_DEADLINE);
-	bool catchup = c->o->clock == X86_CLOCK_CATCHUP;
 	struct kvmx_msr_entry e;
 	uint64_t ofs;
 	int64_t jump; /* guest TSC cycles added over the blackout */
 	int ret = 0;
 
 	if (by_offset) {
-		ofs = catchup
-			  ? x86_tsc_offset_catchup(st->tsc_offset, s->host_tsc,
-						   s->clock, now->host_tsc,
-						   now->clock, st->tsc_khz)
-			  : x86_tsc_offset_freeze(
-				x86_guest_tsc(st->tsc_offset, s->host_tsc),
-				now->host_tsc);
+		/* Both modes: the TSC advances by the kvmclock time that
+		 * passed (freeze: only what passed since SET_CLOCK). */
+		ofs = x86_tsc_offset_catchup(st->tsc_offset, s->host_tsc,
+					     s->clock, now->host_tsc,
+					     now->clock, st->tsc_khz);
 		ret = set_tsc_offset(v, ofs);
 		/* Guest TSC now minus the one the save's clock read saw. */
 		jump = (int64_t)(x86_guest_tsc(ofs, now->host_tsc) -
@@ -1041,9 +1047,8 @@ static int vcpu_restore_tsc(struct restore_ctx *c, struct vcpu *v,
 				st->tsc_khz);
 	} else if (tsc) {
 		e = *tsc;
-		if (catchup)
-			e.data += x86_tsc_cycles_between(now->clock, s->clock,
-							 st->tsc_khz);
+		e.data += x86_tsc_cycles_between(now->clock, s->clock,
+						 st->tsc_khz);
 		ret = set_msrs(v, &e, 1);
 		jump = (int64_t)(e.data - tsc->data);
 		if (!ret)

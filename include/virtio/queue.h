@@ -161,6 +161,10 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain,
  * buffers (clamped to writable_len). -EINVAL if nothing is in flight. */
 int virtq_push(struct virtq *vq, const struct virtq_chain *chain,
 	       uint32_t written);
+/* Give back the chain popped last (never pushed): the next pop returns it
+ * again. Call for each held chain, the most recently popped first.
+ * -EINVAL if nothing is in flight. */
+int virtq_unpop(struct virtq *vq, const struct virtq_chain *chain);
 /* After pushes: must the driver be interrupted? Honours EVENT_IDX
  * (used_event / packed off_wrap), NO_INTERRUPT and NOTIFY_ON_EMPTY, and
  * records that the driver was signalled when it returns true. */

@@ -42,6 +42,8 @@
  */
 
 struct virtio_device;
+struct sbuf;
+struct sbuf_reader;
 
 struct virtio_device_ops {
 	/* Device config space, [off, off + len) within config_len. */
@@ -60,6 +62,14 @@ struct virtio_device_ops {
 	/* Back to power-on state: stop every worker, forget in-flight
 	 * buffers. The core then disables the queues. Optional. */
 	void (*reset)(struct virtio_device *vdev);
+	/* Snapshots (optional). quiesce: the transport holds the device's
+	 * worker between two batches; give back what is held across batches
+	 * (popped chains not pushed) so that the saved rings offer it again.
+	 * save/restore: the device's own state, after the core's; restore
+	 * runs before the device is activated (-errno refuses the state). */
+	void (*quiesce)(struct virtio_device *vdev);
+	int (*save)(struct virtio_device *vdev, struct sbuf *out);
+	int (*restore)(struct virtio_device *vdev, struct sbuf_reader *in);
 };
 
 /* Supplied by the transport; callable from any thread, without vdev->lock. */

@@ -82,15 +82,23 @@ $(GO)/clockguest.elf: $(GO)/clockguest.o $(GO)/mp.o $(GO)/smp_tramp.o
 
 # virtio-mmio guest (vmmio.c): t_virtio_mmio_*.sh, t_virtio_blk_*.sh.
 GUEST_BINS += $(GB)/vmmio.bzimage
-$(GO)/vmmio.elf: $(GO)/vmmio.o
+$(GO)/vmmio.elf: $(GO)/vmmio.o $(GO)/blkloop.o
 .SECONDARY: $(GO)/vmmio.elf $(GO)/vmmio.bin
 
 # virtio-pci guest (vpci.c, with the virtio_drv.c library): t_virtio_pci_*.sh.
 GUEST_BINS += $(GB)/vpci.bzimage
-$(GO)/vpci.elf: $(GO)/vpci.o $(GO)/virtio_drv.o
+$(GO)/vpci.elf: $(GO)/vpci.o $(GO)/virtio_drv.o $(GO)/blkloop.o
 .SECONDARY: $(GO)/vpci.elf $(GO)/vpci.bin
 
 # virtio-net guest over virtio-mmio (vnet.c): t_virtio_net_*.sh.
 GUEST_BINS += $(GB)/vnet.bzimage
 $(GO)/vnet.elf: $(GO)/vnet.o
 .SECONDARY: $(GO)/vnet.elf $(GO)/vnet.bin
+
+# virtio-mmio driver helpers shared by vmmio.c and vhostile.c.
+$(GO)/vmmio.elf: $(GO)/virtio_mmio_drv.o
+
+# Hostile virtio driver (vhostile.c) over PCI and MMIO: t_virtio_hostile_*.sh.
+GUEST_BINS += $(GB)/vhostile.bzimage
+$(GO)/vhostile.elf: $(GO)/vhostile.o $(GO)/virtio_drv.o $(GO)/virtio_mmio_drv.o
+.SECONDARY: $(GO)/vhostile.elf $(GO)/vhostile.bin

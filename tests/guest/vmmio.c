@@ -1,52 +1,21 @@
 /* vmmio.c: a freestanding virtio-mmio driver guest: finds its devices in the
  * virtio_mmio.device= entries minivmm appends for acpi=off, then runs the
  * test the command line's vt= names: feat (register and feature semantics),
- * blk, blkro (read-only disk), rng, con (virtio console round trip), hold. */
+ * blk, blkro (read-only disk), blkloop (blkloop.h), rng, con (virtio console
+ * round trip), hold. */
+#include "blkloop.h"
 #include "rt.h"
+#include "virtio_mmio_drv.h"
 
 void main64(const u8 *bp);
 
 #define GX_PASS_VMMIO 0x18
-
-/* virtio-mmio registers and the bits the tests use. */
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_VENDOR 0x00c
-#define R_DEV_FEAT 0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INT_STATUS 0x060
-#define R_INT_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC 0x080
-#define R_QUEUE_DRIVER 0x090
-#define R_QUEUE_DEVICE 0x0a0
-#define R_CONFIG_GEN 0x0fc
-#define R_CONFIG 0x100
-
-#define S_ACK 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
 
 #define QSIZE 8
 #define DESC_F_NEXT 1
 #define DESC_F_WRITE 2
 
 #define MAX_DEVS 8
-
-struct vdev {
-	usize base;
-	u32 gsi;
-	u32 id;
-};
 
 struct vq {
 	u8 desc[QSIZE * 16] __attribute__((aligned(16)));
@@ -57,7 +26,7 @@ struct vq {
 	usize base;
 };
 
-static struct vdev devs[MAX_DEVS];
+static struct vmmio_dev devs[MAX_DEVS];
 static unsigned int ndevs;
 static struct vq vqs[2];
 static u8 data[8192] __attribute__((aligned(4096)));
@@ -78,49 +47,11 @@ static void check(int cond, const char *what)
 		fail(what);
 }
 
-static u32 rd(usize base, u32 reg) { return mmio_read32(base + reg); }
-static void wr(usize base, u32 reg, u32 v) { mmio_write32(base + reg, v); }
-
-/* "4K@0xe0000000:5" */
-static void parse_dev(const char *s)
-{
-	char num[24];
-	u64 base, gsi;
-	usize n = 0;
-
-	while (*s && *s != '@')
-		s++;
-	if (*s++ != '@')
-		return;
-	while (*s && *s != ':' && n + 1 < sizeof(num))
-		num[n++] = *s++;
-	num[n] = 0;
-	if (*s++ != ':' || parse_num(num, &base))
-		return;
-	for (n = 0; s[n] && s[n] != ' ' && n + 1 < sizeof(num); n++)
-		num[n] = s[n];
-	num[n] = 0;
-	if (parse_num(num, &gsi) || ndevs == MAX_DEVS)
-		return;
-	devs[ndevs].base = (usize)base;
-	devs[ndevs].gsi = (u32)gsi;
-	ndevs++;
-}
-
 static void find_devs(const char *cl)
 {
-	static const char key[] = "virtio_mmio.device=";
-
-	while (cl && *cl) {
-		while (*cl == ' ')
-			cl++;
-		if (!memcmp(cl, key, sizeof(key) - 1))
-			parse_dev(cl + sizeof(key) - 1);
-		while (*cl && *cl != ' ')
-			cl++;
-	}
+	ndevs = vmmio_find_devs(cl, devs, MAX_DEVS);
 	for (unsigned int i = 0; i < ndevs; i++) {
-		struct vdev *d = &devs[i];
+		struct vmmio_dev *d = &devs[i];
 
 		check(rd(d->base, R_MAGIC) == 0x74726976, "magic is not 'virt'");
 		check(rd(d->base, R_VERSION) == 2, "version is not 2");
@@ -130,7 +61,7 @@ static void find_devs(const char *cl)
 	}
 }
 
-static struct vdev *dev_by_id(u32 id)
+static struct vmmio_dev *dev_by_id(u32 id)
 {
 	for (unsigned int i = 0; i < ndevs; i++)
 		if (devs[i].id == id)
@@ -141,24 +72,17 @@ static struct vdev *dev_by_id(u32 id)
 
 static u32 dev_feat(usize base, u32 sel)
 {
-	wr(base, R_DEV_FEAT_SEL, sel);
-	return rd(base, R_DEV_FEAT);
+	return vmmio_dev_feat(base, sel);
 }
 
 /* Reset, ACK, DRIVER, the given driver feature words, FEATURES_OK; returns
  * whether the device kept FEATURES_OK. */
 static int negotiate(usize base, const u32 *want)
 {
-	wr(base, R_STATUS, 0);
-	check(rd(base, R_STATUS) == 0, "status after reset");
-	wr(base, R_STATUS, S_ACK);
-	wr(base, R_STATUS, S_ACK | S_DRIVER);
-	for (u32 i = 0; i < 4; i++) {
-		wr(base, R_DRV_FEAT_SEL, i);
-		wr(base, R_DRV_FEAT, want[i]);
-	}
-	wr(base, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	return (rd(base, R_STATUS) & S_FEATURES_OK) != 0;
+	int ret = vmmio_negotiate(base, want);
+
+	check(ret >= 0, "status after reset");
+	return ret;
 }
 
 static void setup_vq(struct vq *v, usize base, unsigned int q)
@@ -172,13 +96,8 @@ static void setup_vq(struct vq *v, usize base, unsigned int q)
 	max = rd(base, R_QUEUE_NUM_MAX);
 	check(max >= QSIZE, "QueueNumMax too small");
 	check(rd(base, R_QUEUE_READY) == 0, "queue ready after reset");
-	wr(base, R_QUEUE_NUM, QSIZE);
-	wr(base, R_QUEUE_DESC, (u32)(usize)v->desc);
-	wr(base, R_QUEUE_DESC + 4, 0);
-	wr(base, R_QUEUE_DRIVER, (u32)(usize)v->avail);
-	wr(base, R_QUEUE_DRIVER + 4, 0);
-	wr(base, R_QUEUE_DEVICE, (u32)(usize)v->used);
-	wr(base, R_QUEUE_DEVICE + 4, 0);
+	vmmio_queue_program(base, q, QSIZE, (usize)v->desc, (usize)v->avail,
+			    (usize)v->used);
 	check(rd(base, R_QUEUE_DESC) == (u32)(usize)v->desc, "desc readback");
 	wr(base, R_QUEUE_READY, 1);
 	check(rd(base, R_QUEUE_READY) == 1, "queue not ready");
@@ -234,7 +153,7 @@ static void virtio_irq(int vector)
 	lapic_write(0xb0, 0);
 }
 
-static void route_irq(struct vdev *d)
+static void route_irq(struct vmmio_dev *d)
 {
 	u32 a, b, c, dd;
 
@@ -254,7 +173,7 @@ static void route_irq(struct vdev *d)
 
 static void test_feat(void)
 {
-	struct vdev *d = dev_by_id(4);
+	struct vmmio_dev *d = dev_by_id(4);
 	u32 w[4], acked[4] = { 0, 1, 0, 0 };
 
 	for (u32 i = 0; i < 4; i++) {
@@ -287,7 +206,7 @@ static void test_feat(void)
 	puts("vmmio: feat ok\n");
 }
 
-static void start(struct vdev *d, u32 w0, u32 w1, unsigned int nq)
+static void start(struct vmmio_dev *d, u32 w0, u32 w1, unsigned int nq)
 {
 	u32 acked[4] = { w0, w1, 0, 0 };
 
@@ -327,7 +246,7 @@ static void fill(u8 *p, u32 len, u32 seed)
 
 static void test_blk(int ro)
 {
-	struct vdev *d = dev_by_id(2);
+	struct vmmio_dev *d = dev_by_id(2);
 	u32 f0 = dev_feat(d->base, 0);
 	u64 cap = rd(d->base, R_CONFIG) | (u64)rd(d->base, R_CONFIG + 4) << 32;
 	u8 st;
@@ -372,9 +291,23 @@ static void test_blk(int ro)
 	puts(ro ? "vmmio: blkro ok\n" : "vmmio: blk ok\n");
 }
 
+static u8 loop_req(u32 type, u64 sector, void *buf, u32 len, int dev_writes)
+{
+	return blk_req(&vqs[0], type, sector, buf, len, dev_writes);
+}
+
+/* Polled: no interrupt routing, so a snapshot can land anywhere. */
+static void test_blkloop(const char *cl)
+{
+	struct vmmio_dev *d = dev_by_id(2);
+
+	start(d, 0, 1, 1);
+	blkloop_run(cl, loop_req);
+}
+
 static void test_rng(void)
 {
-	struct vdev *d = dev_by_id(4);
+	struct vmmio_dev *d = dev_by_id(4);
 	u32 n1, n2;
 
 	start(d, 0, 1, 1);
@@ -402,7 +335,7 @@ static void con_tx(const char *s)
 
 static void test_con(void)
 {
-	struct vdev *d = dev_by_id(3);
+	struct vmmio_dev *d = dev_by_id(3);
 	char line[80];
 	u32 n, got = 0;
 
@@ -441,6 +374,8 @@ void main64(const u8 *bp)
 		test_blk(0);
 	else if (!memcmp(vt, "blkro", 6))
 		test_blk(1);
+	else if (!memcmp(vt, "blkloop", 8))
+		test_blkloop(cl);
 	else if (!memcmp(vt, "rng", 4))
 		test_rng();
 	else if (!memcmp(vt, "con", 4))

@@ -1,4 +1,5 @@
-/* vpci.c: a virtio-pci test guest against virtio-rng (--rng): finds the function on bus 0, walks its capabilities, moves its BAR, negotiates over all four feature words (an unoffered bit >= 64 must fail FEATURES_OK), and has one buffer filled through a split queue with MSI-X off (INTx, polled), then again with an MSI-X vector to the LAPIC. */
+/* vpci.c: a virtio-pci test guest against virtio-rng (--rng): finds the function on bus 0, walks its capabilities, moves its BAR, negotiates over all four feature words (an unoffered bit >= 64 must fail FEATURES_OK), and has one buffer filled through a split queue with MSI-X off (INTx, polled), then again with an MSI-X vector to the LAPIC. With vt=blkloop on the command line it runs the block-loop test (blkloop.h) on a virtio-blk (-d) instead. */
+#include "blkloop.h"
 #include "rt.h"
 #include "virtio_drv.h"
 
@@ -215,15 +216,83 @@ static void fill_msix(void)
 		fail("no MSI-X interrupt for the used buffer");
 }
 
+/* ---- vt=blkloop: virtio-blk (1af4:1042), polled ---- */
+
+#define VIRTIO_BLK_PCI 0x1042
+static struct vq blkq;
+static u8 blk_hdr[16] __attribute__((aligned(16)));
+static volatile u8 blk_status;
+
+static void blk_desc(u16 i, const volatile void *addr, u32 len, u16 flags)
+{
+	blkq.desc[i].addr = (u64)(usize)addr;
+	blkq.desc[i].len = len;
+	blkq.desc[i].flags = flags;
+	blkq.desc[i].next = (u16)(i + 1);
+}
+
+static u8 pci_blk_req(u32 type, u64 sector, void *buf, u32 len,
+		      int dev_writes)
+{
+	u16 want;
+	u32 spins = 0;
+
+	*(u32 *)blk_hdr = type;
+	*(u32 *)(blk_hdr + 4) = 0;
+	*(u64 *)(blk_hdr + 8) = sector;
+	blk_status = 0xee;
+	blk_desc(0, blk_hdr, 16, VQ_DESC_F_NEXT);
+	if (len)
+		blk_desc(1, buf, len,
+			 VQ_DESC_F_NEXT | (dev_writes ? VQ_DESC_F_WRITE : 0));
+	blk_desc(len ? 2 : 1, &blk_status, 1, VQ_DESC_F_WRITE);
+	blkq.avail[2 + blkq.avail_idx % blkq.size] = 0;
+	__asm__ volatile("mfence" ::: "memory");
+	want = ++blkq.avail_idx;
+	blkq.avail[1] = want;
+	__asm__ volatile("mfence" ::: "memory");
+	mmio_write16(blkq.notify, blkq.index);
+	while (vq_used_idx(&blkq) != want)
+		if (++spins > 50000000)
+			fail("blk: no used buffer (timeout)");
+		else
+			cpu_relax();
+	return blk_status;
+}
+
+static void blkloop(const char *cl)
+{
+	u32 ack[4] = { 0, 1, 0, 0 };
+	int slot = pci_find(VIRTIO_VENDOR, VIRTIO_BLK_PCI);
+
+	if (slot < 0 || vp_probe(&dev, (u8)slot))
+		fail("no virtio-blk (1af4:1042) on bus 0");
+	restart();
+	if (!vp_negotiate(&dev, ack))
+		fail("blk: FEATURES_OK");
+	if (vq_setup(&dev, &blkq, 0, 8, ring_area) == 0)
+		fail("blk: queue 0 missing");
+	vp_set_status(&dev, vp_status(&dev) | VS_DRIVER_OK);
+	printf("vpci: virtio-blk at 00:%02x.0, queue size %u\n", slot,
+	       blkq.size);
+	blkloop_run(cl, pci_blk_req);
+	guest_exit(GX_PASS_VPCI);
+}
+
 void main64(const u8 *bp);
 
 void main64(const u8 *bp)
 {
+	const char *cl = 0;
+	char vt[16];
 	u32 numq;
 
-	(void)bp;
-
 	serial_init();
+	if (bp && rd32(bp, BP_HEADER) == 0x53726448)
+		cl = (const char *)(usize)rd32(bp, BP_CMD_LINE_PTR);
+	if (cl && cmdline_get(cl, "vt", vt, sizeof(vt)) &&
+	    !memcmp(vt, "blkloop", 8))
+		blkloop(cl);
 	find_device();
 	move_bar();
 	negotiate();

@@ -111,6 +111,13 @@ static void test_run_errors(void)
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--exit-port", "0x10000", NULL),
 		 -EINVAL);
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--console", "vga", NULL), -EINVAL);
+	/* riscv64's options, refused by the host's (x86-64) build. */
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--console", "sbi", NULL), -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--disable-sbi-dbcn", NULL),
+		 -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--timebase-frequency", "1000000",
+		       NULL),
+		 -EINVAL);
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--loglevel", "loud", NULL),
 		 -EINVAL);
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--kernel-format", "pe", NULL),

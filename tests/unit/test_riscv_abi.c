@@ -27,6 +27,16 @@ SAME(KVMR_GET_ONE_REG, KVM_GET_ONE_REG);
 SAME(KVMR_SET_ONE_REG, KVM_SET_ONE_REG);
 SAME(KVMR_GET_REG_LIST, KVM_GET_REG_LIST);
 SAME(KVMR_REG_RISCV, KVM_REG_RISCV);
+SAME(sizeof(struct kvmr_create_device), sizeof(struct kvm_create_device));
+SAME(offsetof(struct kvmr_create_device, flags),
+     offsetof(struct kvm_create_device, flags));
+SAME(sizeof(struct kvmr_device_attr), sizeof(struct kvm_device_attr));
+SAME(offsetof(struct kvmr_device_attr, addr),
+     offsetof(struct kvm_device_attr, addr));
+SAME(KVMR_CREATE_DEVICE, KVM_CREATE_DEVICE);
+SAME(KVMR_SET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR);
+SAME(sizeof(struct kvmr_interrupt), sizeof(struct kvm_interrupt));
+SAME(KVMR_INTERRUPT, KVM_INTERRUPT);
 SAME(KVMR_REG_SIZE_U32, KVM_REG_SIZE_U32);
 SAME(KVMR_REG_SIZE_U64, KVM_REG_SIZE_U64);
 #ifdef KVM_DEV_TYPE_RISCV_AIA
@@ -38,6 +48,8 @@ SAME(KVMR_DEV_TYPE_RISCV_AIA, KVM_DEV_TYPE_RISCV_AIA);
 
 #define CORE(r) KVM_REG_RISCV_CORE_REG(r)
 SAME(KVMR_REG_SIZE_ULONG, KVM_REG_SIZE_U64);
+SAME(KVMR_INTERRUPT_SET, KVM_INTERRUPT_SET);
+SAME(KVMR_INTERRUPT_UNSET, KVM_INTERRUPT_UNSET);
 SAME(KVMR_REG_TYPE(KVMR_REG_CONFIG), KVM_REG_RISCV_CONFIG);
 SAME(KVMR_REG_TYPE(KVMR_REG_CORE), KVM_REG_RISCV_CORE);
 SAME(KVMR_REG_TYPE(KVMR_REG_CSR), KVM_REG_RISCV_CSR);

@@ -224,8 +224,14 @@ static void test_plic(void)
 	CHECK_EQ(cell(plic, "#interrupt-cells", 0), 1);
 	CHECK_EQ(cell64(plic, "reg", 1), 0x204000);
 	check_s_ext(plic, 4);
-	CHECK_EQ(fdt_node_offset_by_phandle(blob, cell("/", "interrupt-parent",
-						       0)),
+	/* Devices name the PLIC; nothing is inherited from the root (the
+	 * harts' cpu-intc nodes must have no parent). */
+	CHECK_EQ(prop_len("/", "interrupt-parent"), -1);
+	CHECK_EQ(fdt_node_offset_by_phandle(
+		     blob, cell("/serial@10000000", "interrupt-parent", 0)),
+		 node(plic));
+	CHECK_EQ(fdt_node_offset_by_phandle(
+		     blob, cell("/virtio_mmio@10001000", "interrupt-parent", 0)),
 		 node(plic));
 	CHECK_EQ(prop_len("/serial@10000000", "interrupts"), 4);
 	CHECK_EQ(cell("/serial@10000000", "interrupts", 0), 1);
@@ -262,8 +268,9 @@ static void test_aia(void)
 	CHECK_EQ(fdt_node_offset_by_phandle(blob, cell(aplic, "msi-parent", 0)),
 		 node(imsic));
 	CHECK_EQ(prop_len(aplic, "interrupts-extended"), -1);
-	CHECK_EQ(fdt_node_offset_by_phandle(blob, cell("/", "interrupt-parent",
-						       0)),
+	CHECK_EQ(prop_len("/", "interrupt-parent"), -1);
+	CHECK_EQ(fdt_node_offset_by_phandle(
+		     blob, cell("/serial@10000000", "interrupt-parent", 0)),
 		 node(aplic));
 	CHECK_EQ(prop_len("/serial@10000000", "interrupts"), 8);
 	CHECK_EQ(cell("/serial@10000000", "interrupts", 1), 4);

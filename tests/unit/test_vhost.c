@@ -1,4 +1,4 @@
-/* test_vhost.c: vhost feature negotiation over a fake ioctl layer: the features-array ioctls, their ENOTTY/EINVAL fallback to u64, and vring setup. */
+/* test_vhost.c: vhost feature negotiation over a fake ioctl layer: the features-array ioctls, their ENOTTY/EINVAL/ENOBUFS fallback to u64, and vring setup. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -129,7 +129,7 @@ static void test_other_error(void)
 {
 	struct vhost_dev d;
 
-	/* Anything but ENOTTY/EINVAL from the probe is an error, not a
+	/* Anything but ENOTTY/EINVAL/ENOBUFS from the probe is an error, not a
 	 * reason to fall back. */
 	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, eperm_ioctl, NULL),
 		 -EPERM);
@@ -168,6 +168,7 @@ int main(void)
 	test_array();
 	test_fallback(-ENOTTY);
 	test_fallback(-EINVAL);
+	test_fallback(-ENOBUFS); /* Linux 6.1's vhost-net: vhost_vring_ioctl() */
 	test_other_error();
 	test_vring();
 	return unit_done("vhost");

@@ -659,17 +659,40 @@ static void test_restore_catchup(struct fake *src, struct snap_writer *w)
 	free(dst);
 }
 
+/* Freeze: SET_CLOCK puts kvmclock back at its saved value, and it runs on
+ * until step 8's GET_CLOCK (here 2.7 ms later, a slow host). */
+#define FREEZE_LAG_NS 2700000ULL
+
+static void freeze_clock(struct fake *dst, const struct fake *src)
+{
+	dst->clock.clock = src->clock.clock + FREEZE_LAG_NS;
+}
+
+/*
+ * The guest TSC goes on from its saved value plus the lag (7290000 cycles
+ * at 2.7 GHz), not from the saved value exactly: that keeps the TSC value
+ * at kvmclock 0 unchanged, so the guest's kvmclock and TSC stay in step.
+ */
 static void test_restore_freeze(struct fake *src, struct snap_writer *w)
 {
 	struct fake *dst = fake_new(false);
 
+	freeze_clock(dst, src);
 	CHECK_EQ(restore(dst, w, &freeze), 0);
 	CHECK_EQ(dst->set_clock.flags, 0);
 	CHECK_EQ(dst->set_clock.clock, src->clock.clock);
-	for (unsigned int v = 0; v < NV; v++)
+	for (unsigned int v = 0; v < NV; v++) {
 		CHECK_EQ(
-		    x86_guest_tsc(dst->cpu[v].tsc_ofs, dst->clock.host_tsc),
-		    x86_guest_tsc(src->cpu[v].tsc_ofs, src->clock.host_tsc));
+		    x86_guest_tsc(dst->cpu[v].tsc_ofs, dst->clock.host_tsc) -
+			x86_guest_tsc(src->cpu[v].tsc_ofs, src->clock.host_tsc),
+		    x86_tsc_cycles((int64_t)FREEZE_LAG_NS, 2700000));
+		CHECK_EQ(x86_tsc_at_kvmclock_zero(dst->cpu[v].tsc_ofs,
+						  dst->clock.host_tsc,
+						  dst->clock.clock, 2700000),
+			 x86_tsc_at_kvmclock_zero(src->cpu[v].tsc_ofs,
+						  src->clock.host_tsc,
+						  src->clock.clock, 2700000));
+	}
 	free(dst);
 }
 
@@ -700,12 +723,15 @@ static void test_restore_no_attr(struct fake *src, struct snap_writer *w)
 	}
 	free(dst);
 
-	/* freeze through IA32_TSC: the saved value exactly */
+	/* freeze through IA32_TSC: the saved value + the lag since SET_CLOCK */
 	dst = fake_new(false);
 	dst->caps[KVMX_CAP_VCPU_ATTRIBUTES] = 0;
+	freeze_clock(dst, src);
 	CHECK_EQ(restore(dst, w, &freeze), 0);
 	for (unsigned int v = 0; v < NV; v++)
-		CHECK_EQ(dst->cpu[v].msr[0], src->cpu[v].msr[0]);
+		CHECK_EQ(dst->cpu[v].msr[0],
+			 src->cpu[v].msr[0] +
+				 x86_tsc_cycles((int64_t)FREEZE_LAG_NS, 2700000));
 	free(dst);
 
 	/* this host's GET_CLOCK gives no host TSC: also IA32_TSC */

@@ -1,0 +1,651 @@
+/* state.c: arm64 vCPU and VM state to and from snapshot sections: every ONE_REG register, MP state, the virtual counter, the vGICv3. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "arm64_state.h"
+#include "arm64_vm.h"
+#include "kvm.h"
+#include "log.h"
+#include "sbuf.h"
+#include "snapshot_file.h"
+#include "sysreg.h"
+#include "util.h"
+#include "vm.h"
+
+/*
+ * Save order (every vCPU paused out of KVM_RUN):
+ *  per vCPU (section ARCH_VCPU, instance = vCPU id): MP_STATE (RUNNABLE,
+ *   or STOPPED for a vCPU the guest has not started or has turned off with
+ *   PSCI), then KVM_GET_REG_LIST and every listed register through
+ *   KVM_GET_ONE_REG: core registers, FP/SIMD, system registers, the
+ *   firmware pseudo-registers, the timers' CTL/CVAL/CNT. Each is stored
+ *   as its id and the number of bytes the id's size field gives.
+ *  the VM (section ARCH_VM): COUNTER: CLOCK_REALTIME and vCPU 0's virtual
+ *   counter read back to back, and the counter frequency; GIC: every
+ *   vGICv3 register (gic_state.c), after a one-line ICH_VMCR_EL2 dump of
+ *   each vCPU's CPU interface (info level).
+ *
+ * Restore order (after the vCPUs are created with KVM_ARM_VCPU_INIT,
+ * before the first KVM_RUN; every section is decoded and checked first):
+ *  1. per vCPU: the registers in the saved (list) order, except the
+ *     timers' (TIMER_* and PTIMER_*), then MP_STATE.
+ *  2. the virtual counter, once for the VM. The target is the saved
+ *     counter, plus (catch-up) the wall-clock time since the save in
+ *     counter ticks; freeze: nothing added. With KVM_CAP_COUNTER_OFFSET
+ *     (Linux >= 6.4): KVM_ARM_SET_COUNTER_OFFSET(0), so vCPU 0's counter
+ *     reads the host counter H, then the offset H - target (applies to the
+ *     virtual and the physical counter of every vCPU).
+ *     Fallback (older kernels, logged): TIMER_CNT = target written on
+ *     every vCPU (KVM turns each write into one VM-wide virtual offset);
+ *     the physical counter is not offset.
+ *  3. per vCPU: the timers' CVAL, then CTL: after the counter, so that a
+ *     deadline keeps its distance from it (freeze) or is seen as passed.
+ *  4. the vGIC: CTRL_INIT (it needs every vCPU, and MPIDR_EL1 restored),
+ *     then its registers (gic_state.c: GICD_IIDR first), then they are
+ *     read back and compared with the saved ones (warnings, and a summary
+ *     line at info level) with the VMCR dump again.
+ * A vGIC register write while a vCPU runs fails with -EBUSY: restore runs
+ * before the vCPU threads start.
+ *
+ * Format: each section is u32 version, u32 record count, then records
+ * {u32 tag, u32 len, len bytes}, little-endian. REGS: u32 n, then n times
+ * {u64 id, the value in 1 << size bytes}. COUNTER: u64 realtime ns, u64
+ * counter, u64 Hz. GIC: gic_state.c's encoding. Every count and size is
+ * checked before use.
+ */
+
+#define STATE_VERSION 1
+#define MAX_REGS      8192
+#define MAX_REG_SIZE  256 /* U2048: an SVE Z register */
+#define NSEC	      1000000000ULL
+
+enum vcpu_rec { VR_MP_STATE = 1, VR_REGS };
+enum vm_rec { MR_COUNTER = 1, MR_GIC };
+
+#define BIT(tag) (1U << (tag))
+
+#define corrupt(sec, inst, fmt, ...)                                           \
+	(pr_err("snapshot section %s %u: " fmt, sec, inst, ##__VA_ARGS__),     \
+	 -EINVAL)
+
+struct reg_val {
+	uint64_t id;
+	const uint8_t *val; /* in the section's data */
+};
+
+struct vcpu_state {
+	uint32_t have;
+	uint32_t mp_state;
+	uint32_t nr_regs;
+	struct reg_val *regs;
+};
+
+struct counter_rec {
+	uint64_t realtime_ns, counter, hz;
+};
+
+struct vm_state {
+	uint32_t have;
+	struct counter_rec cnt;
+	struct gic_state gic;
+};
+
+static size_t reg_size(uint64_t id)
+{
+	return (size_t)1 << ((id & KVMA_REG_SIZE_MASK) >> KVMA_REG_SIZE_SHIFT);
+}
+
+static bool is_counter(uint64_t id)
+{
+	return id == KVMA_REG_TIMER_CNT || id == KVMA_REG_PTIMER_CNT;
+}
+
+static bool is_timer(uint64_t id)
+{
+	return is_counter(id) || id == KVMA_REG_TIMER_CTL ||
+	       id == KVMA_REG_TIMER_CVAL || id == KVMA_REG_PTIMER_CTL ||
+	       id == KVMA_REG_PTIMER_CVAL;
+}
+
+static int one_reg(struct vcpu *v, bool set, uint64_t id, void *buf)
+{
+	struct kvma_one_reg r = {.id = id, .addr = (uintptr_t)buf};
+	long ret = kvm_vcpu_ioctl(v, set ? KVMA_SET_ONE_REG : KVMA_GET_ONE_REG,
+				  &r);
+
+	if (ret < 0)
+		pr_err("vCPU %u: %s register 0x%016" PRIx64 ": %s", v->id,
+		       set ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", id,
+		       strerror((int)-ret));
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* ---- save ---- */
+
+struct rec_buf {
+	struct sbuf b;
+	uint32_t n;
+};
+
+static void rec_buf_init(struct rec_buf *b)
+{
+	sbuf_init(&b->b);
+	b->n = 0;
+	sbuf_put_u32(&b->b, STATE_VERSION);
+	sbuf_put_u32(&b->b, 0); /* record count, set by write_section */
+}
+
+static void put_rec(struct rec_buf *b, uint32_t tag, const struct sbuf *p)
+{
+	sbuf_put_u32(&b->b, tag);
+	sbuf_put_u32(&b->b, (uint32_t)p->len);
+	sbuf_put_bytes(&b->b, p->data, p->len);
+	if (p->err && !b->b.err)
+		b->b.err = p->err;
+	b->n++;
+}
+
+static int write_section(struct snap_writer *w, uint32_t type, uint32_t inst,
+			 struct rec_buf *b)
+{
+	int ret = b->b.err;
+
+	if (!ret) {
+		put_le32(b->b.data + 4, b->n);
+		ret = snap_write_section(w, type, inst, b->b.data, b->b.len);
+	}
+	if (ret)
+		pr_err("cannot write snapshot section %u/%u: %s", type, inst,
+		       strerror(-ret));
+	return ret;
+}
+
+static struct kvma_reg_list *reg_list(struct vcpu *v)
+{
+	struct kvma_reg_list probe = {.n = 0}, *l;
+	long ret = kvm_vcpu_ioctl(v, KVMA_GET_REG_LIST, &probe);
+
+	if ((ret < 0 && ret != -E2BIG) || probe.n > MAX_REGS) {
+		pr_err("vCPU %u: KVM_GET_REG_LIST: %s", v->id,
+		       ret < 0 ? strerror((int)-ret) : "too many registers");
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l) + probe.n * sizeof(l->reg[0]));
+	if (!l)
+		return NULL;
+	l->n = probe.n;
+	ret = kvm_vcpu_ioctl(v, KVMA_GET_REG_LIST, l);
+	if (ret < 0 || l->n != probe.n) {
+		pr_err("vCPU %u: KVM_GET_REG_LIST: %s", v->id,
+		       ret < 0 ? strerror((int)-ret) : "the list changed");
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static int save_regs(struct vcpu *v, struct sbuf *p)
+{
+	struct kvma_reg_list *l = reg_list(v);
+	uint8_t val[MAX_REG_SIZE];
+	int ret = 0;
+
+	if (!l)
+		return -EINVAL;
+	sbuf_put_u32(p, (uint32_t)l->n);
+	for (uint64_t i = 0; i < l->n && !ret; i++) {
+		uint64_t id = l->reg[i];
+
+		if ((id & KVMA_REG_ARCH_MASK) != KVMA_REG_ARM64 ||
+		    reg_size(id) > MAX_REG_SIZE) {
+			pr_err("vCPU %u: KVM lists register 0x%016" PRIx64
+			       ", which this build cannot save",
+			       v->id, id);
+			ret = -ENOTSUP;
+			break;
+		}
+		ret = one_reg(v, false, id, val);
+		sbuf_put_u64(p, id);
+		sbuf_put_bytes(p, val, reg_size(id));
+	}
+	free(l);
+	return ret;
+}
+
+static int vcpu_save(struct vcpu *v, struct snap_writer *w)
+{
+	struct kvma_mp_state mp;
+	struct rec_buf b;
+	struct sbuf p;
+	long r = kvm_vcpu_ioctl(v, KVMA_GET_MP_STATE, &mp);
+	int ret = r < 0 ? (int)r : 0;
+
+	if (ret) {
+		pr_err("vCPU %u: KVM_GET_MP_STATE: %s", v->id, strerror(-ret));
+		return ret;
+	}
+	rec_buf_init(&b);
+	sbuf_init(&p);
+	sbuf_put_u32(&p, mp.mp_state);
+	put_rec(&b, VR_MP_STATE, &p);
+	p.len = 0;
+	ret = save_regs(v, &p);
+	if (!ret) {
+		put_rec(&b, VR_REGS, &p);
+		ret = write_section(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
+	}
+	sbuf_free(&p);
+	sbuf_free(&b.b);
+	return ret;
+}
+
+static int read_mpidrs(struct vm *vm, uint64_t *mpidr)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
+		ret = one_reg(&vm->vcpus[i], false,
+			      KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1, &mpidr[i]);
+	return ret;
+}
+
+static void log_cif(const char *when, const struct gic_state *g)
+{
+	char line[320];
+
+	for (unsigned int i = 0; i < g->nr_vcpus; i++) {
+		gic_cpu_if_line(g, i, line, sizeof(line));
+		pr_info("%s: vCPU %u: GIC CPU interface: %s", when, i, line);
+	}
+}
+
+static int save_gic(struct vm *vm, struct rec_buf *b)
+{
+	uint64_t *mpidr = calloc(vm->nr_vcpus, sizeof(*mpidr));
+	struct gic_state g;
+	struct sbuf p;
+	int ret = mpidr ? read_mpidrs(vm, mpidr) : -ENOMEM;
+
+	if (!ret)
+		ret = gic_state_read(vm, mpidr, &g);
+	free(mpidr);
+	if (ret)
+		return ret;
+	log_cif("snapshot", &g);
+	sbuf_init(&p);
+	gic_state_encode(&g, &p);
+	put_rec(b, MR_GIC, &p);
+	sbuf_free(&p);
+	gic_state_free(&g);
+	return 0;
+}
+
+static int vm_save(struct vm *vm, struct snap_writer *w,
+		   const struct arm64_host *h)
+{
+	struct counter_rec c = {.hz = h->counter_hz};
+	struct rec_buf b;
+	struct sbuf p;
+	int ret;
+
+	c.realtime_ns = h->realtime_ns();
+	ret = one_reg(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &c.counter);
+	if (ret)
+		return ret;
+	rec_buf_init(&b);
+	sbuf_init(&p);
+	sbuf_put_u64(&p, c.realtime_ns);
+	sbuf_put_u64(&p, c.counter);
+	sbuf_put_u64(&p, c.hz);
+	put_rec(&b, MR_COUNTER, &p);
+	sbuf_free(&p);
+	ret = save_gic(vm, &b);
+	if (!ret)
+		ret = write_section(w, SNAP_SEC_ARCH_VM, 0, &b);
+	sbuf_free(&b.b);
+	return ret;
+}
+
+int arm64_state_save(struct vm *vm, struct snap_writer *w,
+		     const struct arm64_host *h)
+{
+	int ret = vm->nr_vcpus ? 0 : -EINVAL;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
+		ret = vcpu_save(&vm->vcpus[i], w);
+	return ret ? ret : vm_save(vm, w, h);
+}
+
+/* ---- decode ---- */
+
+static int decode_regs(struct vcpu_state *st, struct sbuf_reader *r,
+		       uint32_t len, unsigned int id)
+{
+	size_t end = r->pos + len;
+	uint32_t n = sbuf_get_u32(r);
+
+	if (r->err || n > MAX_REGS)
+		return corrupt("ARCH_VCPU", id, "REGS: %u registers", n);
+	st->regs = calloc(n ? n : 1, sizeof(*st->regs));
+	if (!st->regs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t rid = sbuf_get_u64(r);
+		size_t sz = reg_size(rid);
+
+		if (r->err || (rid & KVMA_REG_ARCH_MASK) != KVMA_REG_ARM64 ||
+		    sz > MAX_REG_SIZE || sz > end - MIN(r->pos, end))
+			return corrupt("ARCH_VCPU", id,
+				       "REGS: register %u (0x%016" PRIx64
+				       ") is malformed or truncated",
+				       i, rid);
+		for (uint32_t k = 0; k < i; k++)
+			if (st->regs[k].id == rid)
+				return corrupt("ARCH_VCPU", id,
+					       "REGS: 0x%016" PRIx64 " twice",
+					       rid);
+		st->regs[i] = (struct reg_val){rid, r->data + r->pos};
+		r->pos += sz;
+	}
+	st->nr_regs = n;
+	if (r->pos != end)
+		return corrupt("ARCH_VCPU", id, "REGS: %zu bytes left over",
+			       end - MIN(r->pos, end));
+	return 0;
+}
+
+static int decode_rec(void *base, bool vcpu, struct sbuf_reader *r,
+		      uint32_t tag, uint32_t n, unsigned int inst,
+		      unsigned int nr_vcpus)
+{
+	struct vcpu_state *st = base;
+	struct vm_state *vs = base;
+	int ret;
+
+	if (vcpu && tag == VR_MP_STATE && n == 4) {
+		st->mp_state = sbuf_get_u32(r);
+		return 0;
+	}
+	if (vcpu && tag == VR_REGS)
+		return decode_regs(st, r, n, inst);
+	if (!vcpu && tag == MR_COUNTER && n == sizeof(vs->cnt)) {
+		vs->cnt.realtime_ns = sbuf_get_u64(r);
+		vs->cnt.counter = sbuf_get_u64(r);
+		vs->cnt.hz = sbuf_get_u64(r);
+		return 0;
+	}
+	if (!vcpu && tag == MR_GIC) {
+		ret = gic_state_decode(r->data + r->pos, n, nr_vcpus, &vs->gic);
+		r->pos += n;
+		return ret;
+	}
+	return corrupt(vcpu ? "ARCH_VCPU" : "ARCH_VM", inst,
+		       "record type %u of %u bytes is not known", tag, n);
+}
+
+/* base: a vcpu_state or vm_state (its first member is the 'have' mask). */
+static int decode_section(const void *data, size_t len, bool vcpu,
+			  unsigned int inst, unsigned int nr_vcpus, void *base)
+{
+	const char *sec = vcpu ? "ARCH_VCPU" : "ARCH_VM";
+	uint32_t *have = base, ver, count, seen = 0;
+	struct sbuf_reader r;
+
+	sbuf_reader_init(&r, data, len);
+	ver = sbuf_get_u32(&r);
+	count = sbuf_get_u32(&r);
+	if (r.err)
+		return corrupt(sec, inst, "no header");
+	if (ver != STATE_VERSION)
+		return corrupt(sec, inst, "version %u (this build reads %u)",
+			       ver, STATE_VERSION);
+	for (; r.pos < r.len; seen++) {
+		uint32_t tag = sbuf_get_u32(&r), n = sbuf_get_u32(&r);
+		int ret;
+
+		if (r.err || n > r.len - r.pos)
+			return corrupt(sec, inst,
+				       "truncated record at byte %zu", r.pos);
+		if (tag >= 32 || (*have & BIT(tag)))
+			return corrupt(sec, inst, "record type %u twice", tag);
+		ret = decode_rec(base, vcpu, &r, tag, n, inst, nr_vcpus);
+		if (ret)
+			return ret;
+		*have |= BIT(tag);
+	}
+	if (seen != count)
+		return corrupt(sec, inst, "%u records, the header says %u",
+			       seen, count);
+	return sbuf_reader_done(&r) ? corrupt(sec, inst, "bad length") : 0;
+}
+
+struct restore_ctx {
+	struct vm *vm;
+	const struct restore_opts *o;
+	const struct arm64_host *h;
+	struct vcpu_state *st;
+	struct vm_state vs;
+};
+
+static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
+{
+	unsigned int n = c->vm->nr_vcpus;
+	uint32_t need = BIT(VR_MP_STATE) | BIT(VR_REGS);
+	const void *data;
+	size_t len;
+	int ret;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (snap_reader_find(r, SNAP_SEC_ARCH_VCPU, i, &data, &len)) {
+			pr_err("snapshot has no state for vCPU %u", i);
+			return -EINVAL;
+		}
+		ret = decode_section(data, len, true, i, n, &c->st[i]);
+		if (!ret && (c->st[i].have & need) != need)
+			ret = corrupt("ARCH_VCPU", i, "no MP_STATE or REGS");
+		if (ret)
+			return ret;
+	}
+	if (!snap_reader_find(r, SNAP_SEC_ARCH_VCPU, n, &data, &len)) {
+		pr_err("snapshot has more vCPUs than this VM's %u", n);
+		return -EINVAL;
+	}
+	if (snap_reader_find(r, SNAP_SEC_ARCH_VM, 0, &data, &len)) {
+		pr_err("snapshot has no arm64 VM state (vGIC, counter)");
+		return -EINVAL;
+	}
+	ret = decode_section(data, len, false, 0, n, &c->vs);
+	need = BIT(MR_COUNTER) | BIT(MR_GIC);
+	if (!ret && (c->vs.have & need) != need)
+		ret = corrupt("ARCH_VM", 0, "no COUNTER or GIC record");
+	return ret;
+}
+
+/* ---- restore ---- */
+
+static int restore_regs(struct vcpu *v, const struct vcpu_state *st)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < st->nr_regs && !ret; i++) {
+		uint8_t val[MAX_REG_SIZE];
+		uint64_t id = st->regs[i].id;
+
+		if (is_timer(id))
+			continue;
+		memcpy(val, st->regs[i].val, reg_size(id));
+		ret = one_reg(v, true, id, val);
+	}
+	return ret;
+}
+
+/* The timers' CVAL before their CTL (which may enable them). */
+static int restore_timers(struct vcpu *v, const struct vcpu_state *st)
+{
+	static const uint64_t order[] = {KVMA_REG_TIMER_CVAL,
+					 KVMA_REG_TIMER_CTL,
+					 KVMA_REG_PTIMER_CVAL,
+					 KVMA_REG_PTIMER_CTL};
+	uint64_t val;
+	int ret = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(order) && !ret; k++)
+		for (uint32_t i = 0; i < st->nr_regs && !ret; i++) {
+			if (st->regs[i].id != order[k])
+				continue;
+			val = get_le64(st->regs[i].val);
+			ret = one_reg(v, true, order[k], &val);
+		}
+	return ret;
+}
+
+static int restore_vcpu(struct vcpu *v, const struct vcpu_state *st)
+{
+	struct kvma_mp_state mp = {st->mp_state};
+	int ret = restore_regs(v, st);
+	long r;
+
+	if (ret)
+		return ret;
+	r = kvm_vcpu_ioctl(v, KVMA_SET_MP_STATE, &mp);
+	if (r < 0)
+		pr_err("vCPU %u: KVM_SET_MP_STATE %u: %s", v->id, mp.mp_state,
+		       strerror((int)-r));
+	return r < 0 ? (int)r : 0;
+}
+
+static int set_offset(struct vm *vm, uint64_t off)
+{
+	struct kvma_counter_offset o = {.counter_offset = off};
+	long ret = kvm_vm_ioctl(vm, KVMA_ARM_SET_COUNTER_OFFSET, &o);
+
+	if (ret < 0)
+		pr_err("KVM_ARM_SET_COUNTER_OFFSET: %s", strerror((int)-ret));
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* The VM-wide offset: with 0, vCPU 0's counter reads the host's. */
+static int counter_by_offset(struct vm *vm, uint64_t target)
+{
+	uint64_t host;
+	int ret = set_offset(vm, 0);
+
+	if (!ret)
+		ret = one_reg(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &host);
+	return ret ? ret : set_offset(vm, host - target);
+}
+
+static int counter_by_cnt(struct vm *vm, uint64_t target)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
+		ret = one_reg(&vm->vcpus[i], true, KVMA_REG_TIMER_CNT, &target);
+	return ret;
+}
+
+static uint64_t ns_to_ticks(uint64_t ns, uint64_t hz)
+{
+	return (uint64_t)((unsigned __int128)ns * hz / NSEC);
+}
+
+static int restore_counter(struct restore_ctx *c)
+{
+	const struct counter_rec *s = &c->vs.cnt;
+	bool catchup = c->o->clock == CLOCK_CATCH_UP;
+	bool by_offset = kvm_check_cap(c->vm, KVMA_CAP_COUNTER_OFFSET) > 0;
+	uint64_t hz = s->hz ? s->hz : c->h->counter_hz, now, target;
+	int64_t wall;
+	int ret;
+
+	if (s->hz && c->h->counter_hz && s->hz != c->h->counter_hz)
+		pr_warn("restore: the counter ran at %" PRIu64 " Hz where "
+			"the snapshot was taken, %" PRIu64 " Hz here: the "
+			"guest's timekeeping will be off",
+			s->hz, c->h->counter_hz);
+	now = c->h->realtime_ns();
+	wall = (int64_t)(now - s->realtime_ns);
+	target = s->counter;
+	if (catchup && wall > 0 && hz)
+		target += ns_to_ticks((uint64_t)wall, hz);
+	else if (catchup)
+		pr_warn("restore: clock catch-up: %s; the counter resumes "
+			"from its saved value",
+			hz ? "the wall clock went backwards since the save"
+			   : "no counter frequency known");
+	ret = by_offset ? counter_by_offset(c->vm, target)
+			: counter_by_cnt(c->vm, target);
+	if (ret)
+		return ret;
+	pr_info("restore: clock %s: blackout %.6f s (virtual counter "
+		"0x%" PRIx64 " -> 0x%" PRIx64 " at %" PRIu64 " Hz; wall time "
+		"since the save %.6f s; %s)",
+		catchup ? "catch-up" : "freeze",
+		hz ? (double)(target - s->counter) / (double)hz : 0.0,
+		s->counter, target, hz, (double)wall / 1e9,
+		by_offset ? "KVM_ARM_SET_COUNTER_OFFSET"
+			  : "fallback: TIMER_CNT written on each vCPU, this "
+			    "kernel has no KVM_ARM_SET_COUNTER_OFFSET");
+	return 0;
+}
+
+static int restore_gic(struct restore_ctx *c)
+{
+	int ret = gic_state_restore(c->vm, &c->vs.gic);
+
+	if (ret)
+		return ret;
+	ret = gic_state_verify(c->vm, &c->vs.gic);
+	if (ret < 0)
+		return ret;
+	log_cif("restore", &c->vs.gic);
+	if (ret)
+		pr_warn("restore: vGIC state read back: %d registers differ "
+			"from the saved ones",
+			ret);
+	else
+		pr_info("restore: vGIC state read back: distributor (%u "
+			"interrupts), %u redistributors and CPU interfaces "
+			"equal the saved state",
+			c->vs.gic.nr_irqs, c->vs.gic.nr_vcpus);
+	return 0;
+}
+
+static void free_states(struct restore_ctx *c)
+{
+	for (unsigned int i = 0; c->st && i < c->vm->nr_vcpus; i++)
+		free(c->st[i].regs);
+	free(c->st);
+	gic_state_free(&c->vs.gic);
+}
+
+int arm64_state_restore(struct vm *vm, struct snap_reader *r,
+			const struct restore_opts *o,
+			const struct arm64_host *h)
+{
+	struct restore_ctx c = {.vm = vm, .o = o, .h = h};
+	int ret;
+
+	if (!vm->nr_vcpus)
+		return -EINVAL;
+	c.st = calloc(vm->nr_vcpus, sizeof(*c.st));
+	if (!c.st)
+		return -ENOMEM;
+	ret = restore_decode(&c, r);
+	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
+		ret = restore_vcpu(&vm->vcpus[i], &c.st[i]);
+	if (!ret)
+		ret = restore_counter(&c);
+	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
+		ret = restore_timers(&vm->vcpus[i], &c.st[i]);
+	if (!ret)
+		ret = restore_gic(&c);
+	free_states(&c);
+	return ret;
+}

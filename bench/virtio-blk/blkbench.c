@@ -1,0 +1,509 @@
+/*
+ * blkbench.c: virtio-blk's device model against plain pread/pwrite, on the
+ * host, without KVM.
+ *
+ * usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] [-r ROUNDS] [-q QD,...]
+ *                 [-w WORKLOAD,...] [-c] [-p] [-k]
+ *
+ * The virtio side is the device from virtio/blk.c (virtio_blk_open with
+ * 'direct') on "guest RAM" that is plain anonymous memory described by a
+ * struct guest_mem, driven through the core's driver-facing calls as a
+ * driver would: ACKNOWLEDGE, DRIVER, VERSION_1, FEATURES_OK, one 256-entry
+ * split queue, DRIVER_OK. Requests (header, data, status: three
+ * descriptors) go in the avail ring; a notify (virtio_queue_notify, what
+ * an ioeventfd delivers) is sent unless the device set NO_NOTIFY; the
+ * device's worker thread does the I/O and pushes used entries, and its
+ * used-buffer notification (the transport's notify_used hook, which would
+ * raise the guest's interrupt) wakes the driver through an eventfd. With
+ * -p the driver polls the used index instead of sleeping.
+ *
+ * The raw side is pread/pwrite on the same file, also O_DIRECT (or both
+ * through the page cache with -c), with the same request sizes, the same
+ * offsets and the same number of requests in flight: QD threads, each
+ * doing one synchronous call at a time.
+ *
+ * Workloads: randread/randwrite (4 KiB at random 4 KiB-aligned offsets),
+ * seqread/seqwrite (128 KiB, consecutive). Request i of a run has the same
+ * offset on both sides. Each round runs every workload at every QD for
+ * SECONDS on each side, raw and virtio alternating (the order flips every
+ * round); the ratio is virtio's rate over raw's, per round, and the median
+ * over the rounds is the figure reported.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "mem.h"
+#include "util.h"
+#include "virtio/blk.h"
+#include "virtio/virtio.h"
+
+#define QSIZE	  256
+#define MAX_QD	  64
+#define RAM_SIZE  (16u << 20)
+#define GPA_DESC  0x0
+#define GPA_AVAIL 0x1000
+#define GPA_USED  0x2000
+#define GPA_HDRS  0x4000 /* 16-byte headers, then status bytes at +0x1000 */
+#define GPA_DATA  0x100000
+#define DATA_SLOT (128u << 10)
+
+enum workload { RANDREAD, RANDWRITE, SEQREAD, SEQWRITE, NR_WORKLOADS };
+
+static const struct {
+	const char *name;
+	uint32_t bs;
+	int write, seq;
+} wl[NR_WORKLOADS] = {
+	[RANDREAD] = { "randread", 4096, 0, 0 },
+	[RANDWRITE] = { "randwrite", 4096, 1, 0 },
+	[SEQREAD] = { "seqread", 128 << 10, 0, 1 },
+	[SEQWRITE] = { "seqwrite", 128 << 10, 1, 1 },
+};
+
+static const char *path;
+static uint64_t file_size;
+static double seconds = 1.0;
+static int cached, poll_used;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Offset of request i: the same on both sides. */
+static uint64_t req_off(enum workload w, uint64_t i)
+{
+	uint64_t n = file_size / wl[w].bs;
+
+	return (wl[w].seq ? i % n : splitmix(i) % n) * wl[w].bs;
+}
+
+static int open_file(void)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | (cached ? 0 : O_DIRECT));
+
+	if (fd < 0) {
+		fprintf(stderr, "blkbench: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* ---- raw: QD threads of synchronous pread/pwrite ---- */
+
+struct raw_run {
+	enum workload w;
+	int fd;
+	double deadline;
+	uint64_t next; /* __atomic: request index */
+	uint64_t done; /* __atomic */
+	int err;
+};
+
+static void *raw_thread(void *arg)
+{
+	struct raw_run *r = arg;
+	uint32_t bs = wl[r->w].bs;
+	uint64_t i, n = 0;
+	void *buf;
+	ssize_t got;
+
+	if (posix_memalign(&buf, 4096, bs))
+		return NULL;
+	memset(buf, 0xa5, bs);
+	while (now() < r->deadline) {
+		i = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
+		got = wl[r->w].write ? pwrite(r->fd, buf, bs, req_off(r->w, i))
+				     : pread(r->fd, buf, bs, req_off(r->w, i));
+		if (got != (ssize_t)bs) {
+			r->err = 1;
+			break;
+		}
+		n++;
+	}
+	__atomic_fetch_add(&r->done, n, __ATOMIC_RELAXED);
+	free(buf);
+	return NULL;
+}
+
+static double run_raw(enum workload w, unsigned int qd)
+{
+	struct raw_run r = { .w = w, .fd = open_file() };
+	pthread_t th[MAX_QD];
+	double t0 = now(), t;
+
+	r.deadline = t0 + seconds;
+	for (unsigned int k = 0; k < qd; k++)
+		pthread_create(&th[k], NULL, raw_thread, &r);
+	for (unsigned int k = 0; k < qd; k++)
+		pthread_join(th[k], NULL);
+	t = now() - t0;
+	close(r.fd);
+	if (r.err) {
+		fprintf(stderr, "blkbench: raw %s failed\n", wl[w].name);
+		exit(1);
+	}
+	return (double)r.done / t;
+}
+
+/* ---- virtio: the device model on anonymous "guest RAM" ---- */
+
+static struct guest_mem mem;
+static uint8_t *ram;
+static int used_efd;
+
+static void hook_notify_used(struct virtio_device *vdev, unsigned int q)
+{
+	uint64_t one = 1;
+
+	if (write(used_efd, &one, sizeof(one)) < 0)
+		perror("blkbench: eventfd");
+}
+
+static void hook_notify_config(struct virtio_device *vdev)
+{
+	fprintf(stderr, "blkbench: configuration change (NEEDS_RESET?)\n");
+}
+
+static const struct virtio_transport_ops hooks = {
+	.notify_used = hook_notify_used,
+	.notify_config = hook_notify_config,
+};
+
+static void *gpa(uint64_t a)
+{
+	return ram + a;
+}
+
+static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
+{
+	struct virtq_desc d = { htole64(addr), htole32(len), htole16(flags),
+				htole16(next) };
+
+	memcpy(gpa(GPA_DESC + 16 * (uint64_t)i), &d, sizeof(d));
+}
+
+static struct virtio_device *dev_start(struct virtio_blk **bp)
+{
+	struct virtio_blk_opts o = { .path = path, .direct = !cached };
+	struct virtio_device *vdev;
+	uint8_t want = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		       VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
+
+	if (virtio_blk_open(&o, &mem, bp))
+		exit(1);
+	vdev = virtio_blk_vdev(*bp);
+	virtio_dev_attach(vdev, &hooks, NULL);
+	memset(ram, 0, GPA_HDRS);
+	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE);
+	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE |
+					VIRTIO_STATUS_DRIVER);
+	virtio_set_driver_features(vdev, 1, 1); /* VERSION_1 */
+	virtio_set_status(vdev, want & ~VIRTIO_STATUS_DRIVER_OK);
+	if (virtio_queue_set_size(vdev, 0, QSIZE) ||
+	    virtio_queue_set_area(vdev, 0, VIRTIO_AREA_DESC, GPA_DESC) ||
+	    virtio_queue_set_area(vdev, 0, VIRTIO_AREA_DRIVER, GPA_AVAIL) ||
+	    virtio_queue_set_area(vdev, 0, VIRTIO_AREA_DEVICE, GPA_USED) ||
+	    virtio_queue_enable(vdev, 0)) {
+		fprintf(stderr, "blkbench: queue setup failed\n");
+		exit(1);
+	}
+	virtio_set_status(vdev, want);
+	if (virtio_get_status(vdev) != want) {
+		fprintf(stderr, "blkbench: status %#x\n",
+			virtio_get_status(vdev));
+		exit(1);
+	}
+	return vdev;
+}
+
+/* Slot s: descriptors 3s..3s+2, header, data buffer, status byte. */
+static void post(enum workload w, unsigned int s, uint64_t i, uint16_t *aidx)
+{
+	uint64_t hdr = GPA_HDRS + 16 * (uint64_t)s;
+	uint64_t st = GPA_HDRS + 0x1000 + s;
+	uint64_t data = GPA_DATA + (uint64_t)s * DATA_SLOT;
+	uint8_t *h = gpa(hdr);
+	uint16_t d = (uint16_t)(3 * s);
+	uint16_t *ring = gpa(GPA_AVAIL + 4);
+
+	put_le32(h, wl[w].write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN);
+	put_le32(h + 4, 0);
+	put_le64(h + 8, req_off(w, i) / VIRTIO_BLK_SECTOR);
+	*(uint8_t *)gpa(st) = 0xff;
+	put_desc(d, hdr, 16, VIRTQ_DESC_F_NEXT, d + 1);
+	put_desc(d + 1, data, wl[w].bs,
+		 VIRTQ_DESC_F_NEXT | (wl[w].write ? 0 : VIRTQ_DESC_F_WRITE),
+		 d + 2);
+	put_desc(d + 2, st, 1, VIRTQ_DESC_F_WRITE, 0);
+	ring[*aidx % QSIZE] = htole16(d);
+	(*aidx)++;
+}
+
+static void kick(struct virtio_device *vdev, uint16_t aidx)
+{
+	uint16_t *idx = gpa(GPA_AVAIL + 2), *uflags = gpa(GPA_USED);
+
+	__atomic_store_n(idx, htole16(aidx), __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!(le16toh(__atomic_load_n(uflags, __ATOMIC_ACQUIRE)) &
+	      VIRTQ_USED_F_NO_NOTIFY))
+		virtio_queue_notify(vdev, 0);
+}
+
+static double run_virtio(enum workload w, unsigned int qd)
+{
+	struct virtio_blk *b;
+	struct virtio_device *vdev = dev_start(&b);
+	uint16_t aidx = 0, seen = 0, uidx;
+	uint16_t *used_idx = gpa(GPA_USED + 2);
+	unsigned int free_slots[MAX_QD], nfree = 0, inflight = 0;
+	uint64_t next = 0, done = 0, v;
+	double t0, deadline, t;
+
+	for (unsigned int s = 0; s < qd; s++) {
+		free_slots[nfree++] = qd - 1 - s;
+		memset(gpa(GPA_DATA + (uint64_t)s * DATA_SLOT), 0xa5,
+		       DATA_SLOT);
+	}
+	t0 = now();
+	deadline = t0 + seconds;
+	for (;;) {
+		if (now() < deadline && nfree) {
+			while (nfree) {
+				post(w, free_slots[--nfree], next++, &aidx);
+				inflight++;
+			}
+			kick(vdev, aidx);
+		}
+		if (!inflight)
+			break;
+		uidx = le16toh(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE));
+		if (uidx == seen) {
+			if (!poll_used && read(used_efd, &v, sizeof(v)) < 0)
+				perror("blkbench: eventfd");
+			continue;
+		}
+		for (; seen != uidx; seen++) {
+			struct virtq_used_elem *e =
+				gpa(GPA_USED + 4 + 8 * (uint64_t)(seen % QSIZE));
+			unsigned int s = le32toh(e->id) / 3;
+
+			if (*(uint8_t *)gpa(GPA_HDRS + 0x1000 + s) !=
+			    VIRTIO_BLK_S_OK) {
+				fprintf(stderr, "blkbench: virtio %s: status "
+					"%u\n", wl[w].name,
+					*(uint8_t *)gpa(GPA_HDRS + 0x1000 + s));
+				exit(1);
+			}
+			free_slots[nfree++] = s;
+			inflight--;
+			done++;
+		}
+	}
+	t = now() - t0;
+	if (virtio_get_status(vdev) & VIRTIO_STATUS_NEEDS_RESET) {
+		fprintf(stderr, "blkbench: device needs reset\n");
+		exit(1);
+	}
+	virtio_set_status(vdev, 0); /* stops the worker */
+	virtio_dev_destroy(vdev);
+	virtio_blk_close(b);
+	return (double)done / t;
+}
+
+/* ---- setup and report ---- */
+
+static void make_file(uint64_t mib)
+{
+	struct stat st;
+	size_t chunk = 1 << 20;
+	uint8_t *buf;
+	int fd;
+
+	file_size = mib << 20;
+	if (!stat(path, &st) && (uint64_t)st.st_size == file_size)
+		return;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	buf = malloc(chunk);
+	if (fd < 0 || !buf) {
+		fprintf(stderr, "blkbench: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	/* Real data, not a hole or an unwritten extent: what is read and
+	 * overwritten is allocated on both sides alike. */
+	for (uint64_t off = 0; off < file_size; off += chunk) {
+		for (size_t k = 0; k < chunk; k += 8)
+			put_le64(buf + k, splitmix(off + k));
+		if (pwrite(fd, buf, chunk, (off_t)off) != (ssize_t)chunk) {
+			fprintf(stderr, "blkbench: writing %s: %s\n", path,
+				strerror(errno));
+			exit(1);
+		}
+	}
+	fsync(fd);
+	close(fd);
+	free(buf);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int parse_list(const char *s, unsigned int *out, int max)
+{
+	int n = 0;
+
+	while (*s && n < max) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+
+		if (end == s || !v || v > MAX_QD)
+			return -1;
+		out[n++] = (unsigned int)v;
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return -1;
+	}
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] "
+		"[-r ROUNDS] [-q QD,...] [-w randread,randwrite,seqread,"
+		"seqwrite] [-c] [-p] [-k]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int qds[8] = { 1, 32 }, nqd = 2;
+	int rounds = 3, keep = 0, opt, nw = 0, wsel[NR_WORKLOADS];
+	uint64_t mib = 256;
+	double ratio[32], raw_r[32], vio_r[32];
+
+	path = "/tmp/minivmm-blkbench.img";
+	for (int k = 0; k < NR_WORKLOADS; k++)
+		wsel[k] = 1;
+	while ((opt = getopt(argc, argv, "f:s:t:r:q:w:cpk")) != -1) {
+		switch (opt) {
+		case 'f': path = optarg; break;
+		case 's': mib = strtoull(optarg, NULL, 0); break;
+		case 't': seconds = strtod(optarg, NULL); break;
+		case 'r': rounds = atoi(optarg); break;
+		case 'q':
+			nqd = (unsigned int)parse_list(optarg, qds, 8);
+			if ((int)nqd <= 0)
+				usage();
+			break;
+		case 'w':
+			for (int k = 0; k < NR_WORKLOADS; k++)
+				wsel[k] = strstr(optarg, wl[k].name) != NULL;
+			break;
+		case 'c': cached = 1; break;
+		case 'p': poll_used = 1; break;
+		case 'k': keep = 1; break;
+		default: usage();
+		}
+	}
+	if (rounds < 1 || rounds > 32 || mib < 16 || seconds <= 0)
+		usage();
+	for (int k = 0; k < NR_WORKLOADS; k++)
+		nw += wsel[k];
+	if (!nw)
+		usage();
+	log_set_level(LOG_WARN);
+	make_file(mib);
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	used_efd = eventfd(0, EFD_CLOEXEC);
+	if (ram == MAP_FAILED || used_efd < 0) {
+		perror("blkbench");
+		return 1;
+	}
+	mem.nr = 1;
+	mem.total = RAM_SIZE;
+	mem.regions[0] = (struct mem_region){ 0, RAM_SIZE, ram, 0 };
+
+	printf("blkbench: %s, %" PRIu64 " MiB, %s, %.1f s per run, %d "
+	       "rounds, completions by %s\n", path, mib,
+	       cached ? "page cache (warmed) on both sides"
+		      : "O_DIRECT on both sides",
+	       seconds, rounds,
+	       poll_used ? "polling the used index" : "the notify_used hook");
+	if (cached) { /* warm the page cache: read the whole file once */
+		int fd = open_file();
+		char *buf = malloc(1 << 20);
+
+		for (uint64_t off = 0; off < file_size; off += 1 << 20)
+			if (pread(fd, buf, 1 << 20, (off_t)off) < 0)
+				break;
+		free(buf);
+		close(fd);
+	}
+	printf("%-10s %3s  %12s %12s  %s\n", "workload", "QD", "raw MB/s",
+	       "virtio MB/s", "virtio/raw per round -> median (target 0.9)");
+	for (int k = 0; k < NR_WORKLOADS; k++) {
+		if (!wsel[k])
+			continue;
+		for (unsigned int qi = 0; qi < nqd; qi++) {
+			unsigned int qd = qds[qi];
+			double mb = wl[k].bs / 1e6;
+
+			for (int r = 0; r < rounds; r++) {
+				if (r % 2) {
+					vio_r[r] = run_virtio(k, qd);
+					raw_r[r] = run_raw(k, qd);
+				} else {
+					raw_r[r] = run_raw(k, qd);
+					vio_r[r] = run_virtio(k, qd);
+				}
+				ratio[r] = vio_r[r] / raw_r[r];
+			}
+			printf("%-10s %3u  %12.1f %12.1f ", wl[k].name, qd,
+			       median(raw_r, rounds) * mb,
+			       median(vio_r, rounds) * mb);
+			for (int r = 0; r < rounds; r++)
+				printf(" %.3f", ratio[r]);
+			printf("  -> %.3f %s\n", median(ratio, rounds),
+			       median(ratio, rounds) >= 0.9 ? "PASS" : "FAIL");
+			fflush(stdout);
+		}
+	}
+	if (!keep)
+		unlink(path);
+	return 0;
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# lane_arm64_snapshot.sh: snapshot and restore of a running arm64 Linux guest on real KVM (in lane_arm64.sh's emulated arm64 host: QEMU TCG, virtualization=on, GICv3); the host's /lane/run is snapshot-run.sh.
+# Case ticks: Debian's arm64 kernel on 2 vCPUs printing "tick N TIME" every 0.5 s (the x86 lane's
+# ticks-init.sh: busybox only, arch-neutral) is paused, snapshotted, killed with -9, and after a blackout
+# of BLACKOUT s restored twice from the file, `--clock catch-up` and `--clock freeze`, each to the
+# guest's power-off. Checked: each restore exits 0, and the log at the pause followed by the restore's
+# log holds ticks 0..K-1 once each, in order; the guest's date steps across the restore by the
+# blackout minivmm logged (catch-up) or by no more than its usual interval (freeze); the vGIC state
+# read back right after the restore (before the first KVM_RUN) equals the saved one (minivmm's
+# "vGIC state read back" line), and each vCPU's GIC CPU interface (ICH_VMCR_EL2 dump) is the same at
+# the save, after the restore, and in a second snapshot taken of the restored VM as soon as it runs.
+# Exit status: 0 pass, 1 fail, 77 skip (as lane_arm64.sh: only outside CI when qemu-system-aarch64,
+# the cross build or the Debian packages cannot be had).
+# Environment: CI, MINIVMM_CACHE, MINIVMM_ARM64, LANE_VERBOSE=1, LANE_ARM64_SNAP_BLACKOUT (3),
+# LANE_ARM64_SNAP_TIMEOUT (total limit of the host's boot, 300 s), LANE_ARM64_SILENCE (30).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+lib=$(cd "$here/../lib" && pwd)
+C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/arm64
+
+GUEST_APPEND=quiet
+GUEST_MEM=256M
+TICKS=12 # the pause comes after tick 3
+TICKS_CPUS=2
+BLACKOUT=${LANE_ARM64_SNAP_BLACKOUT:-3}
+CASE_TIMEOUT=90
+SILENCE=${LANE_ARM64_SILENCE:-30}
+TOTAL=${LANE_ARM64_SNAP_TIMEOUT:-300}
+HOST_APPEND="console=ttyAMA0 panic=-1 quiet"
+QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+      -smp 2 -m 1024 -nographic -no-reboot -nic none)
+
+skip() { echo "$*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+missing() { if [ "${CI:-}" = true ]; then fail "$*"; else skip "$*"; fi; }
+
+command -v qemu-system-aarch64 >/dev/null ||
+	missing "qemu-system-aarch64 is not installed (run lane_arm64.sh once, or apt-get install qemu-system-arm)"
+command -v cpio >/dev/null || missing "cpio is not installed"
+mkdir -p "$C"
+minivmm=${MINIVMM_ARM64:-$repo/build/arm64/minivmm}
+if [ -z "${MINIVMM_ARM64:-}" ]; then
+	make -s -C "$repo" ARCH=arm64 >"$C/make-snapshot.log" 2>&1 || {
+		tail -n 20 "$C/make-snapshot.log"
+		missing "'make ARCH=arm64' failed (cross compiler or the target's libraries missing?)"
+	}
+fi
+[ -x "$minivmm" ] || missing "$minivmm is not built"
+"$here/prepare" >/dev/null 2>"$C/prepare.log" || {
+	cat "$C/prepare.log"
+	missing "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
+}
+# shellcheck source=/dev/null
+. "$C/artefacts.env"
+
+# --- the per-run archive -----------------------------------------------------------------------------
+run=$C/last-run-snapshot # kept for a look after the run; replaced by the next one
+rm -rf "$run"
+mkdir -p "$run/extra/lane" "$run/ticks"
+install -m 0755 "$minivmm" "$run/extra/minivmm"
+install -m 0755 "$here/snapshot-run.sh" "$run/extra/lane/run"
+# The guest's initramfs: the lane's, plus a second archive with /ticks-init (Linux unpacks both).
+install -m 0755 "$here/../x86/ticks-init.sh" "$run/ticks/ticks-init"
+"$lib/mkcpio" "$run/ticks" "$run/ticks.cpio" || fail "cannot build the ticks archive"
+cat "$LANE_ARM64_GUEST_INITRD" "$run/ticks.cpio" >"$run/extra/lane/ticks-initrd.cpio"
+cat >"$run/extra/lane/config" <<EOT
+GUEST_APPEND='$GUEST_APPEND'
+GUEST_MEM='$GUEST_MEM'
+TICKS='$TICKS'
+TICKS_CPUS='$TICKS_CPUS'
+BLACKOUT='$BLACKOUT'
+CASE_TIMEOUT='$CASE_TIMEOUT'
+EOT
+"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || fail "cannot build the per-run archive"
+cat "$LANE_ARM64_HOST_BASE" "$run/extra.cpio" >"$run/host.cpio"
+rm -rf "$run/extra" "$run/extra.cpio" "$run/ticks" "$run/ticks.cpio"
+
+# --- one boot of the emulated host ------------------------------------------------------------------
+echo "kernel: $LANE_ARM64_KPKG; minivmm: $minivmm; blackout: ${BLACKOUT} s"
+verbose=()
+[ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
+t0=$(date +%s.%N)
+"$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
+	--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- \
+	"${QEMU[@]}" -kernel "$LANE_ARM64_IMAGE" -initrd "$run/host.cpio" -append "$HOST_APPEND" \
+	2>"$run/qemu-run.log"
+qrc=$?
+wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+rm -f "$run/host.cpio"
+cat "$run/qemu-run.log"
+tr -d '\r' <"$run/console.log" >"$run/console.txt"
+log=$run/console.txt
+[ $qrc -eq 2 ] && { tail -n 30 "$log"; fail "the emulated host hung on both boots (logs: $run)"; }
+kvm=$(sed -n 's/.*LANE-HOST-KVM \([a-z]*\).*/\1/p' "$log" | head -n 1)
+echo "emulated host: /dev/kvm ${kvm:-?}, whole boot ${wall} s wall; $(grep -m1 'LANE-SNAP-INFO host' "$log" | cut -d' ' -f3-)"
+[ "$kvm" = ok ] || { tail -n 40 "$log"; fail "the emulated host has no /dev/kvm (logs: $run)"; }
+if ! grep -q LANE-SNAP-DONE "$log"; then
+	grep -v '^LANE-SNAP-LOG' "$log" | tail -n 30 | sed 's/^/  /'
+	fail "the emulated host did not finish the snapshot case (logs: $run)"
+fi
+mkdir -p "$run/ticks"
+awk -v d="$run/ticks" '$1 == "LANE-SNAP-LOG" && $2 == "ticks" {
+	f = $3; sub(/\|$/, "", f); line = $0; sub(/^[^|]*\| ?/, "", line); print line > (d "/" f) }' "$log"
+R=$run/ticks
+
+bad=0
+check() { # check NAME OK DETAIL: one verdict line
+	if [ "$2" = 1 ]; then printf '  ok    %-30s %s\n' "$1" "$3"
+	else printf '  FAIL  %-30s %s\n' "$1" "$3"; bad=1; fi
+}
+tail_of() { echo "  --- $1 (tail):"; tail -n 12 "$R/$1" 2>/dev/null | sed 's/^/    /'; }
+rcof() { sed -n "s/^LANE-SNAP-RC ticks $1 rc=\([0-9]*\).*/\1/p" "$log" | head -n 1; }
+# vmcrs FILE WHEN: the "WHEN: vCPU N: GIC CPU interface: VMCR 0x..." lines of a log (WHEN is
+# snapshot or restore), as "vCPU N VMCR 0x...": what must not change.
+vmcrs() { sed -n "s/.*$2: \(vCPU [0-9]*\): GIC CPU interface: \(VMCR [0-9a-fx?]*\).*/\1 \2/p" "$R/$1" 2>/dev/null; }
+# span A B: B - A in seconds (0 when either is missing).
+span() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { printf "%.3f", (a > 0 && b > 0) ? b - a : 0 }'; }
+
+echo "case ticks: Linux guest, $TICKS_CPUS vCPUs, $TICKS ticks; pause, snapshot, kill -9, ${BLACKOUT} s, restore x2"
+if ! grep -q '^LANE-SNAP-INFO ticks ready' "$log"; then
+	check ticks-boot 0 "the guest never printed tick 3"
+	tail_of ticks.run.serial
+	tail_of ticks.run.err
+	fail "the arm64 guest did not boot (logs: $run)"
+fi
+echo "  guest: $(grep -m1 MINIVMM-LANE-TICKS "$R/ticks.run.serial")"
+nl=$(sed -n 's/.*ticks atpause_lines=\([0-9]*\).*/\1/p' "$log" | head -n 1)
+snaprc=$(sed -n 's/^LANE-SNAP-INFO ticks snapshot-end file=ticks .* rc=\([0-9]*\).*/\1/p' "$log" | head -n 1)
+check ticks-snapshot "$([ "$snaprc" = 0 ] && echo 1)" \
+	"pause + snapshot: status ${snaprc:-none}; $(grep -h -m1 'snapshot saved' "$R/ticks.run.err" | sed 's/^minivmm: [a-z]*: //')"
+[ "$snaprc" = 0 ] || { tail_of ticks.run.err; tail_of ticks.snap.err; }
+saved_vmcr=$(vmcrs ticks.run.err snapshot | head -n "$TICKS_CPUS" | tr '\n' ';')
+# The guest's counter runs on while it is paused: from the pause to the save's counter read (at the
+# end of the snapshot) it advances in both modes; the second snapshot pauses the catch-up guest again.
+paused=$(sed -n 's/^LANE-SNAP-INFO ticks paused wall=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
+pre=$(span "$paused" "$(sed -n 's/^LANE-SNAP-INFO ticks snapshot-end file=ticks wall=\([0-9.]*\).*/\1/p' "$log" | head -n 1)")
+again_s=$(span "$(sed -n 's/^LANE-SNAP-INFO again snapshot-start file=again wall=\([0-9.]*\).*/\1/p' "$log" | head -n 1)" \
+	"$(sed -n 's/^LANE-SNAP-INFO again snapshot-end file=again wall=\([0-9.]*\).*/\1/p' "$log" | head -n 1)")
+echo "  pause to the end of the snapshot: ${pre} s; the second snapshot paused the catch-up guest ${again_s} s"
+for t in r1 r2; do
+	if [ $t = r1 ]; then mode=catch-up; else mode=freeze; fi
+	rc=$(rcof $t)
+	check "$mode-exit" "$([ "$rc" = 0 ] && echo 1)" "restore exit status ${rc:-none}"
+	[ "$rc" = 0 ] || { tail_of ticks.$t.err; tail_of ticks.$t.joined; }
+	cl=$(grep -h -m1 'restore: clock' "$R/ticks.$t.err" 2>/dev/null)
+	bo=$(echo "$cl" | sed -n 's/.*restore: clock [a-z-]*: blackout \([0-9.-]*\) s.*/\1/p')
+	cl=${cl#minivmm: }
+	check "$mode-blackout-logged" "$([ -n "$bo" ] && echo 1)" "${cl:-no 'restore: clock' line}"
+	rb=$(grep -h -m1 'vGIC state read back' "$R/ticks.$t.err" 2>/dev/null | sed 's/^minivmm: [a-z]*: //')
+	check "$mode-vgic-read-back" "$(echo "$rb" | grep -q 'equal the saved state' && echo 1)" \
+		"${rb:-no read-back line}"
+	grep -h 'vGIC read-back:' "$R/ticks.$t.err" 2>/dev/null | head -n 8 | sed 's/^/    /'
+	got=$(vmcrs ticks.$t.err restore | tr '\n' ';')
+	check "$mode-gic-cpu-if" "$([ -n "$saved_vmcr" ] && [ "$got" = "$saved_vmcr" ] && echo 1)" \
+		"saved: ${saved_vmcr:-none}  after restore: ${got:-none}"
+	extra=0
+	[ $t = r1 ] && extra=$again_s
+	res=$(awk -v K="$TICKS" -v nl="${nl:-0}" -v B="${bo:-0}" -v mode=$mode -v P="$pre" -v X="$extra" '
+		{ line = NR - 1 }
+		/^tick [0-9]+ [0-9]+\.[0-9]+$/ { n++; num[n] = $2; tm[n] = $3; at[n] = line; next }
+		/^tick / { broken++ }
+		/MINIVMM-LANE-TICKS-DONE/ { done = 1 }
+		END {
+			seq = (n == K); for (i = 1; i <= n; i++) if (num[i] != i - 1) seq = 0
+			for (i = 2; i <= n; i++) {
+				st = tm[i] - tm[i - 1]
+				if (at[i] < nl) { if (st > mx) mx = st; np++ }
+				else if (!first) first = i
+			}
+			J = (first >= 2) ? tm[first] - tm[first - 1] : 0
+			other = 0
+			for (i = first + 1; first >= 2 && i <= n; i++)
+				if (tm[i] - tm[i - 1] > other) other = tm[i] - tm[i - 1]
+			if (mode == "catch-up") ok = (J >= B - 0.05 && J <= B + P + mx + 1.0)
+			else ok = (J <= P + mx + 1.0)
+			ok = ok && other <= mx + X + 1.0 && np >= 2 && first >= 2
+			printf "%d %d %d %d %.3f %.3f %.3f %d %d\n", seq, done, n, broken, J, mx, other, ok,
+				(first ? num[first] : -1)
+		}' "$R/ticks.$t.joined" 2>/dev/null)
+	read -r seq done n broken J mx other ok ft <<<"${res:-0 0 0 0 0 0 0 0 -1}"
+	check "$mode-sequence" "$([ "$seq" = 1 ] && [ "$done" = 1 ] && echo 1)" \
+		"ticks 0..$((TICKS - 1)) once each in order: $n tick lines (${broken:-0} broken), first after the pause: tick $ft, done marker: $done"
+	if [ $mode = catch-up ]; then want="in [blackout ${bo:-?} - 0.05, blackout + pause-to-save $pre + max interval $mx + 1.0] s"
+	else want="at most pause-to-save $pre + max interval $mx + 1.0 s"; fi
+	check "$mode-date-step" "$ok" \
+		"guest date step across the restore (into tick $ft): $J s, $want; largest later step $other s"
+	[ "$seq" = 1 ] && [ "$ok" = 1 ] || tail_of ticks.$t.joined
+done
+# The second snapshot, of the restored (catch-up) VM once it printed a tick.
+again=$(vmcrs ticks.r1.err snapshot | tr '\n' ';')
+arc=$(sed -n 's/^LANE-SNAP-INFO again snapshot-end file=again .* rc=\([0-9]*\).*/\1/p' "$log" | head -n 1)
+check resnapshot-gic-cpu-if "$([ "$arc" = 0 ] && echo 1)" \
+	"snapshot of the restored VM: status ${arc:-none}; its GIC CPU interfaces: ${again:-none} ($([ "$again" = "$saved_vmcr" ] && echo "same as the first snapshot" || echo "the guest moved on: informational"))"
+
+if [ $qrc -ne 0 ]; then
+	grep -v -e '^LANE-SNAP-LOG' "$log" | tail -n 25 | sed 's/^/  /'
+	fail "the emulated host did not finish its run (logs: $run)"
+fi
+[ $bad -eq 0 ] || fail "arm64 snapshot/restore checks failed (logs: $run)"
+echo "PASS: an arm64 Linux guest snapshotted, killed and restored (catch-up and freeze)"

@@ -1,0 +1,111 @@
+#!/bin/sh
+# /lane/run of the arm64 snapshot lane (lane_arm64_snapshot.sh), inside the emulated arm64 host. One case:
+#   ticks  Debian's arm64 kernel as a guest (/guest/Image, /lane/ticks-initrd.cpio, rdinit=/ticks-init,
+#          the x86 lane's ticks-init.sh) printing "tick N TIME" every 0.5 s on 2 vCPUs: run with
+#          --name, pause, copy of its serial log, snapshot, kill -9, a blackout, then restore
+#          --clock catch-up (with --name: once it prints a tick, a second snapshot of the restored VM,
+#          whose vGIC dump is compared with the first) and, from the same file, --clock freeze.
+# Nothing is judged here: every log goes to the console as
+#   LANE-SNAP-LOG CASE FILE| LINE
+# with LANE-SNAP-INFO/LANE-SNAP-RC lines about the steps, and the lane checks them.
+# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, TICKS, TICKS_CPUS, BLACKOUT, CASE_TIMEOUT.
+. /lane/config
+export PATH=/bin
+W=/tmp/snap
+mkdir -p $W
+up() { cut -d' ' -f1 /proc/uptime; }
+now() { adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }'; }
+info() { echo "LANE-SNAP-INFO $*"; }
+
+wait_for() { # wait_for FILE PATTERN SECONDS: polls FILE (5 times a second) until PATTERN (grep -E)
+	n=$(($3 * 5))
+	while [ $n -gt 0 ]; do
+		tr -d '\r' <"$1" 2>/dev/null | grep -Eq "$2" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
+dump() { # dump CASE FILE...: the files, line by line, to the console
+	c=$1
+	shift
+	for f; do
+		[ -e "$W/$f" ] || { echo "LANE-SNAP-LOG $c $f| (no such file)"; continue; }
+		tr -d '\r' <"$W/$f" | sed "s/^/LANE-SNAP-LOG $c $f| /"
+		echo
+	done
+}
+
+snapshot() { # snapshot NAME FILE: minivmm snapshot, with its wall time around it
+	info "$1 snapshot-start file=$2 wall=$(now)"
+	/minivmm snapshot "$1" "$W/$2.snap" >"$W/$2.snap.out" 2>"$W/$2.snap.err"
+	rc=$?
+	info "$1 snapshot-end file=$2 wall=$(now) rc=$rc bytes=$(wc -c <"$W/$2.snap" 2>/dev/null)"
+	return $rc
+}
+
+# restore TAG MODE [--name NAME]: one restore of $W/ticks.snap, in the background.
+restore_bg() {
+	t=$1 mode=$2
+	shift 2
+	info "ticks $t start mode=$mode wall=$(now) uptime=$(up)"
+	t0=$(up)
+	/minivmm restore "$W/ticks.snap" --clock "$mode" "$@" --loglevel info \
+		--timeout "$CASE_TIMEOUT" --serial-log "$W/ticks.$t.serial" \
+		</dev/null >"$W/ticks.$t.out" 2>"$W/ticks.$t.err" &
+	rpid=$!
+}
+
+restore_end() { # restore_end TAG
+	wait $rpid
+	echo "LANE-SNAP-RC ticks $1 rc=$? seconds=$(awk -v a="$t0" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+info "host kernel=$(uname -r) cpus=$(nproc)"
+# The default exit register (MMIO 0x09010000) is part of the snapshot.
+/minivmm run --name ticks --serial-log "$W/ticks.run.serial" --timeout "$CASE_TIMEOUT" \
+	--loglevel info -k /guest/Image -i /lane/ticks-initrd.cpio -m "$GUEST_MEM" -c "$TICKS_CPUS" \
+	-p "$GUEST_APPEND rdinit=/ticks-init lane_ticks=$TICKS" \
+	</dev/null >"$W/ticks.run.out" 2>"$W/ticks.run.err" &
+pid=$!
+if ! wait_for "$W/ticks.run.serial" '^tick 3 ' 90; then
+	info "ticks never-ready uptime=$(up)"
+	kill -9 $pid 2>/dev/null
+	wait $pid
+	dump ticks ticks.run.serial ticks.run.err
+	echo "LANE-SNAP-DONE uptime=$(up)"
+	exit 0
+fi
+info "ticks ready uptime=$(up)"
+ok=1
+/minivmm pause ticks >"$W/ticks.pause.out" 2>"$W/ticks.pause.err" || ok=
+info "ticks paused wall=$(now) rc=$ok"
+# Paused: the log holds exactly what the saved guest had printed.
+tr -d '\r' <"$W/ticks.run.serial" >"$W/ticks.atpause"
+info "ticks atpause_lines=$(wc -l <"$W/ticks.atpause")"
+[ -n "$ok" ] && { snapshot ticks ticks || ok=; }
+kill -9 $pid
+wait $pid
+echo "LANE-SNAP-RC ticks run rc=$? seconds=0"
+info "ticks killed wall=$(now) uptime=$(up)"
+if [ -n "$ok" ]; then
+	sleep "$BLACKOUT"
+	restore_bg r1 catch-up --name again
+	# The restored VM, snapshotted again as soon as it prints: its vGIC dump against the first.
+	if wait_for "$W/ticks.r1.serial" '^tick ' 60; then
+		snapshot again again
+		rm -f "$W/again.snap"
+	fi
+	restore_end r1
+	restore_bg r2 freeze
+	restore_end r2
+	for t in r1 r2; do
+		tr -d '\r' <"$W/ticks.$t.serial" >"$W/ticks.$t.txt" 2>/dev/null
+		cat "$W/ticks.atpause" "$W/ticks.$t.txt" >"$W/ticks.$t.joined"
+	done
+fi
+dump ticks ticks.run.serial ticks.run.err ticks.pause.err ticks.snap.err again.snap.err \
+	ticks.r1.joined ticks.r1.err ticks.r2.joined ticks.r2.err
+rm -f "$W"/ticks.snap
+echo "LANE-SNAP-DONE uptime=$(up)"

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# lane_x86_virtio.sh: minivmm's virtio devices driven by a real Linux guest (Debian's amd64 kernel and
+# its own virtio modules), over both transports, on real KVM: in the emulated x86 host of lane_x86.sh
+# (QEMU TCG, kvm-amd, nested SVM). One boot of that host runs every case of CASES in turn with
+# virtio-run.sh as its /lane/run; the guest's /init is virtio-guest-init.sh. Per transport (pci:
+# virtio-pci modern with MSI-X; mmio: virtio-mmio v2 found through the DSDT's LNRO0005 devices):
+#   blk      an ext4 image made here (mkfs.ext4 -d, with /seed.txt) is a QEMU virtio disk of the
+#            emulated host, whose /dev/vdX minivmm serves with -d ...,serial=...: the guest checks the
+#            serial (GET_ID) and the seed, writes 2 MiB to /guest-<transport>.bin, prints its md5,
+#            unmounts and powers off; after the run this script checks the image with e2fsck -fn and
+#            reads the file back with debugfs: its md5 must be the one the guest printed
+#   net      a tap (lanetap0, 10.0.2.1/24 in the emulated host) and the userspace back-end: the
+#            guest checks its MAC, pings the host (also with 4000-byte packets, i.e. IP fragments),
+#            and moves 2 MiB over TCP each way (busybox nc; the md5s printed on both sides must match)
+#   vhost    the same with vhost=1, when the emulated host has /dev/vhost-net (else the case is
+#            skipped, and the table says so)
+#   console  --console virtio -p console=hvc0: the guest's marker must arrive over hvc0 (it writes it
+#            to /dev/hvc0 only), and a line fed to minivmm's stdin must be read back from hvc0
+#   rng      --rng: the guest's current hwrng is virtio_rng; it reads 4 KiB from /dev/hwrng
+#   all      the four devices in one guest (console first, then blk on blk's disk, net, rng)
+# Not covered: acpi=off guests (minivmm then names its virtio-mmio devices on the command line, but
+# Debian's kernel is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), vsock, mq.
+# Exit status: 0 pass, 1 fail, 77 skip (only when qemu-system-x86_64 cannot be installed, or, outside
+# CI, when minivmm.static, e2fsprogs, binutils or the lane's kernel cannot be had; CI=true: those fail).
+# Environment: CI, MINIVMM_STATIC, MINIVMM_CACHE, LANE_VERBOSE=1 (the host's console to stdout),
+# LANE_X86_VIRTIO_CASES (a space-separated subset of the case names), LANE_X86_CASE_TIMEOUT (60),
+# LANE_X86_TIMEOUT, LANE_X86_SILENCE (30).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+lib=$here/../lib
+C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/x86
+
+# Guest command line as lane_x86.sh's (see there for each item).
+GUEST_APPEND="console=ttyS0 quiet panic=-1 pci=noearly"
+GUEST_MEM=256M
+CASE_TIMEOUT=${LANE_X86_CASE_TIMEOUT:-60}
+SILENCE=${LANE_X86_SILENCE:-30}
+HOST_APPEND="console=ttyS0 quiet panic=-1"
+MAC=02:15:15:00:00:02
+
+# NAME|STATUS|NEEDS|MINIVMM OPTIONS|GUEST PARAMETERS|STDIN (see virtio-run.sh)
+cases_for() { # cases_for TRANSPORT
+	local t=$1 tr="--virtio-transport $1"
+	local net="-n mode=tap,tapif=lanetap0,guest_mac=$MAC"
+	local gnet="lane.ip=10.0.2.15 lane.peer=10.0.2.1 lane.mac=$MAC"
+	echo "blk-$t|0|-|$tr -d @vd:lane-blk-$t@,serial=lane-guest-$t|lane.test=blk lane.tag=$t lane.serial=lane-guest-$t|"
+	echo "net-$t|0|-|$tr $net|lane.test=net $gnet|"
+	echo "vhost-$t|0|/dev/vhost-net|$tr $net,vhost=1|lane.test=net $gnet|"
+	echo "console-$t|0|-|$tr --console virtio|console=hvc0 lane.test=console|lane-input-console-$t"
+	echo "rng-$t|0|-|$tr --rng|lane.test=rng|"
+	# All four devices in one guest (the same disk as blk-$t, another file on it).
+	echo "all-$t|0|-|$tr --console virtio --rng -d @vd:lane-blk-$t@,serial=lane-guest-all-$t $net|console=hvc0 lane.test=console,blk,net,rng lane.tag=all-$t lane.serial=lane-guest-all-$t $gnet|lane-input-all-$t"
+}
+CASES="$(cases_for pci)
+$(cases_for mmio)"
+if [ -n "${LANE_X86_VIRTIO_CASES:-}" ]; then
+	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_X86_VIRTIO_CASES " 'index(want, " " $1 " ")')
+fi
+ncases=$(echo "$CASES" | grep -c .)
+TOTAL=${LANE_X86_TIMEOUT:-$((60 + ncases * (CASE_TIMEOUT + 20)))}
+
+skip() { echo "$*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+missing() { if [ "${CI:-}" = true ]; then fail "$*"; else skip "$*"; fi; }
+
+# --- tools and artefacts --------------------------------------------------------------------------
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v cpio >/dev/null || need+=(cpio)
+command -v xz >/dev/null || need+=(xz-utils)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v objcopy >/dev/null || need+=(binutils)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "installing ${need[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
+		>/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				"${need[@]}" >/dev/null 2>&1; }
+fi
+command -v qemu-system-x86_64 >/dev/null ||
+	skip "qemu-system-x86_64 is not installed and cannot be installed (apt-get install qemu-system-x86)"
+PATH=$PATH:/sbin:/usr/sbin
+for t in cpio xz mkfs.ext4 debugfs e2fsck objcopy; do
+	command -v $t >/dev/null || missing "$t is not installed (scripts/setup)"
+done
+
+minivmm=${MINIVMM_STATIC:-$repo/minivmm.static}
+if [ ! -x "$minivmm" ] && [ -z "${MINIVMM_STATIC:-}" ]; then
+	echo "building minivmm.static"
+	make -s -C "$repo" static >/dev/null 2>&1
+fi
+[ -x "$minivmm" ] || missing "minivmm.static is not built and 'make static' failed"
+
+t0=$(date +%s.%N)
+mkdir -p "$C"
+{ "$here/prepare" && "$here/prepare-virtio"; } >/dev/null 2>"$C/prepare-virtio.log" || {
+	cat "$C/prepare-virtio.log"
+	missing "the lane's kernel, modules or initramfs could not be prepared (tests/lanes/x86/prepare, prepare-virtio)"
+}
+# shellcheck source=/dev/null
+. "$C/artefacts.env"
+# shellcheck source=/dev/null
+. "$C/virtio-artefacts.env"
+prep_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+# --- the disks and the per-run archive ---------------------------------------------------------------
+run=$C/last-run-virtio # kept for a look after the run; replaced by the next one
+rm -rf "$run"
+mkdir -p "$run/extra/lane" "$run/seed"
+echo minivmm-virtio-lane-seed >"$run/seed/seed.txt"
+drives=()
+for t in pci mmio; do
+	truncate -s 32M "$run/blk-$t.img"
+	mkfs.ext4 -q -F -L "lane-$t" -d "$run/seed" "$run/blk-$t.img" >"$run/mkfs-$t.log" 2>&1 ||
+		{ cat "$run/mkfs-$t.log"; fail "mkfs.ext4 -d failed"; }
+	drives+=(-drive "file=$run/blk-$t.img,if=none,format=raw,id=d$t"
+		-device "virtio-blk-pci,drive=d$t,serial=lane-blk-$t")
+done
+install -m 0755 "$minivmm" "$run/extra/minivmm"
+install -m 0755 "$here/virtio-run.sh" "$run/extra/lane/run"
+echo "$CASES" >"$run/extra/lane/vcases"
+cat >"$run/extra/lane/config" <<EOF
+GUEST_APPEND='$GUEST_APPEND'
+GUEST_MEM='$GUEST_MEM'
+CASE_TIMEOUT='$CASE_TIMEOUT'
+EOF
+"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || fail "cannot build the per-run archive"
+cat "$LANE_X86_HOST_BASE" "$LANE_X86_VIRTIO_EXTRA" "$run/extra.cpio" >"$run/host.cpio"
+rm -rf "$run/extra" "$run/extra.cpio"
+
+# --- one boot of the emulated host ------------------------------------------------------------------
+echo "kernel: $LANE_X86_KPKG; minivmm: $minivmm; prepare: ${prep_s} s"
+echo "guest command line: $GUEST_APPEND (+ each case's)"
+echo 'host: qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 2048 (kvm-amd, nested SVM), two virtio disks'
+verbose=()
+[ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
+t0=$(date +%s.%N)
+"$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
+	--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- \
+	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 2048 -nographic -no-reboot \
+	-nic none "${drives[@]}" -kernel "$LANE_X86_VMLINUX" -initrd "$run/host.cpio" \
+	-append "$HOST_APPEND" 2>"$run/qemu-run.log"
+qrc=$?
+wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+rm -f "$run/host.cpio"
+cat "$run/qemu-run.log"
+tr -d '\r' <"$run/console.log" >"$run/console.txt"
+log=$run/console.txt
+retried=
+grep -q 'qemu-run: RETRIED' "$run/qemu-run.log" && retried=1
+[ -n "$retried" ] && echo "NOTE: the emulated host hung once and was booted again (see lane_x86's README, Reliability)"
+if [ $qrc -eq 2 ]; then
+	tail -n 30 "$log"
+	fail "the emulated host hung on both boots (logs: $run)"
+fi
+kvm=$(sed -n 's/.*LANE-HOST-KVM \([a-z]*\).*/\1/p' "$log" | head -n 1)
+vhn=$(sed -n 's/^LANE-VHOST vhost-net=\([a-z]*\).*/\1/p' "$log" | head -n 1)
+echo "emulated host: /dev/kvm ${kvm:-?}, /dev/vhost-net ${vhn:-?}, whole boot ${wall} s wall"
+grep '^LANE-VHOST' "$log" | sed 's/^/  /'
+if [ "$kvm" != ok ]; then
+	tail -n 40 "$log"
+	fail "the emulated host has no /dev/kvm (logs: $run)"
+fi
+
+# --- the verdict ----------------------------------------------------------------------------------
+bad=0
+glog() { grep "^LANE-VLOG $1| " "$log" | sed "s/^LANE-VLOG $1| //"; }
+# check_blk CASE TRANSPORT: the image after the run: a clean file system holding the guest's file
+check_blk() {
+	local img=$run/blk-$2.img md5 got f
+	md5=$(glog "$1" | sed -n 's/^LANE-V blk-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
+	f=$(glog "$1" | sed -n 's/^LANE-V blk-md5=.* file=\/\([^ ]*\).*/\1/p' | head -n 1)
+	[ -n "$md5" ] && [ -n "$f" ] || { echo "the guest printed no md5"; return 1; }
+	e2fsck -fn "$img" >"$run/e2fsck-$1.log" 2>&1 || { echo "e2fsck -fn: not clean (see e2fsck-$1.log)"; return 1; }
+	debugfs -R "dump /$f $run/$f" "$img" >/dev/null 2>&1
+	got=$(md5sum <"$run/$f" 2>/dev/null | cut -d' ' -f1)
+	[ "$got" = "$md5" ] || { echo "/$f in the image: md5 ${got:-none}, the guest wrote $md5"; return 1; }
+	echo "image clean, /$f (2 MiB) md5 matches"
+}
+check_console() {
+	glog "$1" | grep -q '^LANE-V hvc0-marker MINIVMM-LANE-GUEST-OK' ||
+		{ echo "no marker from hvc0"; return 1; }
+	glog "$1" | grep -q "^LANE-V hvc0-input=lane-input-$1\$" ||
+		{ echo "stdin line not read back over hvc0"; return 1; }
+	echo "marker and stdin line over hvc0"
+}
+check_net() { # check_net CASE: ping, and TCP both ways with matching md5s
+	local n=$1 l gtx grx htx hrx
+	l=$(glog "$n" | sed -n 's/^LANE-V net-ping=ok \(.*\)/\1/p' | head -n 1)
+	[ -n "$l" ] || { echo "no ping"; return 1; }
+	gtx=$(glog "$n" | sed -n 's/^LANE-V net-tx-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
+	grx=$(glog "$n" | sed -n 's/^LANE-V net-rx-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
+	htx=$(sed -n "s/^LANE-VNET $n host-tx-md5=\([0-9a-f]*\).*/\1/p" "$log" | head -n 1)
+	hrx=$(sed -n "s/^LANE-VNET $n host-rx-md5=\([0-9a-f]*\).*/\1/p" "$log" | head -n 1)
+	[ -n "$gtx" ] && [ "$gtx" = "$hrx" ] || { echo "TCP guest->host: the host got md5 ${hrx:-none}, the guest sent ${gtx:-none}"; return 1; }
+	[ -n "$htx" ] && [ "$htx" = "$grx" ] || { echo "TCP host->guest: the guest got md5 ${grx:-none}, the host sent ${htx:-none}"; return 1; }
+	echo "ping $(echo "$l" | sed -n 's/.*round-trip min\/avg\/max = \([^ ]*\).*/rtt \1 ms/p'); TCP 2 MiB each way:$(glog "$n" | sed -n 's/^LANE-V net-rx-md5=.* tx_s=\([0-9.]*\) rx_s=\([0-9.]*\).*/ tx \1 s, rx \2 s/p' | head -n 1)"
+}
+check_rng() {
+	glog "$1" | grep -q '^LANE-V rng-bytes=4096 ' || { echo "no 4 KiB from /dev/hwrng"; return 1; }
+	glog "$1" | sed -n 's/^LANE-V \(rng-current=[^ ]*\).*/\1, 4 KiB read/p' | head -n 1
+}
+check_all() { # check_all CASE TRANSPORT: every device's check
+	local r=0 k d
+	for k in console blk net rng; do
+		if [ $k = blk ]; then d=$(check_blk "$1" "$2") || r=1; else d=$("check_$k" "$1") || r=1; fi
+		printf '%s: %s; ' "$k" "$d"
+	done
+	return $r
+}
+
+printf '%-13s %-9s %-6s %-7s %-7s %s\n' case status guest seconds verdict detail
+printf '%s\n' "$CASES" >"$run/cases"
+skipped=()
+while IFS='|' read -r name want _; do
+	[ -n "$name" ] || continue
+	line=$(grep -m1 "^LANE-VRESULT $name " "$log")
+	if [ -z "$line" ]; then
+		printf '%-13s %s\n' "$name" "no result (the host did not get to it)"
+		bad=1
+		continue
+	fi
+	st=$(echo "$line" | sed -n 's/.* status=\([0-9a-z]*\).*/\1/p')
+	secs=$(echo "$line" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
+	if [ "$st" = skip ]; then
+		printf '%-13s %-9s %-6s %-7s %-7s %s\n' "$name" - - - SKIP "${line#*seconds=0 }"
+		skipped+=("$name")
+		continue
+	fi
+	res=$(glog "$name" | sed -n 's/^LANE-V-END test=[^ ]* result=\([a-z]*\).*/\1/p' | head -n 1)
+	kind=${name%-*} tport=${name##*-}
+	detail=$(case $kind in
+		blk) check_blk "$name" "$tport" ;;
+		console | rng) "check_$kind" "$name" ;;
+		net | vhost) check_net "$name" ;;
+		all) check_all "$name" "$tport" ;;
+		esac)
+	crc=$?
+	verdict=ok
+	if [ "$st" != "$want" ] || [ "$res" != ok ] || [ $crc -ne 0 ]; then verdict=FAIL bad=1; fi
+	printf '%-13s %-9s %-6s %-7s %-7s %s\n' "$name" "$st/$want" "${res:-none}" "$secs" "$verdict" "$detail"
+	if [ $verdict = FAIL ]; then
+		[ "$st" = 4 ] && echo "  (minivmm stopped the guest at its --timeout of ${CASE_TIMEOUT} s)"
+		[ "$st" = 137 ] && echo "  (minivmm outlived its --timeout by 15 s and was killed)"
+		[ "$st" = 2 ] && echo "  (the guest reset itself: with panic=-1 a guest panic ends this way)"
+		grep -m1 "^LANE-VCASE-ARGS $name " "$log" | sed 's/^LANE-VCASE-ARGS [^ ]* /  minivmm options: /'
+		echo "  minivmm stderr (tail):"
+		grep "^LANE-VERR $name| " "$log" | sed "s/^LANE-VERR $name| /    /" | tail -n 12
+		echo "  guest console (tail):"
+		glog "$name" | tail -n 25 | sed 's/^/    /'
+	fi
+done <"$run/cases"
+if [ $qrc -ne 0 ]; then
+	echo "host console (tail):"
+	grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'
+	fail "the emulated host did not finish its run (logs: $run)"
+fi
+[ $bad -eq 0 ] || fail "some virtio cases failed (logs: $run)"
+echo "PASS: $((ncases - ${#skipped[@]})) virtio cases with a Linux guest${skipped[*]:+ (skipped: ${skipped[*]})}${retried:+ (after one retry of the emulated host)}"

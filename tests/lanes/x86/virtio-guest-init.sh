@@ -1,0 +1,146 @@
+#!/bin/sh
+# /init of the virtio lane's nested guest (lane_x86_virtio.sh): loads the virtio modules listed in
+# /lib/modules/virtio/order, runs the tests that lane.test=T[,T...] names on the kernel command line
+# (in that order, in one boot), prints what it found as "LANE-V KEY=VALUE" lines and, last,
+# "LANE-V-END test=T result=ok|fail", then powers the guest off. Tests (the other lane.* parameters
+# are their settings):
+#   blk      /dev/vda (GET_ID serial lane.serial) holds an ext4 file system made on the build machine
+#            with /seed.txt = "minivmm-virtio-lane-seed": mount, check the seed, write
+#            /guest-<lane.tag>.bin (2 MiB from /dev/urandom), print its md5, sync, unmount
+#   net      eth0 (MAC lane.mac) gets lane.ip/24 and pings lane.peer (the emulated host's tap), also
+#            with 4000-byte packets; sends 2 MiB over TCP to lane.peer:5000 and receives 2 MiB from
+#            lane.peer:5001, printing the md5 of both
+#   console  the console is hvc0: everything from here on goes to /dev/hvc0 only; a line the host
+#            fed to minivmm's stdin is read back from hvc0 and printed
+#   rng      reads 4 KiB from /dev/hwrng (the virtio-rng driver must be the current hwrng)
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+up() { cut -d' ' -f1 /proc/uptime; }
+test= tag= serial= mac= ip= peer=
+for a in $(cat /proc/cmdline); do
+	case $a in
+	lane.test=*) test=${a#*=} ;;
+	lane.tag=*) tag=${a#*=} ;;
+	lane.serial=*) serial=${a#*=} ;;
+	lane.mac=*) mac=${a#*=} ;;
+	lane.ip=*) ip=${a#*=} ;;
+	lane.peer=*) peer=${a#*=} ;;
+	esac
+done
+# With console=hvc0 the kernel had no console to open for init (hvc0 appears with virtio_console):
+# until the test switches to hvc0, write to the UART.
+[ -e /proc/self/fd/1 ] || exec >/dev/ttyS0 2>&1
+echo "LANE-V start test=$test uptime=$(up)"
+res=ok
+bad() { echo "LANE-V error: $*"; res=fail; }
+finish() {
+	echo "LANE-V-END test=$test result=$res uptime=$(up)"
+	sync
+	poweroff -f
+	sleep 5
+	echo "LANE-V still running after poweroff -f"
+}
+while read -r m; do
+	[ -n "$m" ] || continue
+	insmod "/lib/modules/virtio/$m.ko" || bad "insmod $m.ko failed"
+done </lib/modules/virtio/order
+echo "LANE-V modules-loaded uptime=$(up)"
+# The devices each transport found (virtio-pci: PCI vendor 0x1af4; virtio-mmio: platform devices).
+for d in /sys/bus/virtio/devices/*; do
+	[ -e "$d/device" ] || continue
+	echo "LANE-V virtio-device $(basename "$d") id=$(cat "$d/device") driver=$(basename "$(readlink "$d/driver" 2>/dev/null)") parent=$(basename "$(dirname "$(readlink -f "$d")")")"
+done
+
+# wait_for PATH SECONDS: polls for PATH to exist.
+wait_for() {
+	n=$(($2 * 10))
+	while [ ! -e "$1" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	[ -e "$1" ]
+}
+
+for t in $(echo "$test" | tr , " "); do
+	case $t in
+	blk)
+		wait_for /dev/vda 10 || { bad "no /dev/vda"; finish; }
+		got=$(cat /sys/block/vda/serial 2>/dev/null)
+		echo "LANE-V blk-serial=$got size_sectors=$(cat /sys/block/vda/size)"
+		[ -z "$serial" ] || [ "$got" = "$serial" ] || bad "serial '$got', want '$serial'"
+		mkdir -p /mnt
+		if mount -t ext4 /dev/vda /mnt; then
+			seed=$(cat /mnt/seed.txt 2>/dev/null)
+			[ "$seed" = minivmm-virtio-lane-seed ] || bad "seed.txt holds '$seed'"
+			f=/mnt/guest-$tag.bin
+			dd if=/dev/urandom of="$f" bs=65536 count=32 2>/dev/null || bad "writing $f failed"
+			sync
+			echo "LANE-V blk-md5=$(md5sum <"$f" | cut -d' ' -f1) file=/guest-$tag.bin"
+			echo "written by the nested guest over $tag" >/mnt/note-$tag.txt
+			sync
+			umount /mnt || bad "umount failed"
+			echo "LANE-V blk-unmounted uptime=$(up)"
+		else
+			bad "mount -t ext4 /dev/vda failed"
+		fi
+		;;
+	net)
+		wait_for /sys/class/net/eth0 10 || { bad "no eth0"; finish; }
+		got=$(cat /sys/class/net/eth0/address)
+		echo "LANE-V net-mac=$got"
+		[ -z "$mac" ] || [ "$got" = "$mac" ] || bad "MAC $got, want $mac"
+		ip addr add "$ip/24" dev eth0 && ip link set eth0 up || bad "cannot configure eth0"
+		if ping -c 3 -W 5 "$peer" >/tmp/ping 2>&1; then
+			echo "LANE-V net-ping=ok $(grep -E 'packets|round-trip' /tmp/ping | tr '\n' ' ')"
+		else
+			bad "ping $peer failed: $(tr '\n' ' ' </tmp/ping)"
+		fi
+		# Large packets: IP fragments in both directions.
+		if ping -c 2 -W 5 -s 4000 "$peer" >/tmp/ping 2>&1; then
+			echo "LANE-V net-ping-4000=ok"
+		else
+			bad "ping -s 4000 $peer failed: $(tr '\n' ' ' </tmp/ping)"
+		fi
+		# TCP both ways (checksum and segmentation offloads, mergeable receive buffers): 2 MiB to the
+		# host's listener on port 5000, then the host's 2 MiB from port 5001. busybox nc ends at the
+		# first end of input on either side, so its stdin is a fifo held open here.
+		mkfifo /tmp/hold
+		exec 8<>/tmp/hold
+		dd if=/dev/urandom of=/tmp/tx bs=65536 count=32 2>/dev/null
+		echo "LANE-V net-tx-md5=$(md5sum </tmp/tx | cut -d' ' -f1)"
+		t0=$(up)
+		timeout 60 nc "$peer" 5000 </tmp/tx || bad "nc $peer 5000 (sending) failed"
+		t1=$(up)
+		timeout 60 nc "$peer" 5001 </tmp/hold >/tmp/rx || bad "nc $peer 5001 (receiving) failed"
+		t2=$(up)
+		echo "LANE-V net-rx-md5=$(md5sum </tmp/rx | cut -d' ' -f1) rx_bytes=$(wc -c </tmp/rx) tx_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') rx_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')"
+		exec 8>&-
+		echo "LANE-V net-stats $(cat /sys/class/net/eth0/statistics/rx_packets) rx, $(cat /sys/class/net/eth0/statistics/tx_packets) tx"
+		;;
+	console)
+		wait_for /dev/hvc0 10 || { bad "no /dev/hvc0"; finish; }
+		exec </dev/hvc0 >/dev/hvc0 2>&1
+		stty -echo 2>/dev/null
+		echo "LANE-V hvc0-marker MINIVMM-LANE-GUEST-OK over hvc0"
+		grep -q '^hvc0' /proc/consoles && echo "LANE-V hvc0-console=yes" || bad "hvc0 is not a console: $(tr '\n' ' ' </proc/consoles)"
+		echo "LANE-V hvc0-ready"
+		if read -t 20 -r line; then
+			echo "LANE-V hvc0-input=$line"
+		else
+			bad "no input line on hvc0"
+		fi
+		;;
+	rng)
+		cur=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)
+		echo "LANE-V rng-current=$cur available=$(cat /sys/class/misc/hw_random/rng_available 2>/dev/null)"
+		case $cur in virtio_rng*) ;; *) bad "the current hwrng is '$cur', not virtio_rng" ;; esac
+		n=$(dd if=/dev/hwrng bs=4096 count=1 2>/dev/null | wc -c)
+		d=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | md5sum | cut -d' ' -f1)
+		e=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | md5sum | cut -d' ' -f1)
+		echo "LANE-V rng-bytes=$n md5a=$d md5b=$e"
+		[ "$n" = 4096 ] || bad "read $n bytes from /dev/hwrng, want 4096"
+		[ "$d" != "$e" ] || bad "two reads of /dev/hwrng gave the same bytes"
+		;;
+	*) bad "unknown test '$t' in lane.test=$test" ;;
+	esac
+done
+finish
