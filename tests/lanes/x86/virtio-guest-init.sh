@@ -18,7 +18,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 up() { cut -d' ' -f1 /proc/uptime; }
-test= tag= serial= mac= ip= peer=
+test='' tag='' serial='' mac='' ip='' peer=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	lane.test=*) test=${a#*=} ;;
@@ -123,6 +123,7 @@ for t in $(echo "$test" | tr , " "); do
 		echo "LANE-V hvc0-marker MINIVMM-LANE-GUEST-OK over hvc0"
 		grep -q '^hvc0' /proc/consoles && echo "LANE-V hvc0-console=yes" || bad "hvc0 is not a console: $(tr '\n' ' ' </proc/consoles)"
 		echo "LANE-V hvc0-ready"
+		# shellcheck disable=SC3045 # busybox ash has read -t
 		if read -t 20 -r line; then
 			echo "LANE-V hvc0-input=$line"
 		else

@@ -36,7 +36,7 @@ disk_of() { # disk_of SERIAL: /dev/vdX of the host's virtio disk with that seria
 	echo "/dev/no-disk-with-serial-$1"
 }
 
-while IFS='|' read -r name want needs opts params input; do
+while IFS='|' read -r name _ needs opts params input; do
 	[ -n "$name" ] || continue
 	echo "LANE-VCASE-START $name uptime=$(up)"
 	if [ "$needs" != - ] && [ ! -e "$needs" ]; then
@@ -63,7 +63,7 @@ while IFS='|' read -r name want needs opts params input; do
 		timeout $((CASE_TIMEOUT + 15)) nc -l -p 5001 </tmp/net-tx >/dev/null &
 		nc_tx=$!
 		;;
-	*) nc_rx= nc_tx= ;;
+	*) nc_rx='' nc_tx='' ;;
 	esac
 	t0=$(up)
 	# busybox timeout (status 137 after SIGKILL) in case minivmm's own --timeout does not end it
