@@ -12,6 +12,8 @@
 #include "arm64_fdt.h"
 #include "arm64_state.h"
 #include "arm64_vm.h"
+#include "fdt_builder.h"
+#include "kimage.h"
 #include "kvm.h"
 #include "log.h"
 #include "platform.h"
@@ -125,8 +127,8 @@ int arch_load_kernel(struct vm *vm)
 		    b, vm->mem.regions[0].gpa, vm->mem.regions[0].size,
 		    vm->initrd.data ? vm->initrd.size : 0, err, sizeof(err));
 	if (!ret)
-		ret = arm64_image_load(&vm->mem, &vm->kernel, &b->img, err,
-				       sizeof(err));
+		ret = kimage_load(&vm->mem, &vm->kernel, b->img.load,
+				  b->img.image_size, err, sizeof(err));
 	if (ret) {
 		pr_err("cannot load %s: %s", vm->kernel.path,
 		       err[0] ? err : strerror(-ret));
@@ -195,8 +197,7 @@ static int write_fdt(struct vm *vm, const uint64_t *mpidr, void *fdt)
 	free(bootargs);
 	free(mmio);
 	if (!ret && vm->cfg->dump_dtb)
-		ret = arm64_fdt_write_file(fdt, vm->cfg->dump_dtb, err,
-					   sizeof(err));
+		ret = fdtb_write_file(fdt, vm->cfg->dump_dtb, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err);
 		return ret;

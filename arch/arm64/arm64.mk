@@ -34,11 +34,12 @@ $(ARM64_UNIT_BINS): $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
 .PHONY: arm64-unit arm64-cross-check
 arm64-unit: $(ARM64_UNIT_BINS)
 
-# Compiles every arch/arm64/*.c for aarch64 (freestanding objects), and the
-# ABI test against the target's <asm/kvm.h>. Needs gcc-aarch64-linux-gnu.
+# Compiles every arch/arm64/*.c and the core code only it and riscv use
+# (IMAGE_BOOT_SRCS) for aarch64 (freestanding objects), and the ABI test
+# against the target's <asm/kvm.h>. Needs gcc-aarch64-linux-gnu.
 arm64-cross-check: $(SYSREG_DEFS)
 	@mkdir -p $(B)/arm64-cross
-	@for f in $(ARM64_SRCS); do \
+	@for f in $(ARM64_SRCS) $(IMAGE_BOOT_SRCS); do \
 		echo "  CROSS $$f"; \
 		$(ARM64_CROSS_CC) $(filter-out -MMD -MP,$(ARM64_CFLAGS)) \
 			-ffreestanding -c -o $(B)/arm64-cross/$$(basename $$f .c).o \

@@ -1,4 +1,4 @@
-/* arm64_fdt.h: builds the arm64 guest's flattened device tree, and writes it to a file for --dump-dtb. */
+/* arm64_fdt.h: builds the arm64 guest's flattened device tree (--dump-dtb writes it with the core fdtb_write_file). */
 #ifndef MINIVMM_ARM64_FDT_H
 #define MINIVMM_ARM64_FDT_H
 
@@ -43,8 +43,5 @@ struct arm64_fdt_cfg {
  */
 int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 		    char *err, size_t errlen);
-/* --dump-dtb: write the blob (fdt_totalsize bytes) to path. */
-int arm64_fdt_write_file(const void *fdt, const char *path, char *err,
-			 size_t errlen);
 
 #endif

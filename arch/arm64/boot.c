@@ -6,6 +6,7 @@
 
 #include "arm64.h"
 #include "boot.h"
+#include "kimage.h"
 #include "util.h"
 
 #define ARM64_BOOT_PAGE 0x1000ULL
@@ -18,9 +19,15 @@ int arm64_boot_place(struct arm64_boot *b, uint64_t ram_base, uint64_t ram_size,
 
 	b->ram_base = ram_base;
 	b->ram_size = ram_size;
-	ret = arm64_image_place(&b->img, ram_base, ram_size, err, errlen);
+	/* The lowest 2 MiB-aligned base is also where a kernel without
+	 * PHYS_BASE wants it (memory below the base is lost to its linear
+	 * map). */
+	ret = kimage_place(ram_base, ram_size, ARM64_IMAGE_BASE_ALIGN,
+			   b->img.text_offset, b->img.image_size, &b->img.load,
+			   err, errlen);
 	if (ret)
 		return ret;
+	b->img.end = b->img.load + b->img.image_size;
 	b->initrd_size = initrd_size;
 	b->initrd_start = top;
 	if (initrd_size) {

@@ -1,116 +1,13 @@
-/* fdt.c: builds the arm64 guest device tree with libfdt (memory, cpus, psci, timer, GICv3, UART, chosen) and dumps it to a file. */
+/* fdt.c: builds the arm64 guest device tree (memory, cpus, psci, timer, GICv3, UART, virtio-mmio, chosen) with the core fdt_builder. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <libfdt.h>
-
 #include "arm64.h"
 #include "arm64_fdt.h"
+#include "fdt_builder.h"
 #include "sysreg.h"
 #include "util.h"
-
-/* Sequential-write state: after the first libfdt error every step is a
- * no-op, and the error is reported once at the end. */
-struct fdt_ctx {
-	void *fdt;
-	int err;
-	const char *where; /* node being written when the error happened */
-	const char *node;
-};
-
-static void step(struct fdt_ctx *c, int ret)
-{
-	if (ret < 0 && !c->err) {
-		c->err = ret;
-		c->where = c->node;
-	}
-}
-
-static void begin(struct fdt_ctx *c, const char *name)
-{
-	c->node = name;
-	if (!c->err)
-		step(c, fdt_begin_node(c->fdt, name));
-}
-
-static void end(struct fdt_ctx *c)
-{
-	if (!c->err)
-		step(c, fdt_end_node(c->fdt));
-}
-
-static void prop_str(struct fdt_ctx *c, const char *name, const char *s)
-{
-	if (!c->err)
-		step(c, fdt_property_string(c->fdt, name, s));
-}
-
-static void prop_u32(struct fdt_ctx *c, const char *name, uint32_t v)
-{
-	if (!c->err)
-		step(c, fdt_property_u32(c->fdt, name, v));
-}
-
-static void prop_u64(struct fdt_ctx *c, const char *name, uint64_t v)
-{
-	if (!c->err)
-		step(c, fdt_property_u64(c->fdt, name, v));
-}
-
-static void prop_empty(struct fdt_ctx *c, const char *name)
-{
-	if (!c->err)
-		step(c, fdt_property(c->fdt, name, NULL, 0));
-}
-
-/* A list of strings ("a\0b\0"), as in compatible. */
-static void prop_strs(struct fdt_ctx *c, const char *name, const char *s,
-		      size_t len_with_nuls)
-{
-	if (!c->err)
-		step(c, fdt_property(c->fdt, name, s, (int)len_with_nuls));
-}
-
-/* 64-bit values as pairs of cells (#address-cells = #size-cells = 2). */
-static void prop_cells64(struct fdt_ctx *c, const char *name, const uint64_t *v,
-			 unsigned int n)
-{
-	fdt64_t be[8];
-
-	for (unsigned int i = 0; i < n && i < ARRAY_SIZE(be); i++)
-		be[i] = cpu_to_fdt64(v[i]);
-	if (!c->err)
-		step(c, fdt_property(
-			    c->fdt, name, be,
-			    (int)(MIN(n, ARRAY_SIZE(be)) * sizeof(be[0]))));
-}
-
-static void prop_cells(struct fdt_ctx *c, const char *name, const uint32_t *v,
-		       unsigned int n)
-{
-	fdt32_t be[16];
-
-	for (unsigned int i = 0; i < n && i < ARRAY_SIZE(be); i++)
-		be[i] = cpu_to_fdt32(v[i]);
-	if (!c->err)
-		step(c, fdt_property(
-			    c->fdt, name, be,
-			    (int)(MIN(n, ARRAY_SIZE(be)) * sizeof(be[0]))));
-}
-
-static void add_memory(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
-{
-	uint64_t reg[2] = {cfg->ram_base, cfg->ram_size};
-	char name[40];
-
-	snprintf(name, sizeof(name), "memory@%llx",
-		 (unsigned long long)cfg->ram_base);
-	begin(c, name);
-	prop_str(c, "device_type", "memory");
-	prop_cells64(c, "reg", reg, 2);
-	end(c);
-}
 
 /* The cpu node's reg: MPIDR_EL1's affinity fields, Aff3 in the high cell. */
 static uint64_t cpu_reg(uint64_t mpidr)
@@ -119,37 +16,36 @@ static uint64_t cpu_reg(uint64_t mpidr)
 			MPIDR_EL1_Aff1_MASK | MPIDR_EL1_Aff0_MASK);
 }
 
-static void add_cpus(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
+static void add_cpus(struct fdtb *b, const struct arm64_fdt_cfg *cfg)
 {
-	begin(c, "cpus");
-	prop_u32(c, "#address-cells", 2);
-	prop_u32(c, "#size-cells", 0);
+	fdtb_begin(b, "cpus");
+	fdtb_prop_u32(b, "#address-cells", 2);
+	fdtb_prop_u32(b, "#size-cells", 0);
 	for (unsigned int i = 0; i < cfg->nr_cpus; i++) {
 		uint64_t reg = cpu_reg(cfg->mpidr[i]);
 		char name[40];
 
 		snprintf(name, sizeof(name), "cpu@%llx",
 			 (unsigned long long)reg);
-		begin(c, name);
-		prop_str(c, "device_type", "cpu");
-		prop_str(c, "compatible", "arm,arm-v8");
-		prop_str(c, "enable-method", "psci");
-		prop_cells64(c, "reg", &reg, 1);
-		end(c);
-		c->node = "cpus";
+		fdtb_begin(b, name);
+		fdtb_prop_str(b, "device_type", "cpu");
+		fdtb_prop_str(b, "compatible", "arm,arm-v8");
+		fdtb_prop_str(b, "enable-method", "psci");
+		fdtb_prop_cells64(b, "reg", &reg, 1);
+		fdtb_end(b, "cpus");
 	}
-	end(c);
+	fdtb_end(b, "/");
 }
 
-static void add_psci(struct fdt_ctx *c)
+static void add_psci(struct fdtb *b)
 {
-	begin(c, "psci");
-	prop_str(c, "compatible", "arm,psci-0.2");
-	prop_str(c, "method", "hvc");
-	end(c);
+	fdtb_begin(b, "psci");
+	fdtb_prop_str(b, "compatible", "arm,psci-0.2");
+	fdtb_prop_str(b, "method", "hvc");
+	fdtb_end(b, "/");
 }
 
-static void add_timer(struct fdt_ctx *c)
+static void add_timer(struct fdtb *b)
 {
 	static const uint32_t ppis[] = {
 	    ARM64_TIMER_PPI_SEC, ARM64_TIMER_PPI_PHYS, ARM64_TIMER_PPI_VIRT,
@@ -161,14 +57,14 @@ static void add_timer(struct fdt_ctx *c)
 		irqs[3 * i + 1] = ppis[i];
 		irqs[3 * i + 2] = ARM64_FDT_LEVEL_HIGH;
 	}
-	begin(c, "timer");
-	prop_str(c, "compatible", "arm,armv8-timer");
-	prop_cells(c, "interrupts", irqs, ARRAY_SIZE(irqs));
-	prop_empty(c, "always-on");
-	end(c);
+	fdtb_begin(b, "timer");
+	fdtb_prop_str(b, "compatible", "arm,armv8-timer");
+	fdtb_prop_cells(b, "interrupts", irqs, ARRAY_SIZE(irqs));
+	fdtb_prop_empty(b, "always-on");
+	fdtb_end(b, "/");
 }
 
-static void add_gic(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
+static void add_gic(struct fdtb *b, const struct arm64_fdt_cfg *cfg)
 {
 	uint64_t reg[4] = {cfg->gicd_base, cfg->gicd_size, cfg->gicr_base,
 			   cfg->gicr_size};
@@ -176,35 +72,35 @@ static void add_gic(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg)
 
 	snprintf(name, sizeof(name), "intc@%llx",
 		 (unsigned long long)cfg->gicd_base);
-	begin(c, name);
-	prop_str(c, "compatible", "arm,gic-v3");
-	prop_u32(c, "#interrupt-cells", 3);
-	prop_empty(c, "interrupt-controller");
-	prop_u32(c, "#address-cells", 2);
-	prop_u32(c, "#size-cells", 2);
-	prop_empty(c, "ranges");
-	prop_u32(c, "#redistributor-regions", 1);
-	prop_cells64(c, "reg", reg, 4);
-	prop_u32(c, "phandle", ARM64_FDT_GIC_PHANDLE);
-	end(c);
+	fdtb_begin(b, name);
+	fdtb_prop_str(b, "compatible", "arm,gic-v3");
+	fdtb_prop_u32(b, "#interrupt-cells", 3);
+	fdtb_prop_empty(b, "interrupt-controller");
+	fdtb_prop_u32(b, "#address-cells", 2);
+	fdtb_prop_u32(b, "#size-cells", 2);
+	fdtb_prop_empty(b, "ranges");
+	fdtb_prop_u32(b, "#redistributor-regions", 1);
+	fdtb_prop_cells64(b, "reg", reg, 4);
+	fdtb_prop_u32(b, "phandle", ARM64_FDT_GIC_PHANDLE);
+	fdtb_end(b, "/");
 }
 
-static void add_uart(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg,
+static void add_uart(struct fdtb *b, const struct arm64_fdt_cfg *cfg,
 		     const char *name)
 {
 	uint64_t reg[2] = {cfg->uart_base, cfg->uart_size};
 	uint32_t irq[3] = {ARM64_FDT_IRQ_SPI, cfg->uart_spi,
 			   ARM64_FDT_LEVEL_HIGH};
 
-	begin(c, name);
-	prop_str(c, "compatible", "ns16550a");
-	prop_cells64(c, "reg", reg, 2);
-	prop_u32(c, "clock-frequency", cfg->uart_clock);
-	prop_cells(c, "interrupts", irq, 3);
-	end(c);
+	fdtb_begin(b, name);
+	fdtb_prop_str(b, "compatible", "ns16550a");
+	fdtb_prop_cells64(b, "reg", reg, 2);
+	fdtb_prop_u32(b, "clock-frequency", cfg->uart_clock);
+	fdtb_prop_cells(b, "interrupts", irq, 3);
+	fdtb_end(b, "/");
 }
 
-static void add_virtio_mmio(struct fdt_ctx *c, const struct arm64_fdt_mmio *m)
+static void add_virtio_mmio(struct fdtb *b, const struct arm64_fdt_mmio *m)
 {
 	uint64_t reg[2] = {m->base, m->size};
 	uint32_t irq[3] = {ARM64_FDT_IRQ_SPI, m->spi, ARM64_FDT_LEVEL_HIGH};
@@ -212,30 +108,12 @@ static void add_virtio_mmio(struct fdt_ctx *c, const struct arm64_fdt_mmio *m)
 
 	snprintf(name, sizeof(name), "virtio_mmio@%llx",
 		 (unsigned long long)m->base);
-	begin(c, name);
-	prop_str(c, "compatible", "virtio,mmio");
-	prop_cells64(c, "reg", reg, 2);
-	prop_cells(c, "interrupts", irq, 3);
-	prop_empty(c, "dma-coherent");
-	end(c);
-}
-
-static void add_chosen(struct fdt_ctx *c, const struct arm64_fdt_cfg *cfg,
-		       const char *uart)
-{
-	char path[48];
-
-	snprintf(path, sizeof(path), "/%s", uart);
-	begin(c, "chosen");
-	if (cfg->bootargs)
-		prop_str(c, "bootargs", cfg->bootargs);
-	prop_str(c, "stdout-path", path);
-	if (cfg->initrd_size) {
-		prop_u64(c, "linux,initrd-start", cfg->initrd_start);
-		prop_u64(c, "linux,initrd-end",
-			 cfg->initrd_start + cfg->initrd_size);
-	}
-	end(c);
+	fdtb_begin(b, name);
+	fdtb_prop_str(b, "compatible", "virtio,mmio");
+	fdtb_prop_cells64(b, "reg", reg, 2);
+	fdtb_prop_cells(b, "interrupts", irq, 3);
+	fdtb_prop_empty(b, "dma-coherent");
+	fdtb_end(b, "/");
 }
 
 static int check_cfg(const struct arm64_fdt_cfg *cfg, char *err, size_t errlen)
@@ -265,25 +143,10 @@ static int check_cfg(const struct arm64_fdt_cfg *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static int fdt_failed(const struct fdt_ctx *c, size_t size, char *err,
-		      size_t errlen)
-{
-	if (c->err == -FDT_ERR_NOSPACE) {
-		snprintf(err, errlen,
-			 "device tree: does not fit in %zu bytes (at %s)", size,
-			 c->where ? c->where : "the header");
-		return -ENOSPC;
-	}
-	snprintf(err, errlen, "device tree: libfdt: %s (at %s)",
-		 fdt_strerror(c->err), c->where ? c->where : "the header");
-	return -EINVAL;
-}
-
 int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 		    char *err, size_t errlen)
 {
-	static const char compat[] = "linux,dummy-virt";
-	struct fdt_ctx c = {.fdt = buf};
+	struct fdtb b;
 	char uart[40];
 	int ret;
 
@@ -292,49 +155,17 @@ int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 		return ret;
 	snprintf(uart, sizeof(uart), "serial@%llx",
 		 (unsigned long long)cfg->uart_base);
-	step(&c, fdt_create(buf, (int)MIN(size, (size_t)INT32_MAX)));
-	if (!c.err)
-		step(&c, fdt_finish_reservemap(buf));
-	begin(&c, "");
-	prop_strs(&c, "compatible", compat, sizeof(compat));
-	prop_u32(&c, "#address-cells", 2);
-	prop_u32(&c, "#size-cells", 2);
-	prop_u32(&c, "interrupt-parent", ARM64_FDT_GIC_PHANDLE);
-	add_memory(&c, cfg);
-	add_cpus(&c, cfg);
-	add_psci(&c);
-	add_timer(&c);
-	add_gic(&c, cfg);
-	add_uart(&c, cfg, uart);
+	fdtb_start_virt(&b, buf, size);
+	fdtb_prop_u32(&b, "interrupt-parent", ARM64_FDT_GIC_PHANDLE);
+	fdtb_memory(&b, cfg->ram_base, cfg->ram_size);
+	add_cpus(&b, cfg);
+	add_psci(&b);
+	add_timer(&b);
+	add_gic(&b, cfg);
+	add_uart(&b, cfg, uart);
 	for (unsigned int i = 0; i < cfg->nr_virtio_mmio; i++)
-		add_virtio_mmio(&c, &cfg->virtio_mmio[i]);
-	add_chosen(&c, cfg, uart);
-	c.node = "/";
-	end(&c);
-	if (!c.err)
-		step(&c, fdt_finish(buf));
-	return c.err ? fdt_failed(&c, size, err, errlen) : 0;
-}
-
-int arm64_fdt_write_file(const void *fdt, const char *path, char *err,
-			 size_t errlen)
-{
-	size_t len = fdt_totalsize(fdt);
-	FILE *f = fopen(path, "wb");
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ret;
-	}
-	errno = 0;
-	if (fwrite(fdt, 1, len, f) != len)
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (ret)
-		snprintf(err, errlen, "%s: writing the device tree: %s", path,
-			 strerror(-ret));
-	return ret;
+		add_virtio_mmio(&b, &cfg->virtio_mmio[i]);
+	fdtb_chosen(&b, cfg->bootargs, uart, cfg->initrd_start,
+		    cfg->initrd_size);
+	return fdtb_finish(&b, err, errlen);
 }

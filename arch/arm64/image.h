@@ -1,4 +1,4 @@
-/* image.h: the arm64 Linux Image format: header parsing and validation, placement in guest RAM, loading. */
+/* image.h: the arm64 Linux Image format: header parsing and validation (include/kimage.h places and loads it). */
 #ifndef MINIVMM_ARM64_IMAGE_H
 #define MINIVMM_ARM64_IMAGE_H
 
@@ -30,7 +30,7 @@ struct arm64_image {
 	uint32_t pe_offset;   /* PE header of an EFI stub kernel, else 0 */
 	bool anywhere;	      /* flags bit 3: base may be anywhere in RAM */
 	bool legacy;	      /* image_size was 0: a pre-3.17 kernel */
-	uint64_t load;	      /* set by arm64_image_place */
+	uint64_t load;	      /* set by arm64_boot_place (kimage_place) */
 	uint64_t end;	      /* load + image_size */
 };
 
@@ -40,15 +40,4 @@ bool arm64_image_probe(const struct image *k);
  * corrupt header, a big-endian kernel, or a file larger than image_size. */
 int arm64_image_parse(const struct image *k, struct arm64_image *img, char *err,
 		      size_t errlen);
-/* Load address in RAM [ram_base, ram_base + ram_size): text_offset above
- * the lowest 2 MiB-aligned base, which is also where a kernel without
- * PHYS_BASE wants it (memory below the base is lost to its linear map).
- * -ENOSPC with a reason when image_size bytes do not fit. */
-int arm64_image_place(struct arm64_image *img, uint64_t ram_base,
-		      uint64_t ram_size, char *err, size_t errlen);
-/* Copy the placed kernel into guest RAM; the rest of image_size (bss) is
- * left as the zero pages of fresh guest memory. */
-int arm64_image_load(const struct guest_mem *mem, const struct image *k,
-		     const struct arm64_image *img, char *err, size_t errlen);
-
 #endif

@@ -28,19 +28,6 @@ unsigned int riscv_imsic_hart_bits(unsigned int n)
 	return bits;
 }
 
-static void add_memory(struct fdtb *b, const struct riscv_fdt_cfg *cfg)
-{
-	uint64_t reg[2] = {cfg->ram_base, cfg->ram_size};
-	char name[40];
-
-	snprintf(name, sizeof(name), "memory@%llx",
-		 (unsigned long long)cfg->ram_base);
-	fdtb_begin(b, name);
-	fdtb_prop_str(b, "device_type", "memory");
-	fdtb_prop_cells64(b, "reg", reg, 2);
-	fdtb_end(b, "/");
-}
-
 static void add_cpu_intc(struct fdtb *b, unsigned int hart, const char *cpu)
 {
 	fdtb_begin(b, "interrupt-controller");
@@ -209,24 +196,6 @@ static void add_mmio(struct fdtb *b, const struct riscv_fdt_cfg *cfg,
 	fdtb_end(b, "/");
 }
 
-static void add_chosen(struct fdtb *b, const struct riscv_fdt_cfg *cfg,
-		       const char *uart)
-{
-	char path[48];
-
-	snprintf(path, sizeof(path), "/%s", uart);
-	fdtb_begin(b, "chosen");
-	if (cfg->bootargs)
-		fdtb_prop_str(b, "bootargs", cfg->bootargs);
-	fdtb_prop_str(b, "stdout-path", path);
-	if (cfg->initrd_size) {
-		fdtb_prop_u64(b, "linux,initrd-start", cfg->initrd_start);
-		fdtb_prop_u64(b, "linux,initrd-end",
-			      cfg->initrd_start + cfg->initrd_size);
-	}
-	fdtb_end(b, "/");
-}
-
 static int bad_cfg(char *err, size_t errlen, const char *what,
 		   unsigned long long v)
 {
@@ -323,7 +292,6 @@ static void add_irqchip(struct fdtb *b, const struct riscv_fdt_cfg *cfg)
 int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,
 		    char *err, size_t errlen)
 {
-	static const char compat[] = "linux,dummy-virt";
 	struct hart_desc desc;
 	struct fdtb b;
 	char uart[40];
@@ -336,16 +304,14 @@ int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,
 		return ret;
 	snprintf(uart, sizeof(uart), "serial@%llx",
 		 (unsigned long long)cfg->uart_base);
-	fdtb_start(&b, buf, size);
-	fdtb_prop_strs(&b, "compatible", compat, sizeof(compat));
-	fdtb_prop_u32(&b, "#address-cells", 2);
-	fdtb_prop_u32(&b, "#size-cells", 2);
-	add_memory(&b, cfg);
+	fdtb_start_virt(&b, buf, size);
+	fdtb_memory(&b, cfg->ram_base, cfg->ram_size);
 	add_cpus(&b, cfg, &desc);
 	add_irqchip(&b, cfg);
 	add_uart(&b, cfg, uart);
 	for (unsigned int i = 0; i < cfg->nr_mmio; i++)
 		add_mmio(&b, cfg, &cfg->mmio[i]);
-	add_chosen(&b, cfg, uart);
+	fdtb_chosen(&b, cfg->bootargs, uart, cfg->initrd_start,
+		    cfg->initrd_size);
 	return fdtb_finish(&b, err, errlen);
 }

@@ -30,14 +30,15 @@ $(RISCV_UNIT_BINS): $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
 .PHONY: riscv-unit riscv-cross-check
 riscv-unit: $(RISCV_UNIT_BINS)
 
-# Compiles every arch/riscv/*.c for riscv64 (freestanding objects), and the
-# ABI test against the target's <asm/kvm.h>. Needs gcc-riscv64-linux-gnu
-# (and linux-libc-dev-riscv64-cross, which it pulls in).
+# Compiles every arch/riscv/*.c and the core code only it and arm64 use
+# (IMAGE_BOOT_SRCS) for riscv64 (freestanding objects), and the ABI test
+# against the target's <asm/kvm.h>. Needs gcc-riscv64-linux-gnu (and
+# linux-libc-dev-riscv64-cross, which it pulls in).
 riscv-cross-check:
 	@mkdir -p $(B)/riscv-cross $(RISCV_FDT_INC)
 	@ln -sf /usr/include/libfdt.h /usr/include/libfdt_env.h \
 		/usr/include/fdt.h $(RISCV_FDT_INC)/
-	@for f in $(RISCV_SRCS); do \
+	@for f in $(RISCV_SRCS) $(IMAGE_BOOT_SRCS); do \
 		echo "  CROSS $$f"; \
 		$(RISCV_CROSS_CC) $(filter-out -MMD -MP,$(RISCV_CFLAGS)) \
 			-idirafter $(RISCV_FDT_INC) -ffreestanding -c \

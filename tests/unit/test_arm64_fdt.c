@@ -7,6 +7,8 @@
 
 #include "arm64.h"
 #include "arm64_fdt.h"
+#include "fdt_builder.h"
+#include "fdt_check.h"
 #include "unit.h"
 #include "vgic_vmcr.h"
 
@@ -32,57 +34,6 @@ static struct arm64_fdt_cfg config(const uint64_t *mpidr, unsigned int nr)
 	    .initrd_start = 0x48000000,
 	    .initrd_size = 0x123000,
 	};
-}
-
-static int node(const char *path)
-{
-	int off = fdt_path_offset(blob, path);
-
-	if (off < 0)
-		fprintf(stderr, "%s: %s\n", path, fdt_strerror(off));
-	return off;
-}
-
-/* Cell i of property 'name' of the node at 'path'; ~0 if absent. */
-static uint32_t cell(const char *path, const char *name, int i)
-{
-	int len, off = node(path);
-	const fdt32_t *p;
-
-	if (off < 0)
-		return ~0U;
-	p = fdt_getprop(blob, off, name, &len);
-	if (!p || len < (i + 1) * 4) {
-		fprintf(stderr, "%s:%s[%d] missing\n", path, name, i);
-		return ~0U;
-	}
-	return fdt32_to_cpu(p[i]);
-}
-
-static uint64_t cell64(const char *path, const char *name, int i)
-{
-	return (uint64_t)cell(path, name, 2 * i) << 32 |
-	       cell(path, name, 2 * i + 1);
-}
-
-static int prop_len(const char *path, const char *name)
-{
-	int len = -1, off = node(path);
-
-	if (off >= 0 && !fdt_getprop(blob, off, name, &len))
-		return -1;
-	return len;
-}
-
-static bool str_is(const char *path, const char *name, const char *want)
-{
-	int off = node(path);
-	const char *s = off < 0 ? NULL : fdt_getprop(blob, off, name, NULL);
-
-	if (!s || strcmp(s, want))
-		fprintf(stderr, "%s:%s = %s, want %s\n", path, name,
-			s ? s : "(none)", want);
-	return s && !strcmp(s, want);
 }
 
 static void test_root_memory(void)
@@ -208,15 +159,15 @@ static void test_dump(void)
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
-	CHECK_EQ(arm64_fdt_write_file(blob, path, err, sizeof(err)), 0);
+	CHECK_EQ(fdtb_write_file(blob, path, err, sizeof(err)), 0);
 	n = read(fd, back, sizeof(back));
 	close(fd);
 	unlink(path);
 	CHECK_EQ(n, fdt_totalsize(blob));
 	CHECK(n > 0 && memcmp(back, blob, (size_t)n) == 0);
-	CHECK_EQ(arm64_fdt_write_file(blob, "/nonexistent/dir/x.dtb", err,
-				      sizeof(err)),
-		 -ENOENT);
+	CHECK_EQ(
+	    fdtb_write_file(blob, "/nonexistent/dir/x.dtb", err, sizeof(err)),
+	    -ENOENT);
 	CHECK(strstr(err, "/nonexistent/dir/x.dtb") != NULL);
 }
 
@@ -225,6 +176,7 @@ int main(void)
 	uint64_t mpidr[20];
 	struct arm64_fdt_cfg c;
 
+	check_fdt = blob;
 	for (unsigned int i = 0; i < 20; i++)
 		mpidr[i] = arm64_kvm_default_mpidr(i);
 	c = config(mpidr, 20);

@@ -1,8 +1,9 @@
-/* test_arm64_image.c: arm64 Image header parsing, corrupt-input errors, placement and loading on synthetic images. */
+/* test_arm64_image.c: arm64 Image header parsing, corrupt-input errors, and the core kimage placement and loading on synthetic images. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "image.h"
+#include "kimage.h"
 #include "unit.h"
 #include "util.h"
 #include "vm.h"
@@ -120,31 +121,35 @@ static void test_corrupt(void)
 	expect_bad(k, "truncated: 0 bytes");
 }
 
+/* kimage_place with arm64's 2 MiB base alignment, as arm64_boot_place. */
+static int place(struct arm64_image *img, uint64_t ram_base, uint64_t ram_size)
+{
+	int ret = kimage_place(ram_base, ram_size, ARM64_IMAGE_BASE_ALIGN,
+			       img->text_offset, img->image_size, &img->load,
+			       err, sizeof(err));
+
+	img->end = img->load + img->image_size;
+	return ret;
+}
+
 static void test_place(void)
 {
 	struct image k = make(0x80000, 0x1000000, 0, FILE_LEN);
 	struct arm64_image img;
 
 	CHECK_EQ(arm64_image_parse(&k, &img, err, sizeof(err)), 0);
-	CHECK_EQ(arm64_image_place(&img, RAM, 64 * MiB, err, sizeof(err)), 0);
+	CHECK_EQ(place(&img, RAM, 64 * MiB), 0);
 	CHECK_EQ(img.load, 0x40080000);
 	CHECK_EQ(img.end, 0x41080000);
 	/* A RAM base off 2 MiB: the next aligned base. */
-	CHECK_EQ(
-	    arm64_image_place(&img, RAM + 0x100000, 64 * MiB, err, sizeof(err)),
-	    0);
+	CHECK_EQ(place(&img, RAM + 0x100000, 64 * MiB), 0);
 	CHECK_EQ(img.load, 0x40280000);
 	/* Exactly enough, then one byte short. */
-	CHECK_EQ(arm64_image_place(&img, RAM, 0x1080000, err, sizeof(err)), 0);
-	CHECK_EQ(arm64_image_place(&img, RAM, 0x107ffff, err, sizeof(err)),
-		 -ENOSPC);
+	CHECK_EQ(place(&img, RAM, 0x1080000), 0);
+	CHECK_EQ(place(&img, RAM, 0x107ffff), -ENOSPC);
 	CHECK(strstr(err, "needs 0x1000000 bytes") != NULL);
-	CHECK_EQ(arm64_image_place(&img, 0xffffffffffe00001ULL, 0x1fffff, err,
-				   sizeof(err)),
-		 -ENOSPC);
-	CHECK_EQ(arm64_image_place(&img, 0xfffffffffff00000ULL, 0x100000, err,
-				   sizeof(err)),
-		 -ENOSPC);
+	CHECK_EQ(place(&img, 0xffffffffffe00001ULL, 0x1fffff), -ENOSPC);
+	CHECK_EQ(place(&img, 0xfffffffffff00000ULL, 0x100000), -ENOSPC);
 }
 
 static void test_load(void)
@@ -162,13 +167,17 @@ static void test_load(void)
 	mem.nr = 1;
 	mem.total = 4 * MiB;
 	CHECK_EQ(arm64_image_parse(&k, &img, err, sizeof(err)), 0);
-	CHECK_EQ(arm64_image_place(&img, RAM, 4 * MiB, err, sizeof(err)), 0);
-	CHECK_EQ(arm64_image_load(&mem, &k, &img, err, sizeof(err)), 0);
+	CHECK_EQ(place(&img, RAM, 4 * MiB), 0);
+	CHECK_EQ(
+	    kimage_load(&mem, &k, img.load, img.image_size, err, sizeof(err)),
+	    0);
 	CHECK(memcmp(ram + 0x80000, buf, FILE_LEN) == 0);
 	CHECK_EQ(ram[0x80000 + FILE_LEN], 0);
 	img.load = RAM + 4 * MiB - 0x1000; /* runs past RAM */
 	img.end = img.load + img.image_size;
-	CHECK_EQ(arm64_image_load(&mem, &k, &img, err, sizeof(err)), -EFAULT);
+	CHECK_EQ(
+	    kimage_load(&mem, &k, img.load, img.image_size, err, sizeof(err)),
+	    -EFAULT);
 	CHECK(strstr(err, "not guest RAM") != NULL);
 	free(ram);
 }

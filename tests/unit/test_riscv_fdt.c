@@ -4,6 +4,7 @@
 
 #include <libfdt.h>
 
+#include "fdt_check.h"
 #include "isa.h"
 #include "kvm_riscv.h"
 #include "riscv.h"
@@ -60,56 +61,6 @@ static struct riscv_fdt_cfg config(unsigned int nr, enum riscv_irqchip chip)
 	c.isa_ext[1] |= 1ULL << (KVMR_ISA_EXT_ZICBOP - 64) |
 			1ULL << (KVMR_ISA_EXT_KNOWN - 64); /* unknown: skipped */
 	return c;
-}
-
-static int node(const char *path)
-{
-	int off = fdt_path_offset(blob, path);
-
-	if (off < 0)
-		fprintf(stderr, "%s: %s\n", path, fdt_strerror(off));
-	return off;
-}
-
-static uint32_t cell(const char *path, const char *name, int i)
-{
-	int len, off = node(path);
-	const fdt32_t *p;
-
-	if (off < 0)
-		return ~0U;
-	p = fdt_getprop(blob, off, name, &len);
-	if (!p || len < (i + 1) * 4) {
-		fprintf(stderr, "%s:%s[%d] missing\n", path, name, i);
-		return ~0U;
-	}
-	return fdt32_to_cpu(p[i]);
-}
-
-static uint64_t cell64(const char *path, const char *name, int i)
-{
-	return (uint64_t)cell(path, name, 2 * i) << 32 |
-	       cell(path, name, 2 * i + 1);
-}
-
-static int prop_len(const char *path, const char *name)
-{
-	int len = -1, off = node(path);
-
-	if (off >= 0 && !fdt_getprop(blob, off, name, &len))
-		return -1;
-	return len;
-}
-
-static bool str_is(const char *path, const char *name, const char *want)
-{
-	int off = node(path);
-	const char *s = off < 0 ? NULL : fdt_getprop(blob, off, name, NULL);
-
-	if (!s || strcmp(s, want))
-		fprintf(stderr, "%s:%s = %s, want %s\n", path, name,
-			s ? s : "(none)", want);
-	return s && !strcmp(s, want);
 }
 
 static int build(const struct riscv_fdt_cfg *c)
@@ -350,6 +301,7 @@ static void test_errors(void)
 
 int main(void)
 {
+	check_fdt = blob;
 	test_isa_strings();
 	test_plic();
 	test_aia();

@@ -2,10 +2,8 @@
 #ifndef MINIVMM_KIMAGE_H
 #define MINIVMM_KIMAGE_H
 
-/*
- * Nothing here is riscv-specific: it is written to move to vmm/kimage.c and
- * include/kimage.h, and to replace the same steps in arch/arm64/image.c.
- */
+/* Used by arch/arm64/image.c and arch/riscv/image.c after their own
+ * header checks; the header formats themselves stay in the backends. */
 
 #include <stddef.h>
 #include <stdint.h>

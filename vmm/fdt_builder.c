@@ -1,4 +1,4 @@
-/* fdt_builder.c: sequential libfdt writer with first-error tracking, and writing a blob to a file. */
+/* fdt_builder.c: sequential libfdt writer with first-error tracking, the memory and chosen nodes, and writing a blob to a file. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,7 +13,8 @@ static void step(struct fdtb *b, int ret)
 {
 	if (ret < 0 && !b->err) {
 		b->err = ret;
-		b->where = b->node;
+		snprintf(b->where, sizeof(b->where), "%s",
+			 b->node ? b->node : "the header");
 	}
 }
 
@@ -27,6 +28,16 @@ void fdtb_start(struct fdtb *b, void *buf, size_t size)
 		step(b, fdt_finish_reservemap(buf));
 	fdtb_begin(b, "");
 	b->node = "/";
+}
+
+void fdtb_start_virt(struct fdtb *b, void *buf, size_t size)
+{
+	static const char compat[] = "linux,dummy-virt";
+
+	fdtb_start(b, buf, size);
+	fdtb_prop_strs(b, "compatible", compat, sizeof(compat));
+	fdtb_prop_u32(b, "#address-cells", 2);
+	fdtb_prop_u32(b, "#size-cells", 2);
 }
 
 void fdtb_begin(struct fdtb *b, const char *name)
@@ -110,6 +121,36 @@ void fdtb_prop_cells64(struct fdtb *b, const char *name, const uint64_t *v,
 	}
 }
 
+void fdtb_memory(struct fdtb *b, uint64_t base, uint64_t size)
+{
+	uint64_t reg[2] = {base, size};
+	char name[40];
+
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
+	fdtb_begin(b, name);
+	fdtb_prop_str(b, "device_type", "memory");
+	fdtb_prop_cells64(b, "reg", reg, 2);
+	fdtb_end(b, "/");
+}
+
+void fdtb_chosen(struct fdtb *b, const char *bootargs, const char *uart,
+		 uint64_t initrd_start, uint64_t initrd_size)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "/%s", uart);
+	fdtb_begin(b, "chosen");
+	if (bootargs)
+		fdtb_prop_str(b, "bootargs", bootargs);
+	fdtb_prop_str(b, "stdout-path", path);
+	if (initrd_size) {
+		fdtb_prop_u64(b, "linux,initrd-start", initrd_start);
+		fdtb_prop_u64(b, "linux,initrd-end",
+			      initrd_start + initrd_size);
+	}
+	fdtb_end(b, "/");
+}
+
 int fdtb_finish(struct fdtb *b, char *err, size_t errlen)
 {
 	fdtb_end(b, NULL);
@@ -120,11 +161,11 @@ int fdtb_finish(struct fdtb *b, char *err, size_t errlen)
 	if (b->err == -FDT_ERR_NOSPACE) {
 		snprintf(err, errlen,
 			 "device tree: does not fit in %zu bytes (at %s)",
-			 b->size, b->where ? b->where : "the header");
+			 b->size, b->where);
 		return -ENOSPC;
 	}
 	snprintf(err, errlen, "device tree: libfdt: %s (at %s)",
-		 fdt_strerror(b->err), b->where ? b->where : "the header");
+		 fdt_strerror(b->err), b->where);
 	return -EINVAL;
 }
 
