@@ -178,8 +178,10 @@ int console_init(struct vm *vm, const char *log_path)
 	struct console *con = calloc(1, sizeof(*con));
 	int ret;
 
-	if (!con)
+	if (!con) {
+		pr_err("console: out of memory");
 		return -ENOMEM;
+	}
 	con->vm = vm;
 	pthread_mutex_init(&con->lock, NULL);
 	con->rx_efd = -1;
@@ -188,11 +190,16 @@ int console_init(struct vm *vm, const char *log_path)
 	if (ret)
 		return ret;
 	con->rx_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (con->rx_efd < 0)
-		return -errno;
-	ret = loop_add(&vm->loop, con->rx_efd, EPOLLIN, console_rx_event, con);
-	if (ret)
+	if (con->rx_efd < 0) {
+		ret = -errno;
+		pr_err("console: eventfd: %s", strerror(-ret));
 		return ret;
+	}
+	ret = loop_add(&vm->loop, con->rx_efd, EPOLLIN, console_rx_event, con);
+	if (ret) {
+		pr_err("console: cannot watch its eventfd: %s", strerror(-ret));
+		return ret;
+	}
 	/* A regular file or /dev/null cannot be polled: no guest input then. */
 	if (!loop_add(&vm->loop, STDIN_FILENO, EPOLLIN, console_stdin_ready,
 		      con)) {

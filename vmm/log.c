@@ -1,4 +1,5 @@
 /* log.c: leveled messages to stderr, prefixed with the program name. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +7,8 @@
 
 #include "log.h"
 
-/* Configuration set once by main before threads start (read-only after). */
+/* Configuration set once by main before threads start (read-only after):
+ * the design's documented exception to "no global mutable state". */
 static enum log_level log_level = LOG_WARN;
 
 void log_set_level(enum log_level level)
@@ -34,6 +36,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	static const char *const tags[] = { "error: ", "warning: ", "", "debug: " };
 	char buf[1024];
 	va_list ap;
+	int saved_errno = errno;
 
 	if (level > log_level)
 		return;
@@ -42,4 +45,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	/* One write per line so messages from several threads never interleave. */
 	fprintf(stderr, "minivmm: %s%s\n", tags[level], buf);
+	/* Callers often log strerror(errno) and then return -errno. */
+	errno = saved_errno;
 }

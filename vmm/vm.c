@@ -308,15 +308,23 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return (int)fd;
 	}
 	vm->vm_fd = (int)fd;
-	if ((ret = vm_check_caps(vm)) || (ret = vm_check_cpus(vm)) ||
-	    (ret = bus_init(&vm->pio, "pio")) ||
-	    (ret = bus_init(&vm->mmio, "mmio")) ||
-	    (ret = loop_init(&vm->loop)))
+	if ((ret = vm_check_caps(vm)) || (ret = vm_check_cpus(vm)))
 		return ret;
+	if ((ret = bus_init(&vm->pio, "pio")) ||
+	    (ret = bus_init(&vm->mmio, "mmio")) ||
+	    (ret = loop_init(&vm->loop))) {
+		pr_err("cannot set up the VM's buses and event loop: %s",
+		       strerror(-ret));
+		return ret;
+	}
 	vm->pio.debug = vm->mmio.debug = cfg->debug_io;
 	vm->stop_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vm->stop_efd < 0)
-		return -errno;
+	if (vm->stop_efd < 0) {
+		ret = -errno;
+		pr_err("cannot create the VM's stop eventfd: %s",
+		       strerror(-ret));
+		return ret;
+	}
 	if ((ret = vm_map_ram(vm)) || (ret = console_init(vm, cfg->serial_log)) ||
 	    (ret = arch_vm_init(vm)) || (ret = vm_check_irqchip(vm)))
 		return ret;
