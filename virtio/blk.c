@@ -21,6 +21,7 @@
 #include "virtio/blk.h"
 #include "virtio/virtio.h"
 #include "virtio/worker.h"
+#include "blk_internal.h"
 
 #define BLK_MAX_BUFS	 VIRTIO_BLK_QUEUE_SIZE /* seg_max + header + status */
 #define BLK_SEG_MAX	 (VIRTIO_BLK_QUEUE_SIZE - 2)
@@ -370,13 +371,12 @@ int virtio_blk_request(struct virtio_blk *b, const struct virtq_buf *bufs,
 
 /* ---- the worker ---- */
 
-static void blk_work(void *opaque)
+int virtio_blk_process_queue(struct virtio_blk *b)
 {
-	struct virtio_blk *b = opaque;
 	struct virtio_device *vdev = &b->vdev;
 	struct virtq_chain c;
 	uint32_t written;
-	int ret;
+	int ret, done = 0;
 
 	do {
 		virtio_queue_notify_enable(vdev, 0, false);
@@ -387,10 +387,17 @@ static void blk_work(void *opaque)
 					 b->name);
 			virtio_queue_push(vdev, 0, &c, written);
 			virtio_queue_interrupt(vdev, 0);
+			done++;
 		}
 		if (ret < 0)
-			return; /* the core set NEEDS_RESET */
+			return ret; /* the core set NEEDS_RESET */
 	} while (virtio_queue_notify_enable(vdev, 0, true));
+	return done;
+}
+
+static void blk_work(void *opaque)
+{
+	virtio_blk_process_queue(opaque);
 }
 
 static void blk_get_config(struct virtio_device *vdev, uint32_t off, void *buf,

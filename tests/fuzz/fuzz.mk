@@ -1,4 +1,4 @@
-# tests/fuzz/fuzz.mk: libFuzzer targets for the virtqueue walkers: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
+# tests/fuzz/fuzz.mk: libFuzzer targets for the virtqueue walkers and the virtio-blk request path: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
 FUZZ_CC		   ?= clang
 FUZZ_SECONDS	   ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -10,6 +10,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 # Only what the walkers need, built with the sanitizers (not libminivmm.a).
 FUZZ_DEPS := virtio/queue.c virtio/queue_split.c virtio/queue_packed.c \
 	     vmm/memory.c
+# fuzz_blk_request also links virtio-blk and the device core it runs under.
+FUZZ_BLK_DEPS := virtio/blk.c virtio/core.c virtio/core_queue.c \
+		 virtio/features.c virtio/worker.c vmm/log.c vmm/sbuf.c
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_RUN   = $(B)/fuzz/$(1) -max_total_time=$(2) -timeout=10 \
@@ -23,7 +26,10 @@ fuzz-build: $(FUZZ_BINS)
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ram.h $(FUZZ_DEPS) \
 		  $(wildcard include/virtio/*.h virtio/*.h) include/mem.h
 	@mkdir -p $(B)/fuzz/corpus/$(notdir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS) $(FUZZ_EXTRA)
+
+$(B)/fuzz/fuzz_blk_request: FUZZ_EXTRA := $(FUZZ_BLK_DEPS)
+$(B)/fuzz/fuzz_blk_request: $(FUZZ_BLK_DEPS) $(wildcard include/*.h)
 
 # Each target in turn; the corpus under build/fuzz/corpus grows across runs.
 fuzz: $(FUZZ_BINS)
