@@ -26,6 +26,22 @@
 # LANE_X86_SNAP_TIMEOUT (total limit of the host's boot, 420 s), LANE_X86_SILENCE (30),
 # LANE_X86_SNAP_HOST_APPEND (the emulated host's command line; see HOST_APPEND below).
 set -u
+# The jump is timed from the guest's RTC edges; under heavy load the emulated host can deschedule the
+# vCPU over every edge after the restore, leaving nothing to time ("... and 0 of N after"). That is
+# a measurement that did not happen, not a wrong clock: run the whole lane once more and say so.
+if [ -z "${LANE_X86_SNAP_INNER:-}" ]; then
+	out=$(mktemp)
+	LANE_X86_SNAP_INNER=1 bash "$0" "$@" | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 1 ] && grep -q 'FAIL .*-jump .* and 0 of [0-9]* after' "$out" &&
+		[ "$(grep -c '  FAIL  ' "$out")" = "$(grep -c 'FAIL .*-jump .* and 0 of [0-9]* after' "$out")" ]; then
+		echo "NOTE: no RTC edge could be timed after a restore (host under load): RETRYING the lane once"
+		LANE_X86_SNAP_INNER=1 bash "$0" "$@"
+		rc=$?
+	fi
+	rm -f "$out"
+	exit "$rc"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 lib=$here/../lib
@@ -302,11 +318,12 @@ else
 			[ -n "$d0" ] || { d0=$d o0=$ofs; }
 			[ "$d" = "$d0" ] || same=0
 			[ "$ofs" = "$o0" ] || ident=0
-			if [ $mode = catch-up ]; then
-				awk -v j="$jmp" -v b="${bo:-0}" 'BEGIN { exit !(j - b <= 0.001 && b - j <= 0.001) }' || tok=0
-			else
-				awk -v j="$jmp" 'BEGIN { exit !(j <= 0.000001 && j >= -0.000001) }' || tok=0
-			fi
+			# Both modes: the TSC moves by exactly the logged blackout (freeze: only
+			# the kvm-clock's own advance between setting and reading it back, so
+			# TSC and kvm-clock stay in step; it must stay tiny).
+			awk -v j="$jmp" -v b="${bo:-0}" 'BEGIN { exit !(j - b <= 0.001 && b - j <= 0.001) }' || tok=0
+			[ $mode = catch-up ] ||
+				awk -v j="$jmp" 'BEGIN { exit !(j <= 0.01 && j >= -0.000001) }' || tok=0
 			tdesc="$tdesc vCPU$cpu $ofs (guest TSC $jmp s)"
 			nofs=$((nofs + 1))
 		done < <(sed -n 's/.*restore: vCPU \([0-9]*\): TSC offset \(0x[0-9a-f]*\|0\) (saved \(0x[0-9a-f]*\|0\)), guest TSC [-+0-9]* cycles = \([-+0-9.]*\) s.*/\1 \2 \3 \4/p' \
