@@ -40,11 +40,8 @@ HOST_APPEND="console=ttyS0 earlycon=sbi panic=-1 quiet"
 QEMU=(qemu-system-riscv64 -M virt -cpu rv64,h=true -smp 2 -m 1024 -nographic -no-reboot
       -bios default -nic none)
 
-skip() { echo "$*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-missing() { # an artefact or tool that cannot be had: a failure in CI, a skip elsewhere
-	if [ "${CI:-}" = true ]; then fail "$*"; else skip "$*"; fi
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/lane-common.sh
+. "$lib/lane-common.sh"
 
 # --- tools ------------------------------------------------------------------------------------------
 need=()
@@ -53,95 +50,27 @@ command -v cpio >/dev/null || need+=(cpio)
 command -v riscv64-linux-gnu-gcc >/dev/null || need+=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)
 for t in flex bison bc; do command -v $t >/dev/null || need+=($t); done
 ls /usr/src/linux-source-6.1.tar.* >/dev/null 2>&1 || need+=(linux-source-6.1)
-if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	echo "installing ${need[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
-		>/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-				"${need[@]}" >/dev/null 2>&1; }
-fi
+lane_install_tools "${need[@]}"
 command -v qemu-system-riscv64 >/dev/null ||
-	missing "qemu-system-riscv64 is not installed and cannot be installed (apt-get install qemu-system-misc)"
-command -v cpio >/dev/null || missing "cpio is not installed"
+	lane_skip_or_fail "qemu-system-riscv64 is not installed and cannot be installed (apt-get install qemu-system-misc)"
+command -v cpio >/dev/null || lane_skip_or_fail "cpio is not installed"
 
 # --- artefacts --------------------------------------------------------------------------------------
 mkdir -p "$C"
 minivmm=${MINIVMM_RISCV64:-$repo/build/riscv64/minivmm}
 if [ -z "${MINIVMM_RISCV64:-}" ]; then
-	# Incremental: a stale binary would test old code.
-	make -s -C "$repo" ARCH=riscv64 >"$C/make.log" 2>&1 || {
-		tail -n 20 "$C/make.log"
-		missing "'make ARCH=riscv64' failed (cross compiler or the target's libfdt missing?)"
-	}
+	lane_make_arch riscv64 "'make ARCH=riscv64' failed (cross compiler or the target's libfdt missing?)"
 fi
-[ -x "$minivmm" ] || missing "$minivmm is not built"
+[ -x "$minivmm" ] || lane_skip_or_fail "$minivmm is not built"
+lane_prepare "the lane's kernel, init or initramfs could not be prepared (tests/lanes/riscv64/prepare)"
 
-t0=$(date +%s.%N)
-"$here/prepare" >/dev/null 2>"$C/prepare.log" || {
-	cat "$C/prepare.log"
-	missing "the lane's kernel, init or initramfs could not be prepared (tests/lanes/riscv64/prepare)"
-}
-# shellcheck source=/dev/null
-. "$C/artefacts.env"
-prep_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-
-# --- the per-run archive: minivmm, the cases and their settings ---------------------------------------
-run=$C/last-run # kept for a look after the run; replaced by the next one
-rm -rf "$run"
-mkdir -p "$run/extra/lane"
-install -m 0755 "$minivmm" "$run/extra/minivmm"
-echo "$CASES" >"$run/extra/lane/cases"
-echo "$CASES" >"$run/cases"
-cat >"$run/extra/lane/config" <<EOT
-GUEST_APPEND='$GUEST_APPEND'
-GUEST_MEM='$GUEST_MEM'
-CASE_TIMEOUT='$CASE_TIMEOUT'
-EOT
-"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || fail "cannot build the per-run archive"
-cat "$LANE_RISCV64_HOST_BASE" "$run/extra.cpio" >"$run/host.cpio" # Linux unpacks both in turn
-rm -rf "$run/extra" "$run/extra.cpio"
-
-# --- one boot of the emulated host --------------------------------------------------------------------
+# --- the per-run archive: minivmm, the cases and their settings; one boot of the emulated host --------
+# No lib/host-run.sh here: the host's init (lane-init.c) runs the cases itself.
+lane_build_run_cpio "$minivmm" "$LANE_RISCV64_HOST_BASE"
 echo "kernel: $LANE_RISCV64_KSRC; minivmm: $minivmm; prepare: ${prep_s} s"
 echo "guest command line: $GUEST_APPEND"
 echo "host: ${QEMU[*]}"
-verbose=()
-[ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
-t0=$(date +%s.%N)
-"$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
-	--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- \
-	"${QEMU[@]}" -kernel "$LANE_RISCV64_IMAGE" -initrd "$run/host.cpio" -append "$HOST_APPEND" \
-	2>"$run/qemu-run.log"
-qrc=$?
-wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-rm -f "$run/host.cpio"
-cat "$run/qemu-run.log"
-tr -d '\r' <"$run/console.log" >"$run/console.txt"
-log=$run/console.txt
-retried=
-grep -q 'qemu-run: RETRIED' "$run/qemu-run.log" && retried=1
-[ -n "$retried" ] && echo "NOTE: the emulated host hung once and was booted again"
-
-if [ $qrc -eq 2 ]; then
-	tail -n 30 "$log"
-	fail "the emulated host hung on both boots (logs: $run)"
-fi
-up=$(sed -n 's/.*LANE-HOST-UP uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
-kvm=$(sed -n 's/.*LANE-HOST-KVM \([a-z]*\).*/\1/p' "$log" | head -n 1)
-echo "emulated host: shell at ${up:-?} s of its uptime, /dev/kvm ${kvm:-?}, whole boot ${wall} s wall"
-if [ "$kvm" != ok ]; then
-	tail -n 40 "$log"
-	fail "the emulated host has no /dev/kvm (logs: $run)"
-fi
+lane_boot_host -- "${QEMU[@]}" -kernel "$LANE_RISCV64_IMAGE" -initrd "$run/host.cpio" -append "$HOST_APPEND"
 
 # --- the verdict --------------------------------------------------------------------------------------
-bad=0
-"$lib/lane-verdict" "$log" "$run/cases" "$CASE_TIMEOUT" || bad=1
-if [ $qrc -ne 0 ]; then
-	echo "host console (tail):"
-	grep -v -e '^LANE-STDERR' -e '^LANE-GUEST' "$log" | tail -n 25 | sed 's/^/  /'
-	fail "the emulated host did not finish its run (logs: $run)"
-fi
-[ $bad -eq 0 ] || fail "some nested guests did not boot (logs: $run)"
-echo "PASS: $(echo "$CASES" | wc -l) nested Linux guests booted${retried:+ (after one retry of the emulated host)}"
+lane_summarise_results
