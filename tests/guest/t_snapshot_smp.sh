@@ -3,8 +3,8 @@
 # its own counter in a shared page and the BSP prints all four each tick.
 # Paused, snapshotted and killed (-9) after a few ticks, then restored in a
 # new process: the ticks continue from the next one, every counter starts at
-# least where it was and keeps increasing on every line (so all four vCPUs
-# run after the restore). The restored VM is then snapshotted again while it
+# least where it was, never goes back and rises within every 3 ticks (so all
+# four vCPUs run after the restore). The restored VM is then snapshotted again while it
 # runs and that second file restored too: the same holds. Exit 0x18 -> 49.
 . "$(dirname "$0")/lib.sh"
 need_kvm
