@@ -166,8 +166,7 @@ bool virtio_queue_enabled(struct virtio_device *vdev, unsigned int q)
 	return on;
 }
 
-/* Ring options that follow from the negotiated features. */
-static unsigned int virtio_queue_opts(const struct virtio_device *vdev)
+unsigned int virtio_queue_opts(const struct virtio_device *vdev)
 {
 	static const struct {
 		unsigned int bit, opt;

@@ -100,25 +100,6 @@ int virtio_dev_restore_device(struct virtio_device *vdev,
 	return ret ? ret : sbuf_reader_done(&own);
 }
 
-/* Ring options that follow from the negotiated features (as the core's). */
-static unsigned int restore_opts(const struct virtio_device *vdev)
-{
-	static const struct {
-		unsigned int bit, opt;
-	} map[] = {
-		{ VIRTIO_F_RING_PACKED, VIRTQ_OPT_PACKED },
-		{ VIRTIO_F_RING_EVENT_IDX, VIRTQ_OPT_EVENT_IDX },
-		{ VIRTIO_F_RING_INDIRECT_DESC, VIRTQ_OPT_INDIRECT },
-		{ VIRTIO_F_NOTIFY_ON_EMPTY, VIRTQ_OPT_NOTIFY_ON_EMPTY },
-	};
-	unsigned int opts = 0;
-
-	for (unsigned int i = 0; i < ARRAY_SIZE(map); i++)
-		if (virtio_feat_test(&vdev->acked, map[i].bit))
-			opts |= map[i].opt;
-	return opts;
-}
-
 static void restore_ring(struct virtq *vq, struct sbuf_reader *in)
 {
 	if (vq->opts & VIRTQ_OPT_PACKED) {
@@ -153,7 +134,7 @@ static int restore_queue(struct virtio_device *vdev, unsigned int i,
 		return in->err;
 	cfg = (struct virtq_config){
 		.size = q->size,
-		.opts = restore_opts(vdev),
+		.opts = virtio_queue_opts(vdev),
 		.desc = q->area[VIRTIO_AREA_DESC],
 		.driver = q->area[VIRTIO_AREA_DRIVER],
 		.device = q->area[VIRTIO_AREA_DEVICE],

@@ -190,5 +190,8 @@ void virtio_dev_fail(struct virtio_device *vdev, const char *fmt, ...)
 /* The device changed its config space: bump the generation, interrupt. */
 void virtio_config_changed(struct virtio_device *vdev);
 bool virtio_dev_has_feature(const struct virtio_device *vdev, unsigned int bit);
+/* The ring options (VIRTQ_OPT_*) that the negotiated features imply; used
+ * when a queue is enabled and when one is restored from a snapshot. */
+unsigned int virtio_queue_opts(const struct virtio_device *vdev);
 
 #endif
