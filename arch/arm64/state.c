@@ -13,6 +13,7 @@
 #include "kvm.h"
 #include "log.h"
 #include "sbuf.h"
+#include "snap_records.h"
 #include "snapshot_file.h"
 #include "sysreg.h"
 #include "util.h"
@@ -128,44 +129,6 @@ static int one_reg(struct vcpu *v, bool set, uint64_t id, void *buf)
 
 /* ---- save ---- */
 
-struct rec_buf {
-	struct sbuf b;
-	uint32_t n;
-};
-
-static void rec_buf_init(struct rec_buf *b)
-{
-	sbuf_init(&b->b);
-	b->n = 0;
-	sbuf_put_u32(&b->b, STATE_VERSION);
-	sbuf_put_u32(&b->b, 0); /* record count, set by write_section */
-}
-
-static void put_rec(struct rec_buf *b, uint32_t tag, const struct sbuf *p)
-{
-	sbuf_put_u32(&b->b, tag);
-	sbuf_put_u32(&b->b, (uint32_t)p->len);
-	sbuf_put_bytes(&b->b, p->data, p->len);
-	if (p->err && !b->b.err)
-		b->b.err = p->err;
-	b->n++;
-}
-
-static int write_section(struct snap_writer *w, uint32_t type, uint32_t inst,
-			 struct rec_buf *b)
-{
-	int ret = b->b.err;
-
-	if (!ret) {
-		put_le32(b->b.data + 4, b->n);
-		ret = snap_write_section(w, type, inst, b->b.data, b->b.len);
-	}
-	if (ret)
-		pr_err("cannot write snapshot section %u/%u: %s", type, inst,
-		       strerror(-ret));
-	return ret;
-}
-
 static struct kvma_reg_list *reg_list(struct vcpu *v)
 {
 	struct kvma_reg_list probe = {.n = 0}, *l;
@@ -221,7 +184,7 @@ static int save_regs(struct vcpu *v, struct sbuf *p)
 static int vcpu_save(struct vcpu *v, struct snap_writer *w)
 {
 	struct kvma_mp_state mp;
-	struct rec_buf b;
+	struct snap_records b;
 	struct sbuf p;
 	long r = kvm_vcpu_ioctl(v, KVMA_GET_MP_STATE, &mp);
 	int ret = r < 0 ? (int)r : 0;
@@ -230,15 +193,15 @@ static int vcpu_save(struct vcpu *v, struct snap_writer *w)
 		pr_err("vCPU %u: KVM_GET_MP_STATE: %s", v->id, strerror(-ret));
 		return ret;
 	}
-	rec_buf_init(&b);
+	snap_records_init(&b, STATE_VERSION);
 	sbuf_init(&p);
 	sbuf_put_u32(&p, mp.mp_state);
-	put_rec(&b, VR_MP_STATE, &p);
+	snap_records_put_sbuf(&b, VR_MP_STATE, &p);
 	p.len = 0;
 	ret = save_regs(v, &p);
 	if (!ret) {
-		put_rec(&b, VR_REGS, &p);
-		ret = write_section(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
+		snap_records_put_sbuf(&b, VR_REGS, &p);
+		ret = snap_records_write(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
 	}
 	sbuf_free(&p);
 	sbuf_free(&b.b);
@@ -265,7 +228,7 @@ static void log_cif(const char *when, const struct gic_state *g)
 	}
 }
 
-static int save_gic(struct vm *vm, struct rec_buf *b)
+static int save_gic(struct vm *vm, struct snap_records *b)
 {
 	uint64_t *mpidr = calloc(vm->nr_vcpus, sizeof(*mpidr));
 	struct gic_state g;
@@ -280,7 +243,7 @@ static int save_gic(struct vm *vm, struct rec_buf *b)
 	log_cif("snapshot", &g);
 	sbuf_init(&p);
 	gic_state_encode(&g, &p);
-	put_rec(b, MR_GIC, &p);
+	snap_records_put_sbuf(b, MR_GIC, &p);
 	sbuf_free(&p);
 	gic_state_free(&g);
 	return 0;
@@ -290,7 +253,7 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 		   const struct arm64_host *h)
 {
 	struct counter_rec c = {.hz = h->counter_hz};
-	struct rec_buf b;
+	struct snap_records b;
 	struct sbuf p;
 	int ret;
 
@@ -298,16 +261,16 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 	ret = one_reg(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &c.counter);
 	if (ret)
 		return ret;
-	rec_buf_init(&b);
+	snap_records_init(&b, STATE_VERSION);
 	sbuf_init(&p);
 	sbuf_put_u64(&p, c.realtime_ns);
 	sbuf_put_u64(&p, c.counter);
 	sbuf_put_u64(&p, c.hz);
-	put_rec(&b, MR_COUNTER, &p);
+	snap_records_put_sbuf(&b, MR_COUNTER, &p);
 	sbuf_free(&p);
 	ret = save_gic(vm, &b);
 	if (!ret)
-		ret = write_section(w, SNAP_SEC_ARCH_VM, 0, &b);
+		ret = snap_records_write(w, SNAP_SEC_ARCH_VM, 0, &b);
 	sbuf_free(&b.b);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include "kvm_x86.h"
 #include "log.h"
 #include "sbuf.h"
+#include "snap_records.h"
 #include "snapshot_file.h"
 #include "state.h"
 #include "util.h"
@@ -247,29 +248,7 @@ struct save_ctx {
 	bool msrs_filtered;
 };
 
-/* A section being built: the header, then records, counted. */
-struct rec_buf {
-	struct sbuf b;
-	uint32_t n;
-};
-
-static void rec_buf_init(struct rec_buf *b)
-{
-	sbuf_init(&b->b);
-	b->n = 0;
-	sbuf_put_u32(&b->b, STATE_VERSION);
-	sbuf_put_u32(&b->b, 0); /* record count, set by write_section */
-}
-
-static void put_rec(struct rec_buf *b, uint32_t tag, const void *p, size_t len)
-{
-	sbuf_put_u32(&b->b, tag);
-	sbuf_put_u32(&b->b, (uint32_t)len);
-	sbuf_put_bytes(&b->b, p, len);
-	b->n++;
-}
-
-static int vcpu_get(struct vcpu *v, struct rec_buf *b, uint32_t tag,
+static int vcpu_get(struct vcpu *v, struct snap_records *b, uint32_t tag,
 		    unsigned long req, void *buf, size_t len, const char *what)
 {
 	long ret = kvm_vcpu_ioctl(v, req, buf);
@@ -278,7 +257,7 @@ static int vcpu_get(struct vcpu *v, struct rec_buf *b, uint32_t tag,
 		pr_err("vCPU %u: %s: %s", v->id, what, strerror((int)-ret));
 		return (int)ret;
 	}
-	put_rec(b, tag, buf, len);
+	snap_records_put(b, tag, buf, len);
 	return 0;
 }
 
@@ -332,7 +311,7 @@ static long msrs_read_filtered(struct vcpu *v, struct kvmx_msrs *m, uint32_t n)
 	return n;
 }
 
-static int vcpu_save_msrs(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
+static int vcpu_save_msrs(struct save_ctx *c, struct vcpu *v, struct snap_records *b)
 {
 	uint32_t n = c->msrs->nmsrs;
 	struct kvmx_msrs *m = calloc(1, sizeof(*m) + n * sizeof(m->entries[0]));
@@ -350,7 +329,7 @@ static int vcpu_save_msrs(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 			c->msrs->nmsrs = (uint32_t)kept;
 			c->msrs_filtered = true;
 		}
-		put_rec(b, VR_MSRS, m->entries,
+		snap_records_put(b, VR_MSRS, m->entries,
 			(size_t)kept * sizeof(m->entries[0]));
 	}
 	free(m);
@@ -358,7 +337,7 @@ static int vcpu_save_msrs(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 }
 
 /* The CPUID KVM holds for this vCPU: exactly what restore must set. */
-static int vcpu_save_cpuid(struct vcpu *v, struct rec_buf *b)
+static int vcpu_save_cpuid(struct vcpu *v, struct snap_records *b)
 {
 	uint32_t n = CPUID_FIRST_GUESS;
 	struct kvmx_cpuid2 *c;
@@ -376,7 +355,7 @@ static int vcpu_save_cpuid(struct vcpu *v, struct rec_buf *b)
 		n *= 2;
 	}
 	if (ret >= 0 && c->nent <= n)
-		put_rec(b, VR_CPUID, c->entries,
+		snap_records_put(b, VR_CPUID, c->entries,
 			c->nent * sizeof(c->entries[0]));
 	else
 		pr_err("vCPU %u: KVM_GET_CPUID2: %s", v->id,
@@ -385,7 +364,7 @@ static int vcpu_save_cpuid(struct vcpu *v, struct rec_buf *b)
 	return ret < 0 ? (int)ret : 0;
 }
 
-static int vcpu_save_fpu(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
+static int vcpu_save_fpu(struct save_ctx *c, struct vcpu *v, struct snap_records *b)
 {
 	struct kvmx_fpu fpu;
 	size_t sz = c->caps.xsave_size;
@@ -408,7 +387,7 @@ static int vcpu_save_fpu(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 	return ret;
 }
 
-static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
+static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct snap_records *b)
 {
 	uint64_t ofs = 0;
 	struct kvmx_device_attr a = {.group = KVMX_VCPU_TSC_CTRL,
@@ -426,7 +405,7 @@ static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 		if (ret > 0) {
 			uint32_t khz = (uint32_t)ret;
 
-			put_rec(b, VR_TSC_KHZ, &khz, sizeof(khz));
+			snap_records_put(b, VR_TSC_KHZ, &khz, sizeof(khz));
 		}
 	}
 	if (!c->caps.tsc_attr)
@@ -437,13 +416,13 @@ static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct rec_buf *b)
 		       strerror((int)-ret));
 		return (int)ret;
 	}
-	put_rec(b, VR_TSC_OFFSET, &ofs, sizeof(ofs));
+	snap_records_put(b, VR_TSC_OFFSET, &ofs, sizeof(ofs));
 	return 0;
 }
 
 /* The records in save order; any failure is reported by its helper. */
 static int vcpu_save_records(struct save_ctx *c, struct vcpu *v,
-			     struct rec_buf *b)
+			     struct snap_records *b)
 {
 	struct kvmx_mp_state mp;
 	struct kvmx_regs regs;
@@ -486,35 +465,20 @@ static int vcpu_save_records(struct save_ctx *c, struct vcpu *v,
 	return ret;
 }
 
-static int write_section(struct snap_writer *w, uint32_t type, uint32_t inst,
-			 struct rec_buf *b)
-{
-	int ret = b->b.err;
-
-	if (!ret) {
-		put_le32(b->b.data + 4, b->n);
-		ret = snap_write_section(w, type, inst, b->b.data, b->b.len);
-	}
-	if (ret)
-		pr_err("cannot write snapshot section %u/%u: %s", type, inst,
-		       strerror(-ret));
-	return ret;
-}
-
 static int vcpu_save(struct save_ctx *c, struct vcpu *v, struct snap_writer *w)
 {
-	struct rec_buf b;
+	struct snap_records b;
 	int ret;
 
-	rec_buf_init(&b);
+	snap_records_init(&b, STATE_VERSION);
 	ret = vcpu_save_records(c, v, &b);
 	if (!ret)
-		ret = write_section(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
+		ret = snap_records_write(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
 	sbuf_free(&b.b);
 	return ret;
 }
 
-static int vm_get(struct vm *vm, struct rec_buf *b, uint32_t tag,
+static int vm_get(struct vm *vm, struct snap_records *b, uint32_t tag,
 		  unsigned long req, void *buf, size_t len, const char *what)
 {
 	long ret = kvm_vm_ioctl(vm, req, buf);
@@ -523,11 +487,11 @@ static int vm_get(struct vm *vm, struct rec_buf *b, uint32_t tag,
 		pr_err("%s: %s", what, strerror((int)-ret));
 		return (int)ret;
 	}
-	put_rec(b, tag, buf, len);
+	snap_records_put(b, tag, buf, len);
 	return 0;
 }
 
-static int irqchip_get(struct vm *vm, struct rec_buf *b, uint32_t tag,
+static int irqchip_get(struct vm *vm, struct snap_records *b, uint32_t tag,
 		       uint32_t chip, const char *what)
 {
 	struct kvmx_irqchip ic = {.chip_id = chip};
@@ -538,13 +502,13 @@ static int irqchip_get(struct vm *vm, struct rec_buf *b, uint32_t tag,
 		return (int)ret;
 	}
 	if (chip == KVMX_IRQCHIP_IOAPIC)
-		put_rec(b, tag, &ic.chip.ioapic, sizeof(ic.chip.ioapic));
+		snap_records_put(b, tag, &ic.chip.ioapic, sizeof(ic.chip.ioapic));
 	else
-		put_rec(b, tag, &ic.chip.pic, sizeof(ic.chip.pic));
+		snap_records_put(b, tag, &ic.chip.pic, sizeof(ic.chip.pic));
 	return 0;
 }
 
-static int vm_save_records(struct save_ctx *c, struct rec_buf *b)
+static int vm_save_records(struct save_ctx *c, struct snap_records *b)
 {
 	struct kvmx_pit_state2 pit;
 	struct kvmx_clock_data clk;
@@ -568,7 +532,7 @@ static int vm_save_records(struct save_ctx *c, struct rec_buf *b)
 int x86_snapshot_save(struct vm *vm, struct snap_writer *w)
 {
 	struct save_ctx c = {.vm = vm};
-	struct rec_buf b;
+	struct snap_records b;
 	int ret = 0;
 
 	probe_caps(vm, &c.caps);
@@ -580,10 +544,10 @@ int x86_snapshot_save(struct vm *vm, struct snap_writer *w)
 	free(c.msrs);
 	if (ret)
 		return ret;
-	rec_buf_init(&b);
+	snap_records_init(&b, STATE_VERSION);
 	ret = vm_save_records(&c, &b);
 	if (!ret)
-		ret = write_section(w, SNAP_SEC_ARCH_VM, 0, &b);
+		ret = snap_records_write(w, SNAP_SEC_ARCH_VM, 0, &b);
 	sbuf_free(&b.b);
 	return ret;
 }
