@@ -115,6 +115,9 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	struct guest_mem mem;
+	pthread_t ram_thread;  /* registers mem with KVM (vm_ram_ready) */
+	bool ram_pending;      /* ram_thread not joined yet */
+	int ram_err;	       /* its result */
 	struct bus pio;
 	struct bus mmio;
 	struct event_loop loop;
@@ -156,6 +159,11 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 int vm_load(struct vm *vm);
 int vm_boot(struct vm *vm);
+/* Waits until KVM knows every RAM bank (registered on a thread from
+ * vm_create on); needed before vCPU state that points into guest memory
+ * (kvm-clock, steal time, PV EOI MSRs, the ITS tables) and before the
+ * first KVM_RUN. Returns the registration's error, already reported. */
+int vm_ram_ready(struct vm *vm);
 int vm_run(struct vm *vm); /* until the VM ends; returns the exit status */
 void vm_destroy(struct vm *vm);
 

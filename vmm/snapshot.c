@@ -271,6 +271,8 @@ int snapshot_restore(struct vm *vm, struct snap_reader *r,
 		ret = -EINVAL;
 	}
 	if (!ret)
+		ret = vm_ram_ready(vm);
+	if (!ret)
 		ret = arch_snapshot_restore(vm, r, o);
 	return ret;
 }

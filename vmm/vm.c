@@ -1,6 +1,7 @@
 /* vm.c: the VM's lifecycle: create, run until it ends, tear down. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,6 +176,69 @@ static int vm_check_cpus(struct vm *vm)
 	return 0;
 }
 
+/* Registers every RAM bank with KVM. The cost grows with the size of a
+ * slot where KVM keeps per-page metadata (shadow paging), so it runs on its
+ * own thread while the main thread goes on loading the kernel or the
+ * snapshot; vm_ram_ready() waits for it before anything needs the slots. */
+static int vm_register_ram(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->mem.nr; i++) {
+		const struct mem_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region kr = {
+			.slot = r->slot,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->hva,
+		};
+		long ret = kvm_vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &kr);
+
+		if (ret < 0) {
+			pr_err("KVM_SET_USER_MEMORY_REGION (slot %u, %" PRIu64
+			       " MiB at 0x%" PRIx64 "): %s",
+			       r->slot, r->size / MiB, r->gpa,
+			       strerror((int)-ret));
+			return (int)ret;
+		}
+	}
+	return 0;
+}
+
+static void *vm_ram_thread(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	vm->ram_err = vm_register_ram(vm);
+	return NULL;
+}
+
+/* Starts the registration; without a thread, registers here and now. */
+static int vm_register_ram_async(struct vm *vm)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&vm->ram_thread, NULL, vm_ram_thread, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pr_debug("no thread for the memory slots (%s): registering "
+			 "them in line", strerror(err));
+		return vm_register_ram(vm);
+	}
+	vm->ram_pending = true;
+	return 0;
+}
+
+int vm_ram_ready(struct vm *vm)
+{
+	if (vm->ram_pending) {
+		pthread_join(vm->ram_thread, NULL);
+		vm->ram_pending = false;
+	}
+	return vm->ram_err;
+}
+
 static int vm_map_ram(struct vm *vm)
 {
 	struct mem_bank banks[MEM_MAX_BANKS];
@@ -183,36 +247,22 @@ static int vm_map_ram(struct vm *vm)
 	if (nr < 0)
 		return nr;
 	for (int i = 0; i < nr; i++) {
-		struct mem_region *r = &vm->mem.regions[i];
-		struct kvm_userspace_memory_region kr;
 		void *p = mmap(NULL, banks[i].size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
 			       0);
-		long ret;
 
 		if (p == MAP_FAILED) {
 			pr_err("cannot reserve %" PRIu64 " MiB of guest RAM: %s",
 			       banks[i].size / MiB, strerror(errno));
 			return -errno;
 		}
-		*r = (struct mem_region){ banks[i].gpa, banks[i].size, p,
-					  (uint32_t)i };
+		vm->mem.regions[i] = (struct mem_region){ banks[i].gpa,
+							  banks[i].size, p,
+							  (uint32_t)i };
 		vm->mem.nr++;
 		vm->mem.total += banks[i].size;
-		kr = (struct kvm_userspace_memory_region){
-			.slot = r->slot,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)p,
-		};
-		ret = kvm_vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &kr);
-		if (ret < 0) {
-			pr_err("KVM_SET_USER_MEMORY_REGION (slot %d): %s", i,
-			       strerror((int)-ret));
-			return (int)ret;
-		}
 	}
-	return 0;
+	return vm_register_ram_async(vm);
 }
 
 static int vm_map_file(const char *what, const char *path, struct image *img)
@@ -336,6 +386,8 @@ int vm_boot(struct vm *vm)
 {
 	int ret = vcpus_create(vm);
 
+	if (!ret)
+		ret = vm_ram_ready(vm);
 	return ret ? ret : arch_vm_finalize(vm);
 }
 
@@ -440,6 +492,7 @@ int vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	vm_ram_ready(vm);
 	vcpus_kick(vm);
 	vcpus_join(vm);
 	control_close(vm);
