@@ -2,7 +2,7 @@
 # lane_x86_virtio.sh: minivmm's virtio devices driven by a real Linux guest (Debian's amd64 kernel and
 # its own virtio modules), over both transports, on real KVM: in the emulated x86 host of lane_x86.sh
 # (QEMU TCG, kvm-amd, nested SVM). One boot of that host runs every case of CASES in turn with
-# virtio-run.sh as its /lane/run; the guest's /init is virtio-guest-init.sh. Per transport (pci:
+# ../lib/virtio-run.sh as its /lane/run; the guest's /init is ../lib/virtio-guest-init.sh. Per transport (pci:
 # virtio-pci modern with MSI-X; mmio: virtio-mmio v2 found through the DSDT's LNRO0005 devices):
 #   blk      an ext4 image made here (mkfs.ext4 -d, with /seed.txt) is a QEMU virtio disk of the
 #            emulated host, whose /dev/vdX minivmm serves with -d ...,serial=...: the guest checks the
@@ -29,6 +29,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 lib=$here/../lib
+# shellcheck source-path=SCRIPTDIR source=../lib/virtio-verdict.sh
+. "$lib/virtio-verdict.sh"
 C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/x86
 
 # Guest command line as lane_x86.sh's (see there for each item).
@@ -39,7 +41,7 @@ SILENCE=${LANE_X86_SILENCE:-30}
 HOST_APPEND="console=ttyS0 quiet panic=-1"
 MAC=02:15:15:00:00:02
 
-# NAME|STATUS|NEEDS|MINIVMM OPTIONS|GUEST PARAMETERS|STDIN (see virtio-run.sh)
+# NAME|STATUS|NEEDS|MINIVMM OPTIONS|GUEST PARAMETERS|STDIN (see ../lib/virtio-run.sh)
 cases_for() { # cases_for TRANSPORT
 	local t=$1 tr="--virtio-transport $1"
 	local net="-n mode=tap,tapif=lanetap0,guest_mac=$MAC"
@@ -119,7 +121,7 @@ for t in pci mmio; do
 		-device "virtio-blk-pci,drive=d$t,serial=lane-blk-$t")
 done
 install -m 0755 "$minivmm" "$run/extra/minivmm"
-install -m 0755 "$here/virtio-run.sh" "$run/extra/lane/run"
+install -m 0755 "$lib/virtio-run.sh" "$run/extra/lane/run"
 echo "$CASES" >"$run/extra/lane/vcases"
 cat >"$run/extra/lane/config" <<EOF
 GUEST_APPEND='$GUEST_APPEND'
@@ -166,92 +168,8 @@ fi
 
 # --- the verdict ----------------------------------------------------------------------------------
 bad=0
-glog() { grep "^LANE-VLOG $1| " "$log" | sed "s/^LANE-VLOG $1| //"; }
-# check_blk CASE TRANSPORT: the image after the run: a clean file system holding the guest's file
-check_blk() {
-	local img=$run/blk-$2.img md5 got f
-	md5=$(glog "$1" | sed -n 's/^LANE-V blk-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
-	f=$(glog "$1" | sed -n 's/^LANE-V blk-md5=.* file=\/\([^ ]*\).*/\1/p' | head -n 1)
-	[ -n "$md5" ] && [ -n "$f" ] || { echo "the guest printed no md5"; return 1; }
-	e2fsck -fn "$img" >"$run/e2fsck-$1.log" 2>&1 || { echo "e2fsck -fn: not clean (see e2fsck-$1.log)"; return 1; }
-	debugfs -R "dump /$f $run/$f" "$img" >/dev/null 2>&1
-	got=$(md5sum <"$run/$f" 2>/dev/null | cut -d' ' -f1)
-	[ "$got" = "$md5" ] || { echo "/$f in the image: md5 ${got:-none}, the guest wrote $md5"; return 1; }
-	echo "image clean, /$f (2 MiB) md5 matches"
-}
-check_console() {
-	glog "$1" | grep -q '^LANE-V hvc0-marker MINIVMM-LANE-GUEST-OK' ||
-		{ echo "no marker from hvc0"; return 1; }
-	glog "$1" | grep -q "^LANE-V hvc0-input=lane-input-$1\$" ||
-		{ echo "stdin line not read back over hvc0"; return 1; }
-	echo "marker and stdin line over hvc0"
-}
-check_net() { # check_net CASE: ping, and TCP both ways with matching md5s
-	local n=$1 l gtx grx htx hrx
-	l=$(glog "$n" | sed -n 's/^LANE-V net-ping=ok \(.*\)/\1/p' | head -n 1)
-	[ -n "$l" ] || { echo "no ping"; return 1; }
-	gtx=$(glog "$n" | sed -n 's/^LANE-V net-tx-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
-	grx=$(glog "$n" | sed -n 's/^LANE-V net-rx-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
-	htx=$(sed -n "s/^LANE-VNET $n host-tx-md5=\([0-9a-f]*\).*/\1/p" "$log" | head -n 1)
-	hrx=$(sed -n "s/^LANE-VNET $n host-rx-md5=\([0-9a-f]*\).*/\1/p" "$log" | head -n 1)
-	[ -n "$gtx" ] && [ "$gtx" = "$hrx" ] || { echo "TCP guest->host: the host got md5 ${hrx:-none}, the guest sent ${gtx:-none}"; return 1; }
-	[ -n "$htx" ] && [ "$htx" = "$grx" ] || { echo "TCP host->guest: the guest got md5 ${grx:-none}, the host sent ${htx:-none}"; return 1; }
-	echo "ping $(echo "$l" | sed -n 's/.*round-trip min\/avg\/max = \([^ ]*\).*/rtt \1 ms/p'); TCP 2 MiB each way:$(glog "$n" | sed -n 's/^LANE-V net-rx-md5=.* tx_s=\([0-9.]*\) rx_s=\([0-9.]*\).*/ tx \1 s, rx \2 s/p' | head -n 1)"
-}
-check_rng() {
-	glog "$1" | grep -q '^LANE-V rng-bytes=4096 ' || { echo "no 4 KiB from /dev/hwrng"; return 1; }
-	glog "$1" | sed -n 's/^LANE-V \(rng-current=[^ ]*\).*/\1, 4 KiB read/p' | head -n 1
-}
-check_all() { # check_all CASE TRANSPORT: every device's check
-	local r=0 k d
-	for k in console blk net rng; do
-		if [ $k = blk ]; then d=$(check_blk "$1" "$2") || r=1; else d=$("check_$k" "$1") || r=1; fi
-		printf '%s: %s; ' "$k" "$d"
-	done
-	return $r
-}
-
-printf '%-13s %-9s %-6s %-7s %-7s %s\n' case status guest seconds verdict detail
-printf '%s\n' "$CASES" >"$run/cases"
-skipped=()
-while IFS='|' read -r name want _; do
-	[ -n "$name" ] || continue
-	line=$(grep -m1 "^LANE-VRESULT $name " "$log")
-	if [ -z "$line" ]; then
-		printf '%-13s %s\n' "$name" "no result (the host did not get to it)"
-		bad=1
-		continue
-	fi
-	st=$(echo "$line" | sed -n 's/.* status=\([0-9a-z]*\).*/\1/p')
-	secs=$(echo "$line" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
-	if [ "$st" = skip ]; then
-		printf '%-13s %-9s %-6s %-7s %-7s %s\n' "$name" - - - SKIP "${line#*seconds=0 }"
-		skipped+=("$name")
-		continue
-	fi
-	res=$(glog "$name" | sed -n 's/^LANE-V-END test=[^ ]* result=\([a-z]*\).*/\1/p' | head -n 1)
-	kind=${name%-*} tport=${name##*-}
-	detail=$(case $kind in
-		blk) check_blk "$name" "$tport" ;;
-		console | rng) "check_$kind" "$name" ;;
-		net | vhost) check_net "$name" ;;
-		all) check_all "$name" "$tport" ;;
-		esac)
-	crc=$?
-	verdict=ok
-	if [ "$st" != "$want" ] || [ "$res" != ok ] || [ $crc -ne 0 ]; then verdict=FAIL bad=1; fi
-	printf '%-13s %-9s %-6s %-7s %-7s %s\n' "$name" "$st/$want" "${res:-none}" "$secs" "$verdict" "$detail"
-	if [ $verdict = FAIL ]; then
-		[ "$st" = 4 ] && echo "  (minivmm stopped the guest at its --timeout of ${CASE_TIMEOUT} s)"
-		[ "$st" = 137 ] && echo "  (minivmm outlived its --timeout by 15 s and was killed)"
-		[ "$st" = 2 ] && echo "  (the guest reset itself: with panic=-1 a guest panic ends this way)"
-		grep -m1 "^LANE-VCASE-ARGS $name " "$log" | sed 's/^LANE-VCASE-ARGS [^ ]* /  minivmm options: /'
-		echo "  minivmm stderr (tail):"
-		grep "^LANE-VERR $name| " "$log" | sed "s/^LANE-VERR $name| /    /" | tail -n 12
-		echo "  guest console (tail):"
-		glog "$name" | tail -n 25 | sed 's/^/    /'
-	fi
-done <"$run/cases"
+skipped=() # virtio_verdict's list of skipped cases
+virtio_verdict || bad=1
 if [ $qrc -ne 0 ]; then
 	echo "host console (tail):"
 	grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# /lane/run of the virtio lane (lane_x86_virtio.sh), inside the emulated x86 host. Loads the host's
-# extra modules (/lane/vmods/order: virtio-pci and virtio-blk for QEMU's disks, tun, vhost-net),
+# /lane/run of the virtio lanes (x86/lane_x86_virtio.sh, arm64/lane_arm64_virtio.sh), inside the
+# emulated host. Loads the host's extra modules (/lane/vmods/order: virtio-pci and virtio-blk for
+# QEMU's disks, tun, vhost-net where the lane has it),
 # makes the tap lanetap0 (10.0.2.1/24), then boots each case of /lane/vcases, one a line:
 #   NAME|STATUS|NEEDS|MINIVMM OPTIONS|GUEST PARAMETERS|STDIN
 # STATUS: the exit status minivmm should end with; NEEDS: a path the case needs in this host (else it
@@ -9,12 +10,13 @@
 # console shows "LANE-V hvc0-ready", or empty (stdin is then /dev/null).
 # A case with lane.test=net gets two TCP peers on the host: a sink on port 5000 and a 2 MiB random
 # source on port 5001 (LANE-VNET NAME host-tx-md5=... / host-rx-md5=... lines).
-# Every case runs /minivmm run -k /guest/vmlinux -i /lane/virtio-initrd.cpio -m GUEST_MEM with
-# rdinit=/init and the lane's GUEST_APPEND. Prints for each case the guest's console and the tail of
+# Every case runs /minivmm run -k GUEST_KERNEL -i /lane/virtio-initrd.cpio -m GUEST_MEM with the
+# lane's GUEST_APPEND. Prints for each case the guest's console and the tail of
 # minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...) and then
 #   LANE-VRESULT NAME status=S seconds=T        (S=skip when NEEDS is missing)
-# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, CASE_TIMEOUT.
+# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, CASE_TIMEOUT, GUEST_KERNEL (default /guest/vmlinux).
 . /lane/config
+GUEST_KERNEL=${GUEST_KERNEL:-/guest/vmlinux}
 export PATH=/bin
 up() { cut -d' ' -f1 /proc/uptime; }
 while read -r m; do
@@ -74,7 +76,7 @@ while IFS='|' read -r name _ needs opts params input; do
 		rm -f /tmp/in.fifo
 		mkfifo /tmp/in.fifo
 		timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run \
-			-k /guest/vmlinux -i /lane/virtio-initrd.cpio -m "$GUEST_MEM" $args \
+			-k "$GUEST_KERNEL" -i /lane/virtio-initrd.cpio -m "$GUEST_MEM" $args \
 			-p "$GUEST_APPEND $params" --timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
 			</tmp/in.fifo >/dev/null 2>"/tmp/$name.err" &
 		pid=$!
@@ -93,7 +95,7 @@ while IFS='|' read -r name _ needs opts params input; do
 		rm -f /tmp/in.fifo
 	else
 		timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run \
-			-k /guest/vmlinux -i /lane/virtio-initrd.cpio -m "$GUEST_MEM" $args \
+			-k "$GUEST_KERNEL" -i /lane/virtio-initrd.cpio -m "$GUEST_MEM" $args \
 			-p "$GUEST_APPEND $params" --timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
 			</dev/null >/dev/null 2>"/tmp/$name.err"
 		st=$?

@@ -1,0 +1,106 @@
+# virtio-verdict.sh: sourced by the virtio lanes (x86/lane_x86_virtio.sh, arm64/lane_arm64_virtio.sh):
+# reads what virtio-run.sh and virtio-guest-init.sh printed on the emulated host's console and
+# checks each case by the kind its name starts with:
+#   blk-T      the disk image $run/blk-T.img after the run: e2fsck -fn clean, and the file the guest
+#              wrote (read back with debugfs) has the md5 the guest printed
+#   net-T, vhost-T   ping, and 2 MiB over TCP each way with matching md5s on both sides
+#   console-T  the marker and the stdin line over hvc0;  rng-T  4 KiB from virtio_rng
+#   all-T      console, blk, net and rng in one guest;  blknet-T  blk and net in one guest
+# virtio_verdict prints one table row per case of $CASES and, for a failed one, the guest's console
+# and minivmm's stderr; returns 1 when a case failed or has no result. Sets skipped (case names).
+# Needs: run, log (the console without carriage returns), CASES, CASE_TIMEOUT.
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # run, log, CASES, CASE_TIMEOUT are the lane's
+
+glog() { grep "^LANE-VLOG $1| " "$log" | sed "s/^LANE-VLOG $1| //"; }
+# check_blk CASE TRANSPORT: the image after the run: a clean file system holding the guest's file
+check_blk() {
+	local img=$run/blk-$2.img md5 got f
+	md5=$(glog "$1" | sed -n 's/^LANE-V blk-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
+	f=$(glog "$1" | sed -n 's/^LANE-V blk-md5=.* file=\/\([^ ]*\).*/\1/p' | head -n 1)
+	[ -n "$md5" ] && [ -n "$f" ] || { echo "the guest printed no md5"; return 1; }
+	e2fsck -fn "$img" >"$run/e2fsck-$1.log" 2>&1 || { echo "e2fsck -fn: not clean (see e2fsck-$1.log)"; return 1; }
+	debugfs -R "dump /$f $run/$f" "$img" >/dev/null 2>&1
+	got=$(md5sum <"$run/$f" 2>/dev/null | cut -d' ' -f1)
+	[ "$got" = "$md5" ] || { echo "/$f in the image: md5 ${got:-none}, the guest wrote $md5"; return 1; }
+	echo "image clean, /$f (2 MiB) md5 matches"
+}
+check_console() {
+	glog "$1" | grep -q '^LANE-V hvc0-marker MINIVMM-LANE-GUEST-OK' ||
+		{ echo "no marker from hvc0"; return 1; }
+	glog "$1" | grep -q "^LANE-V hvc0-input=lane-input-$1\$" ||
+		{ echo "stdin line not read back over hvc0"; return 1; }
+	echo "marker and stdin line over hvc0"
+}
+check_net() { # check_net CASE: ping, and TCP both ways with matching md5s
+	local n=$1 l gtx grx htx hrx
+	l=$(glog "$n" | sed -n 's/^LANE-V net-ping=ok \(.*\)/\1/p' | head -n 1)
+	[ -n "$l" ] || { echo "no ping"; return 1; }
+	gtx=$(glog "$n" | sed -n 's/^LANE-V net-tx-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
+	grx=$(glog "$n" | sed -n 's/^LANE-V net-rx-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
+	htx=$(sed -n "s/^LANE-VNET $n host-tx-md5=\([0-9a-f]*\).*/\1/p" "$log" | head -n 1)
+	hrx=$(sed -n "s/^LANE-VNET $n host-rx-md5=\([0-9a-f]*\).*/\1/p" "$log" | head -n 1)
+	[ -n "$gtx" ] && [ "$gtx" = "$hrx" ] || { echo "TCP guest->host: the host got md5 ${hrx:-none}, the guest sent ${gtx:-none}"; return 1; }
+	[ -n "$htx" ] && [ "$htx" = "$grx" ] || { echo "TCP host->guest: the guest got md5 ${grx:-none}, the host sent ${htx:-none}"; return 1; }
+	echo "ping $(echo "$l" | sed -n 's/.*round-trip min\/avg\/max = \([^ ]*\).*/rtt \1 ms/p'); TCP 2 MiB each way:$(glog "$n" | sed -n 's/^LANE-V net-rx-md5=.* tx_s=\([0-9.]*\) rx_s=\([0-9.]*\).*/ tx \1 s, rx \2 s/p' | head -n 1)"
+}
+check_rng() {
+	glog "$1" | grep -q '^LANE-V rng-bytes=4096 ' || { echo "no 4 KiB from /dev/hwrng"; return 1; }
+	glog "$1" | sed -n 's/^LANE-V \(rng-current=[^ ]*\).*/\1, 4 KiB read/p' | head -n 1
+}
+check_all() { # check_all CASE TRANSPORT [KINDS]: every device's check (default console blk net rng)
+	local r=0 k d
+	for k in ${3:-console blk net rng}; do
+		if [ $k = blk ]; then d=$(check_blk "$1" "$2") || r=1; else d=$("check_$k" "$1") || r=1; fi
+		printf '%s: %s; ' "$k" "$d"
+	done
+	return $r
+}
+
+
+virtio_verdict() {
+	local bad=0 name want line st secs res kind tport detail crc verdict
+	skipped=()
+	printf '%-13s %-9s %-6s %-7s %-7s %s\n' case status guest seconds verdict detail
+	printf '%s\n' "$CASES" >"$run/cases"
+	while IFS='|' read -r name want _; do
+		[ -n "$name" ] || continue
+		line=$(grep -m1 "^LANE-VRESULT $name " "$log")
+		if [ -z "$line" ]; then
+			printf '%-13s %s\n' "$name" "no result (the host did not get to it)"
+			bad=1
+			continue
+		fi
+		st=$(echo "$line" | sed -n 's/.* status=\([0-9a-z]*\).*/\1/p')
+		secs=$(echo "$line" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
+		if [ "$st" = skip ]; then
+			printf '%-13s %-9s %-6s %-7s %-7s %s\n' "$name" - - - SKIP "${line#*seconds=0 }"
+			skipped+=("$name")
+			continue
+		fi
+		res=$(glog "$name" | sed -n 's/^LANE-V-END test=[^ ]* result=\([a-z]*\).*/\1/p' | head -n 1)
+		kind=${name%-*} tport=${name##*-}
+		detail=$(case $kind in
+			blk) check_blk "$name" "$tport" ;;
+			console | rng) "check_$kind" "$name" ;;
+			net | vhost) check_net "$name" ;;
+			all) check_all "$name" "$tport" ;;
+			blknet) check_all "$name" "$tport" "blk net" ;;
+			esac)
+		crc=$?
+		verdict=ok
+		if [ "$st" != "$want" ] || [ "$res" != ok ] || [ $crc -ne 0 ]; then verdict=FAIL bad=1; fi
+		printf '%-13s %-9s %-6s %-7s %-7s %s\n' "$name" "$st/$want" "${res:-none}" "$secs" "$verdict" "$detail"
+		if [ $verdict = FAIL ]; then
+			[ "$st" = 4 ] && echo "  (minivmm stopped the guest at its --timeout of ${CASE_TIMEOUT} s)"
+			[ "$st" = 137 ] && echo "  (minivmm outlived its --timeout by 15 s and was killed)"
+			[ "$st" = 2 ] && echo "  (the guest reset itself: with panic=-1 a guest panic ends this way)"
+			grep -m1 "^LANE-VCASE-ARGS $name " "$log" | sed 's/^LANE-VCASE-ARGS [^ ]* /  minivmm options: /'
+			echo "  minivmm stderr (tail):"
+			grep "^LANE-VERR $name| " "$log" | sed "s/^LANE-VERR $name| /    /" | tail -n 12
+			echo "  guest console (tail):"
+			glog "$name" | tail -n 25 | sed 's/^/    /'
+		fi
+	done <"$run/cases"
+	return $bad
+}
