@@ -5,7 +5,8 @@
 #                                          (Debian's package ships no modules.dep) to OUTDIR/NAME.ko
 #                                          and appends the names to OUTDIR/order, dependencies first.
 #                                          Returns 1 with a message on stderr when a module is missing.
-# Needs objcopy (binutils), and xz/zstd/gzip for compressed modules.
+# Needs objcopy for the modules' architecture (KMODS_OBJCOPY, default objcopy: the host's binutils
+# read only its own ELF format), and xz/zstd/gzip for compressed modules.
 # shellcheck shell=bash
 
 kmods_resolve() {
@@ -19,14 +20,18 @@ kmods_resolve() {
 
 # The copy of one module after its dependencies; 'seen' is kmods_resolve's (bash's dynamic scope).
 _kmods_visit() {
-	local tree=$1 out=$2 m=$3 f d deps key base
+	local tree=$1 out=$2 m=$3 f d deps key base modinfo
 	key=${m//-/_}
 	[ -n "${seen[$key]:-}" ] && return 0
 	seen[$key]=1
 	f=$(find "$tree" \( -name "$m.ko*" -o -name "${m//_/-}.ko*" -o -name "${m//-/_}.ko*" \) -print -quit)
 	[ -n "$f" ] || { echo "kmods: no module $m in $tree" >&2; return 1; }
-	deps=$(objcopy -O binary --only-section=.modinfo "$f" /dev/stdout | tr '\0' '\n' |
-		sed -n 's/^depends=//p' | tr ',' ' ')
+	# Through a file: some objcopy builds write nothing to /dev/stdout when it is a pipe.
+	"${KMODS_OBJCOPY:-objcopy}" -O binary --only-section=.modinfo "$f" "$out/.modinfo" &&
+		modinfo=$(tr '\0' '\n' <"$out/.modinfo") && [ -n "$modinfo" ] ||
+		{ echo "kmods: cannot read the .modinfo of $f (${KMODS_OBJCOPY:-objcopy})" >&2; return 1; }
+	rm -f "$out/.modinfo"
+	deps=$(echo "$modinfo" | sed -n 's/^depends=//p' | tr ',' ' ')
 	for d in $deps; do _kmods_visit "$tree" "$out" "$d" || return 1; done
 	base=$(basename "$f")
 	base=${base%%.ko*}
