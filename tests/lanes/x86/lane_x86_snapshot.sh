@@ -4,11 +4,14 @@
 # host's /lane/run is snapshot-run.sh. Two cases, each: run with --name, snapshot, kill -9, a
 # blackout of BLACKOUT s, then `minivmm restore --clock catch-up` and, from the same file,
 # `--clock freeze`, each run to the guest's power-off (status 0):
-#   ticks  a Linux guest (the lane's kernel; ticks-init.sh prints "tick N TIME" every 0.5 s), paused
-#          before the snapshot so that the serial log at the pause is exactly what the saved guest had
-#          printed. Checked: the log at the pause followed by each restore's log holds ticks 0..K-1
-#          once each, in order; across the restore the guest's date steps by the blackout minivmm
-#          logged (catch-up) or by no more than its usual interval (freeze).
+#   ticks  a Linux guest (the lane's kernel; ticks-init.sh prints "tick N TIME" every 0.5 s) with a
+#          virtio-blk disk (PCI) it writes each tick to (sector N, fsynced), paused before the
+#          snapshot so that the serial log at the pause is exactly what the saved guest had printed.
+#          The disk is copied after the kill and put back before each restore. Checked: the log at
+#          the pause followed by each restore's log holds ticks 0..K-1 once each, in order; the disk
+#          at the save holds the ticks printed by then, and after each restore all K; across the
+#          restore the guest's date steps by the blackout minivmm logged (catch-up) or by no more
+#          than its usual interval (freeze).
 #   clock  tests/guest/clockguest.c on 2 vCPUs: every vCPU reads kvmclock and the TSC back to back;
 #          the BSP times host second boundaries (minivmm's CMOS RTC reads the host's clock), and the
 #          two vCPUs measure their TSC and kvmclock against each other. Checked: the jump of the
@@ -108,6 +111,12 @@ mkdir -p "$C"
 }
 # shellcheck source=/dev/null
 . "$C/artefacts.env"
+# The virtio modules (tests/lanes/x86/prepare-virtio): the ticks guest loads virtio-pci and virtio-blk.
+"$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio-snapshot.log" || {
+	cat "$C/prepare-virtio-snapshot.log"
+	missing "the nested guest's virtio modules could not be prepared (tests/lanes/x86/prepare-virtio)"
+}
+vmods=$(dirname "$LANE_X86_VMLINUX")/virtio/guest
 
 # --- the per-run archive -----------------------------------------------------------------------------
 run=$C/last-run-snapshot # kept for a look after the run; replaced by the next one
@@ -118,6 +127,10 @@ install -m 0755 "$here/snapshot-run.sh" "$run/extra/lane/run"
 install -m 0644 "$clockguest" "$run/extra/lane/clockguest.bzimage"
 # The Linux guest's initramfs: the lane's, plus a second archive with /ticks-init (Linux unpacks both).
 install -m 0755 "$here/ticks-init.sh" "$run/ticks/ticks-init"
+mkdir -p "$run/ticks/lib/modules/ticks"
+grep -E '^virtio(_ring|_pci[a-z_]*|_blk)?$' "$vmods/order" >"$run/ticks/lib/modules/ticks/order" ||
+	fail "no virtio modules in $vmods/order"
+while read -r m; do cp "$vmods/$m.ko" "$run/ticks/lib/modules/ticks/"; done <"$run/ticks/lib/modules/ticks/order"
 "$lib/mkcpio" "$run/ticks" "$run/ticks.cpio" || fail "cannot build the ticks archive"
 cat "$LANE_X86_GUEST_INITRD" "$run/ticks.cpio" >"$run/extra/lane/ticks-initrd.cpio"
 cat >"$run/extra/lane/config" <<EOF
@@ -273,7 +286,21 @@ else
 		check "ticks-$mode-date-step" "$ok" \
 			"guest date step across the restore (into tick $jt): ${J} s, $want; usual interval ${m} s, jump $(awk -v a="$J" -v b="$m" 'BEGIN { printf "%.3f", a - b }') s; largest other step ${other} s"
 		[ "$seq" = 1 ] && [ "$ok" = 1 ] || tail_of ticks ticks.$t.joined
+		# The disk after this restore: every tick once, in order.
+		dn=$(wc -l <"$run/ticks/ticks.$t.disk" 2>/dev/null)
+		dok=$(awk -v K="$TICKS" '{ if ($0 != "disk " NR - 1) bad = 1 } END { print (NR == K && !bad) ? 1 : 0 }' \
+			"$run/ticks/ticks.$t.disk" 2>/dev/null)
+		check "ticks-$mode-disk" "${dok:-0}" \
+			"virtio-blk disk after the restore: ${dn:-0} tick records, want disk 0..$((TICKS - 1)) in sectors 0..$((TICKS - 1))"
 	done
+	# The disk at the save: the ticks printed before the pause (the write of the next one may
+	# have completed too: it is written before its line is printed).
+	sn=$(wc -l <"$run/ticks/ticks.saved.disk" 2>/dev/null)
+	pt=$(tr -d '\r' <"$run/ticks/ticks.run.serial" 2>/dev/null | grep -c '^tick [0-9]')
+	sok=$(awk -v P="${pt:-0}" '{ if ($0 != "disk " NR - 1) bad = 1 } END { print (!bad && P >= 4 && NR >= P && NR <= P + 1) ? 1 : 0 }' \
+		"$run/ticks/ticks.saved.disk" 2>/dev/null)
+	check "ticks-disk-at-save" "${sok:-0}" \
+		"virtio-blk disk at the save: ${sn:-0} tick records in order; the guest had printed ${pt:-0} ticks (the disk may hold one more)"
 fi
 
 # --- clock ---------------------------------------------------------------------------------------------

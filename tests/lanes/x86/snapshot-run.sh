@@ -2,7 +2,9 @@
 # /lane/run of the snapshot lane (lane_x86_snapshot.sh), inside the emulated x86 host. Two cases:
 #   ticks  a Linux guest (/guest/vmlinux, /lane/ticks-initrd.cpio, rdinit=/ticks-init) printing
 #          "tick N TIME" every 0.5 s: run with --name, pause, copy of its serial log, snapshot,
-#          kill -9, a blackout, then restore --clock catch-up and (same file) --clock freeze
+#          kill -9, a blackout, then restore --clock catch-up and (same file) --clock freeze; with a
+#          virtio-blk disk ($W/ticks.disk) the guest writes each tick to: a copy taken after the
+#          kill is put back before each restore, and each restore's disk is dumped afterwards
 #   clock  the freestanding clock guest (/lane/clockguest.bzimage, 2 vCPUs): run with --name,
 #          snapshot while it runs (no separate pause, so the guest's last reading and the saved
 #          clock are milliseconds apart), kill -9, a blackout, the same two restores
@@ -89,9 +91,15 @@ snapshot() { # snapshot CASE: minivmm snapshot, with its wall time around it
 cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
 info "host clocksource=$cs kernel=$(uname -r) cpus=$(nproc)"
 
+# disk_ticks TAG: the tick records on the ticks guest's disk, one a line, as ticks.TAG.disk.
+disk_ticks() {
+	tr '\000' '\n' <"$W/ticks.disk" | grep '^disk [0-9]*$' >"$W/ticks.$1.disk"
+}
+
 # --- ticks: a Linux guest ------------------------------------------------------------------------
+dd if=/dev/zero of="$W/ticks.disk" bs=1024 count=1024 2>/dev/null
 if start ticks '^tick 3 ' 90 -- -k /guest/vmlinux -i /lane/ticks-initrd.cpio -m "$GUEST_MEM" \
-	-c "$TICKS_CPUS" -p "$GUEST_APPEND rdinit=/ticks-init lane_ticks=$TICKS"; then
+	-c "$TICKS_CPUS" -d "$W/ticks.disk" -p "$GUEST_APPEND rdinit=/ticks-init lane_ticks=$TICKS"; then
 	ok=1
 	/minivmm pause ticks >"$W/ticks.pause.out" 2>"$W/ticks.pause.err" || ok=
 	info "ticks paused wall=$(now) rc=$ok"
@@ -100,21 +108,26 @@ if start ticks '^tick 3 ' 90 -- -k /guest/vmlinux -i /lane/ticks-initrd.cpio -m 
 	info "ticks atpause_lines=$(wc -l <"$W/ticks.atpause") atpause_bytes=$(wc -c <"$W/ticks.atpause")"
 	[ -n "$ok" ] && snapshot ticks || ok=
 	kill_run ticks
+	# The disk as the saved guest left it: each restore starts from it.
+	cp "$W/ticks.disk" "$W/ticks.disk.saved"
+	disk_ticks saved
 	if [ -n "$ok" ]; then
 		sleep "$BLACKOUT"
-		restore ticks r1 catch-up
-		restore ticks r2 freeze
 		for t in r1 r2; do
+			if [ $t = r1 ]; then mode=catch-up; else mode=freeze; fi
+			cp "$W/ticks.disk.saved" "$W/ticks.disk"
+			restore ticks $t $mode
+			disk_ticks $t
 			tr -d '\r' <"$W/ticks.$t.serial" >"$W/ticks.$t.txt" 2>/dev/null
 			cat "$W/ticks.atpause" "$W/ticks.$t.txt" >"$W/ticks.$t.joined"
 		done
 	fi
-	dump ticks ticks.run.serial ticks.run.err ticks.pause.err ticks.snap.err \
-		ticks.r1.joined ticks.r1.err ticks.r2.joined ticks.r2.err
+	dump ticks ticks.run.serial ticks.run.err ticks.pause.err ticks.snap.err ticks.saved.disk \
+		ticks.r1.joined ticks.r1.err ticks.r1.disk ticks.r2.joined ticks.r2.err ticks.r2.disk
 else
 	dump ticks ticks.run.serial ticks.run.err
 fi
-rm -f "$W"/ticks.snap
+rm -f "$W"/ticks.snap "$W"/ticks.disk "$W"/ticks.disk.saved
 
 # --- clock: the freestanding clock guest ----------------------------------------------------------
 if start clock '^EDGE n=4 ' 60 -- -k /lane/clockguest.bzimage -m 64M -c "$CLOCK_CPUS" \
