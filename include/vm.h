@@ -108,6 +108,7 @@ struct vcpu {
 	bool thread_started;
 	struct arch_vcpu *arch;
 	uint64_t exits; /* exits to userspace, for --loglevel debug */
+	uint64_t exits_completed; /* of them, completed before a pause */
 };
 
 struct vm {

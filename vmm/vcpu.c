@@ -193,18 +193,59 @@ static void vcpu_park(struct vcpu *vcpu)
 	pthread_mutex_unlock(&vm->park_lock);
 }
 
+/*
+ * After an exit handled here (I/O, MMIO, an SBI or hypercall answer), KVM
+ * finishes the instruction only on the next KVM_RUN: an IN's or an MMIO
+ * read's result reaches the register, an OUT's RIP is advanced, an SBI
+ * call's return values are written. A vCPU parked before that would be saved
+ * with the instruction half done, and a restore would execute it again (a
+ * character printed twice, a byte of input lost). KVM_RUN with
+ * immediate_exit set completes it and returns -EINTR without running guest
+ * code (Documentation/virt/kvm/api.rst, "immediate_exit"). Returns 0 when
+ * done, 1 when KVM exited again instead (the next fragment of a split MMIO
+ * access: handled, and pending in turn), -1 when the vCPU must stop.
+ */
+static int vcpu_complete_exit(struct vcpu *vcpu)
+{
+	int ret;
+
+	vcpu->exits_completed++;
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (ret == 0)
+		return vcpu_handle_exit(vcpu) ? 1 : -1;
+	if (errno == EINTR || errno == EAGAIN)
+		return 0;
+	pr_err("vCPU %u: KVM_RUN to complete an exit before pausing: %s",
+	       vcpu->id, strerror(errno));
+	vm_request_end(vcpu->vm, VM_END_ERROR, 0, "vCPU %u: KVM_RUN failed",
+		       vcpu->id);
+	return -1;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
+	bool exit_pending = false; /* an exit handled, not yet completed */
 
 	/* A kicker sets its flag (end or pause) before immediate_exit, and we
 	 * clear immediate_exit before looking at the flags: no kick is lost. */
 	while (!vm_ending(vm)) {
 		if (atomic_load(&vm->pause_req)) {
+			if (exit_pending) {
+				int r = vcpu_complete_exit(vcpu);
+
+				if (r < 0)
+					break;
+				exit_pending = r > 0;
+				continue; /* an exit may have ended the VM */
+			}
 			vcpu_park(vcpu);
 			continue;
 		}
+		exit_pending = false;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&vcpu->run->immediate_exit, 0,
@@ -219,6 +260,7 @@ static void *vcpu_thread(void *arg)
 		}
 		if (!vcpu_handle_exit(vcpu))
 			break;
+		exit_pending = true;
 	}
 	return NULL;
 }

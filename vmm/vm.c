@@ -457,8 +457,9 @@ static void vm_report(struct vm *vm, int status)
 			vm->pio.unhandled_reads, vm->pio.unhandled_writes,
 			vm->mmio.unhandled_reads, vm->mmio.unhandled_writes);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		pr_debug("vCPU %u: %" PRIu64 " exits to userspace", i,
-			 vm->vcpus[i].exits);
+		pr_debug("vCPU %u: %" PRIu64 " exits to userspace, %" PRIu64
+			 " completed before a pause",
+			 i, vm->vcpus[i].exits, vm->vcpus[i].exits_completed);
 	for (struct device *d = vm->devices; d; d = d->next)
 		if (d->ops && d->ops->report)
 			d->ops->report(d);
