@@ -10,26 +10,13 @@
 # copy continues from a point between the log sizes seen just before and just
 # after the snapshot command, and also finishes the sequence.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/snaplib.sh"
 need_kvm
 need_guest counter.bzimage
 
 COUNT=300
 PARAMS="count=$COUNT delay=3000" # about 20 ms a line here
-export XDG_RUNTIME_DIR=$T/xdg
-mkdir -p "$XDG_RUNTIME_DIR"
-declare -a BG=()
-cleanup() {
-	local p
-	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# The whole sequence the guest prints, up to its last line of its own.
-for ((i = 0; i < COUNT; i++)); do printf 'count %d\r\n' "$i"; done >"$T/expected"
-printf 'counter: done\r\n' >>"$T/expected"
-upto_done() { sed '/^counter: done/q' "$@"; }
+counter_expected "$COUNT"
 
 # start NAME: the counter in the background, serving the socket NAME.
 start() {
@@ -38,36 +25,6 @@ start() {
 		--serial-log "$LOG" --timeout 60 </dev/null >"$OUT" 2>"$ERR" &
 	PID=$!
 	BG+=("$PID")
-}
-
-# wait_log FILE TEXT SECONDS
-wait_log() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "$NAME: '$2' did not appear in $1 within $3 s"
-}
-
-# ctl CMD ARGS...: a control command that must succeed.
-ctl() {
-	"$VMM" "$@" >"$T/ctl.out" 2>"$T/ctl.err" ||
-		fail "minivmm $*: status $?: $(cat "$T/ctl.err")"
-}
-
-# restore NAME FILE ARGS...: a restore in the foreground (like vm()).
-restore() {
-	local t0
-	NAME=$1 LOG=$T/$1.serial OUT=$T/$1.out ERR=$T/$1.err
-	t0=$(date +%s%N)
-	timeout -k 5 "${HOST_TIMEOUT:-120}" "$VMM" restore "$2" --serial-log "$LOG" \
-		--timeout 60 "${@:3}" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
-	[ $RC -eq 124 ] || [ $RC -eq 137 ] &&
-		fail "$NAME: minivmm restore did not end by itself (host watchdog)"
-	return 0
 }
 
 # --- 1: pause, snapshot, kill -9, restore ---

@@ -13,38 +13,20 @@
 # before exiting (as this development host's KVM does; only an IN is left
 # pending there), the sequence check cannot see the difference.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/snaplib.sh"
 need_kvm
 need_guest counter.bzimage
 
 COUNT=4000
 ROUNDS=${ROUNDS:-8}
-export XDG_RUNTIME_DIR=$T/xdg
-mkdir -p "$XDG_RUNTIME_DIR"
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-for ((i = 0; i < COUNT; i++)); do printf 'count %d\r\n' "$i"; done >"$T/expected"
-printf 'counter: done\r\n' >>"$T/expected"
-upto_done() { sed '/^counter: done/q' "$@"; }
-ctl() {
-	"$VMM" "$@" >"$T/ctl.out" 2>"$T/ctl.err" ||
-		fail "minivmm $*: status $?: $(cat "$T/ctl.err")"
-}
+counter_expected "$COUNT"
 
 NAME=orig LOG=$T/orig.serial OUT=$T/orig.out ERR=$T/orig.err
 "$VMM" run -k "$G/counter.bzimage" -p "count=$COUNT delay=0" --name io \
 	--serial-log "$LOG" --timeout 120 --loglevel debug </dev/null >"$OUT" 2>"$ERR" &
 PID=$!
-for ((i = 0; i < 400; i++)); do
-	grep -q "count 20" "$LOG" 2>/dev/null && break
-	sleep 0.05
-done
-grep -q "count 20" "$LOG" || fail "the counter did not start"
+BG+=("$PID")
+wait_log "$LOG" "count 20" 20
 taken=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	sleep "0.0$((RANDOM % 9 + 1))"
@@ -57,16 +39,12 @@ done
 [ "$taken" -ge 3 ] || fail "only $taken snapshots before the guest finished"
 wait "$PID"
 RC=$?
-PID=
 expect_rc 0 "the counter, paused and snapshotted $taken times, finishes"
 upto_done "$LOG" | cmp -s - "$T/expected" ||
 	fail "the snapshotted VM's own output is not the full sequence"
 
 for ((r = 1; r <= taken; r++)); do
-	NAME=r$r LOG=$T/r$r.serial OUT=$T/r$r.out ERR=$T/r$r.err
-	timeout -k 5 120 "$VMM" restore "$T/s$r.snap" --serial-log "$LOG" \
-		--timeout 60 </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
+	restore r$r "$T/s$r.snap"
 	expect_rc 0 "restore of snapshot $r powers off"
 	at=$(cat "$T/s$r.at")
 	{ head -c "$at" "$T/orig.serial"; upto_done "$LOG"; } >"$T/r$r.joined"

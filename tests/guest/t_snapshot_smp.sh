@@ -7,36 +7,11 @@
 # four vCPUs run after the restore). The restored VM is then snapshotted again while it
 # runs and that second file restored too: the same holds. Exit 0x18 -> 49.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/snaplib.sh"
 need_kvm
 need_guest snapsmp.bzimage
 
 TICKS=40
-export XDG_RUNTIME_DIR=$T/xdg
-mkdir -p "$XDG_RUNTIME_DIR"
-declare -a BG=()
-cleanup() {
-	local p
-	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# wait_log FILE TEXT SECONDS
-wait_log() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "$NAME: '$2' did not appear in $1 within $3 s"
-}
-
-ctl() {
-	"$VMM" "$@" >"$T/ctl.out" 2>"$T/ctl.err" ||
-		fail "minivmm $*: status $?: $(cat "$T/ctl.err")"
-}
-
 # ticks FILE: "T C0 C1 C2 C3" for every complete tick line.
 ticks() {
 	tr -d '\r' <"$1" | sed -n 's/^snapsmp: tick \([0-9]*\): \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3 \4 \5/p'

@@ -10,51 +10,16 @@
 # restore command line against the recorded devices: a changed shape is one
 # line and status 64, a missing recorded image one line naming it and 66.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/snaplib.sh"
 need_kvm
 need_guest vmmio.bzimage vpci.bzimage
 
 BLOCKS=120
-export XDG_RUNTIME_DIR=$T/xdg
-mkdir -p "$XDG_RUNTIME_DIR"
-declare -a BG=()
-cleanup() {
-	local p
-	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+RESTORE_TIMEOUT=90
 
 for ((i = 0; i < BLOCKS; i++)); do printf 'blkloop: block %d ok\r\n' "$i"; done >"$T/expected"
 printf 'blkloop: done\r\n' >>"$T/expected"
 loop_lines() { grep -a '^blkloop: ' "$@"; }
-
-wait_log() { # FILE TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "$NAME: '$2' did not appear in $1 within $3 s"
-}
-
-ctl() {
-	"$VMM" "$@" >"$T/ctl.out" 2>"$T/ctl.err" ||
-		fail "minivmm $*: status $?: $(cat "$T/ctl.err")"
-}
-
-restore() { # NAME FILE ARGS...
-	local t0
-	NAME=$1 LOG=$T/$1.serial OUT=$T/$1.out ERR=$T/$1.err
-	t0=$(date +%s%N)
-	timeout -k 5 "${HOST_TIMEOUT:-120}" "$VMM" restore "$2" --serial-log "$LOG" \
-		--timeout 90 "${@:3}" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
-	[ $RC -eq 124 ] || [ $RC -eq 137 ] &&
-		fail "$NAME: minivmm restore did not end by itself (host watchdog)"
-	return 0
-}
 
 # check_image FILE: every block of the loop holds its pattern, the rest 0.
 check_image() {
