@@ -38,22 +38,26 @@ need_guest() {
 	done
 }
 
-# vm NAME ARGS...: ./minivmm run ARGS with --serial-log; stdin from $VM_STDIN
-# (default /dev/null). Sets RC, ELAPSED_MS, LOG, OUT, ERR.
-vm() {
-	local t0
+# vmm_fg NAME SUBCOMMAND ARGS...: ./minivmm SUBCOMMAND ARGS with --serial-log
+# in the foreground under a host watchdog; stdin from $VM_STDIN (default
+# /dev/null). Sets RC, ELAPSED_MS, LOG, OUT, ERR.
+vmm_fg() {
+	local t0 sub=$2
 	NAME=$1
-	shift
+	shift 2
 	LOG=$T/$NAME.serial OUT=$T/$NAME.out ERR=$T/$NAME.err
 	t0=$(date +%s%N)
-	timeout -k 5 "${HOST_TIMEOUT:-120}" "$VMM" run --serial-log "$LOG" "$@" \
+	timeout -k 5 "${HOST_TIMEOUT:-120}" "$VMM" "$sub" --serial-log "$LOG" "$@" \
 		<"${VM_STDIN:-/dev/null}" >"$OUT" 2>"$ERR"
 	RC=$?
 	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
 	[ $RC -eq 124 ] || [ $RC -eq 137 ] &&
-		fail "$NAME: minivmm did not end by itself (host watchdog)"
+		fail "$NAME: minivmm $sub did not end by itself (host watchdog)"
 	return 0
 }
+
+# vm NAME ARGS...: minivmm run ARGS (see vmm_fg).
+vm() { vmm_fg "$1" run "${@:2}"; }
 
 # expect_rc N [WHAT]: the last run's exit status.
 expect_rc() {

@@ -29,21 +29,9 @@ ctl() {
 		fail "minivmm $*: status $?: $(cat "$T/ctl.err")"
 }
 
-# restore NAME FILE ARGS...: minivmm restore in the foreground, as vm() runs
-# (--serial-log, --timeout RESTORE_TIMEOUT or 60, a host watchdog); sets RC,
-# ELAPSED_MS, LOG, OUT, ERR.
-restore() {
-	local t0
-	NAME=$1 LOG=$T/$1.serial OUT=$T/$1.out ERR=$T/$1.err
-	t0=$(date +%s%N)
-	timeout -k 5 "${HOST_TIMEOUT:-120}" "$VMM" restore "$2" --serial-log "$LOG" \
-		--timeout "${RESTORE_TIMEOUT:-60}" "${@:3}" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
-	[ $RC -eq 124 ] || [ $RC -eq 137 ] &&
-		fail "$NAME: minivmm restore did not end by itself (host watchdog)"
-	return 0
-}
+# restore NAME FILE ARGS...: minivmm restore FILE ARGS --timeout
+# RESTORE_TIMEOUT (default 60), as vm() runs a VM.
+restore() { vmm_fg "$1" restore "$2" --timeout "${RESTORE_TIMEOUT:-60}" "${@:3}"; }
 
 # counter_expected COUNT: the whole output of counter.c with count=COUNT, as
 # $T/expected; upto_done FILE...: input up to the counter's last line.
