@@ -1,4 +1,4 @@
-/* pci_host.c: PCI configuration mechanism #1 on ports 0xcf8-0xcff and the bus 0 functions behind it. */
+/* pci_host.c: the PCI host: bus 0's functions and their configuration space, reached through mechanism #1 (ports 0xcf8-0xcff) or an ECAM window. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -151,16 +151,24 @@ int pci_set_bar(struct pci_device *dev, unsigned int bar, unsigned int kind,
 	return 0;
 }
 
-/* The function the latch selects, or NULL (absent: reads all-ones). */
-static struct pci_device *pci_selected(struct pci_host *h)
+/* The function at bus:devfn, or NULL (absent: reads all-ones). */
+static struct pci_device *pci_function(struct pci_host *h, unsigned int bus,
+				       unsigned int devfn)
 {
-	unsigned int devfn = (h->addr >> 8) & 0xff;
 	struct pci_device *dev;
 
-	if (!(h->addr & PCI_CONFIG_ENABLE) || ((h->addr >> 16) & 0xff))
+	if (bus)
 		return NULL;
 	dev = h->slots[devfn >> 3];
 	return dev && dev->devfn == devfn ? dev : NULL;
+}
+
+/* The function the latch selects. */
+static struct pci_device *pci_selected(struct pci_host *h)
+{
+	if (!(h->addr & PCI_CONFIG_ENABLE))
+		return NULL;
+	return pci_function(h, (h->addr >> 16) & 0xff, (h->addr >> 8) & 0xff);
 }
 
 static void pci_cfg_read(struct pci_device *dev, uint32_t reg, uint8_t *data,
@@ -248,6 +256,57 @@ static const struct bus_ops pci_host_ops = {
 	.write = pci_host_write,
 };
 
+/*
+ * ECAM: offset = bus << 20 | devfn << 12 | register. Accesses of 1, 2 or 4
+ * bytes inside one aligned dword reach the 256-byte configuration space;
+ * the extended space (0x100-0xfff) of a present function reads 0 (no
+ * extended capabilities). Anything else reads all-ones, writes are dropped.
+ */
+static void pci_ecam_access(struct pci_host *h, uint64_t offset, uint8_t *data,
+			    uint32_t len, bool is_write)
+{
+	unsigned int bus = (unsigned int)(offset >> 20) & 0xff;
+	unsigned int devfn = (unsigned int)(offset >> 12) & 0xff;
+	uint32_t reg = (uint32_t)offset & 0xfff;
+	struct pci_device *dev;
+	bool ok = (len == 1 || len == 2 || len == 4) && !(reg & (len - 1));
+
+	if (!is_write)
+		memset(data, 0xff, len);
+	pthread_mutex_lock(&h->lock);
+	dev = ok ? pci_function(h, bus, devfn) : NULL;
+	if (dev && reg >= PCI_CFG_SIZE) {
+		if (!is_write)
+			memset(data, 0, len);
+	} else if (dev && is_write) {
+		pci_cfg_write(dev, reg, data, len);
+	} else if (dev) {
+		pci_cfg_read(dev, reg, data, len);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void pci_ecam_read(void *opaque, uint64_t offset, uint8_t *data,
+			  uint32_t len)
+{
+	pci_ecam_access(opaque, offset, data, len, false);
+}
+
+static void pci_ecam_write(void *opaque, uint64_t offset, const uint8_t *data,
+			   uint32_t len)
+{
+	uint8_t buf[8];
+
+	len = MIN(len, (uint32_t)sizeof(buf));
+	memcpy(buf, data, len);
+	pci_ecam_access(opaque, offset, buf, len, true);
+}
+
+static const struct bus_ops pci_ecam_ops = {
+	.read = pci_ecam_read,
+	.write = pci_ecam_write,
+};
+
 int pci_register(struct pci_host *host, struct pci_device *dev,
 		 unsigned int *devfn_out)
 {
@@ -320,33 +379,34 @@ static const struct device_ops pci_host_dev_ops = {
 	.restore = pci_host_restore,
 };
 
-int pci_host_create(struct vm *vm, struct pci_host **out)
+static struct pci_host *pci_host_alloc(uint16_t vendor, uint16_t device)
 {
-	struct pci_host *h;
-	int err;
+	struct pci_host *h = calloc(1, sizeof(*h));
 
-	if (!vm)
-		return -EINVAL;
-	h = calloc(1, sizeof(*h));
 	if (!h)
-		return -ENOMEM;
-	err = pthread_mutex_init(&h->lock, NULL);
-	if (err) {
+		return NULL;
+	if (pthread_mutex_init(&h->lock, NULL)) {
 		free(h);
-		return -err;
+		return NULL;
 	}
 	h->dev.name = "pci-host";
 	h->dev.ops = &pci_host_dev_ops;
-	pci_device_init(&h->bridge, PCI_HOST_BRIDGE_VENDOR,
-			PCI_HOST_BRIDGE_DEVICE, PCI_HOST_BRIDGE_CLASS, 0, NULL);
+	pci_device_init(&h->bridge, vendor, device, PCI_HOST_BRIDGE_CLASS, 0,
+			NULL);
 	pci_cfg_set16(&h->bridge, PCI_COMMAND,
 		      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	memset(h->bridge.wmask, 0, sizeof(h->bridge.wmask)); /* all fixed */
 	h->bridge.devfn = PCI_DEVFN(0, 0);
 	h->slots[0] = &h->bridge;
+	return h;
+}
 
-	err = bus_register(&vm->pio, PCI_CONFIG_ADDRESS_PORT, PCI_HOST_PORTS,
-			   &pci_host_ops, h, "pci-config");
+static int pci_host_add(struct vm *vm, struct pci_host *h, struct bus *bus,
+			uint64_t base, uint64_t len, const struct bus_ops *ops,
+			const char *name, struct pci_host **out)
+{
+	int err = bus_register(bus, base, len, ops, h, name);
+
 	if (err < 0) {
 		pci_host_destroy(&h->dev);
 		return err;
@@ -355,4 +415,31 @@ int pci_host_create(struct vm *vm, struct pci_host **out)
 	if (out)
 		*out = h;
 	return 0;
+}
+
+int pci_host_create(struct vm *vm, struct pci_host **out)
+{
+	struct pci_host *h;
+
+	if (!vm)
+		return -EINVAL;
+	h = pci_host_alloc(PCI_HOST_BRIDGE_VENDOR, PCI_HOST_BRIDGE_DEVICE);
+	if (!h)
+		return -ENOMEM;
+	return pci_host_add(vm, h, &vm->pio, PCI_CONFIG_ADDRESS_PORT,
+			    PCI_HOST_PORTS, &pci_host_ops, "pci-config", out);
+}
+
+int pci_host_create_ecam(struct vm *vm, uint64_t base, uint64_t size,
+			 struct pci_host **out)
+{
+	struct pci_host *h;
+
+	if (!vm || size < PCI_ECAM_BUS_SIZE || size % PCI_ECAM_BUS_SIZE)
+		return -EINVAL;
+	h = pci_host_alloc(PCI_ECAM_BRIDGE_VENDOR, PCI_ECAM_BRIDGE_DEVICE);
+	if (!h)
+		return -ENOMEM;
+	return pci_host_add(vm, h, &vm->mmio, base, size, &pci_ecam_ops,
+			    "pci-ecam", out);
 }

@@ -11,6 +11,13 @@
  * A device callback sees the offset inside its own range, the access size
  * (1, 2, 4 or 8 bytes) and little-endian data. A read fills data[0..len).
  * Callbacks run on vCPU threads; each device does its own locking.
+ *
+ * A callback runs without the bus lock, so it may register or unregister
+ * ranges on any bus. The price: an access that found a range may still be
+ * in its callback after the range was removed, so a device unregisters a
+ * range only while its opaque stays valid (a BAR moving, set-up failing
+ * before the vCPUs run) and frees the opaque only after the vCPU threads
+ * are joined (VM teardown).
  */
 struct bus_ops {
 	void (*read)(void *opaque, uint64_t offset, uint8_t *data, uint32_t len);

@@ -26,6 +26,9 @@ void fdtb_start(struct fdtb *b, void *buf, size_t size);
  * (compatible "linux,dummy-virt", #address-cells = #size-cells = 2). */
 void fdtb_start_virt(struct fdtb *b, void *buf, size_t size);
 void fdtb_begin(struct fdtb *b, const char *name);
+/* A node's description cannot be written: records -FDT_ERR_BADVALUE at
+ * the current node (unless an earlier error is there). */
+void fdtb_bad_value(struct fdtb *b);
 /* Close the current node; 'parent' names the node we are back in. */
 void fdtb_end(struct fdtb *b, const char *parent);
 void fdtb_prop_str(struct fdtb *b, const char *name, const char *s);

@@ -132,6 +132,7 @@ bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len,
 		bool is_write)
 {
 	const struct bus_range *r;
+	struct bus_range hit;
 	size_t i;
 
 	pthread_rwlock_rdlock(&bus->lock);
@@ -143,14 +144,18 @@ bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len,
 		bus_unhandled(bus, addr, data, len, is_write);
 		return false;
 	}
+	hit = *r;
+	/* The callback runs unlocked, so it may register or remove ranges
+	 * (a PCI config write moving a BAR on the same bus as the ECAM
+	 * window); see bus.h for why the opaque stays valid. */
+	pthread_rwlock_unlock(&bus->lock);
 	if (is_write) {
-		if (r->ops->write)
-			r->ops->write(r->opaque, addr - r->base, data, len);
-	} else if (r->ops->read) {
-		r->ops->read(r->opaque, addr - r->base, data, len);
+		if (hit.ops->write)
+			hit.ops->write(hit.opaque, addr - hit.base, data, len);
+	} else if (hit.ops->read) {
+		hit.ops->read(hit.opaque, addr - hit.base, data, len);
 	} else {
 		memset(data, 0xff, len);
 	}
-	pthread_rwlock_unlock(&bus->lock);
 	return true;
 }

@@ -18,6 +18,11 @@ static void step(struct fdtb *b, int ret)
 	}
 }
 
+void fdtb_bad_value(struct fdtb *b)
+{
+	step(b, -FDT_ERR_BADVALUE);
+}
+
 void fdtb_start(struct fdtb *b, void *buf, size_t size)
 {
 	memset(b, 0, sizeof(*b));

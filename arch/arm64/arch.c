@@ -1,4 +1,4 @@
-/* arch.c: the arm64 backend behind include/arch.h: memory map, vGICv3, UART and exit register, Image boot with a device tree. */
+/* arch.c: the arm64 backend behind include/arch.h: memory map, vGICv3, UART, PCI host (ECAM) and exit register, Image boot with a device tree. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #include "util.h"
 #include "vm.h"
 #include "devices/exit_port.h"
+#include "devices/pci.h"
 #include "devices/uart8250.h"
 
 #define ARM64_MIN_MEM (8 * MiB)
@@ -93,8 +94,19 @@ int arch_devices_init(struct vm *vm)
 	int ret = uart8250_create(vm, &vm->mmio, ARM64_UART_BASE,
 				  ARM64_UART_SPI, vm->console, NULL);
 
-	if (ret || vm->cfg->exit_port < 0)
+	if (ret)
 		return ret;
+	ret = pci_host_create_ecam(vm, ARM64_PCI_ECAM_BASE, ARM64_PCI_ECAM_SIZE,
+				   &vm->pci);
+	if (ret) {
+		if (ret != -EEXIST) /* the bus named the overlap */
+			pr_err("cannot create the PCI host (ECAM at 0x%llx): %s",
+			       (unsigned long long)ARM64_PCI_ECAM_BASE,
+			       strerror(-ret));
+		return ret;
+	}
+	if (vm->cfg->exit_port < 0)
+		return 0;
 	return exit_port_create(vm, &vm->mmio, (uint64_t)vm->cfg->exit_port);
 }
 
@@ -193,6 +205,7 @@ static int write_fdt(struct vm *vm, const uint64_t *mpidr, void *fdt)
 	arm64_boot_fdt_cfg(b, vm->nr_vcpus, mpidr, bootargs, &cfg);
 	cfg.virtio_mmio = mmio;
 	cfg.nr_virtio_mmio = nr_mmio;
+	cfg.pci = vm->pci != NULL;
 	ret = arm64_fdt_build(&cfg, fdt, ARM64_FDT_MAX_SIZE, err, sizeof(err));
 	free(bootargs);
 	free(mmio);

@@ -22,6 +22,12 @@
 /* Guest-physical space handed out to platform (virtio-mmio) devices. */
 #define ARM64_PLATFORM_BASE 0x0a000000ULL
 #define ARM64_PLATFORM_END  0x0c000000ULL
+/* PCI: a 32-bit memory window (PCI address = CPU address), then the ECAM
+ * configuration window for bus 0 only (1 MiB). */
+#define ARM64_PCI_MMIO_BASE 0x10000000ULL
+#define ARM64_PCI_MMIO_SIZE 0x20000000ULL /* to 0x2fffffff */
+#define ARM64_PCI_ECAM_BASE 0x30000000ULL
+#define ARM64_PCI_ECAM_SIZE 0x100000ULL
 #define ARM64_RAM_BASE	    0x40000000ULL
 /* KVM's default IPA space is 40 bits: RAM ends at 1 TiB at the latest. */
 #define ARM64_IPA_LIMIT	    (1ULL << 40)
@@ -34,6 +40,10 @@
 #define ARM64_FDT_IRQ_PPI    1U
 #define ARM64_FDT_LEVEL_HIGH 4U
 #define ARM64_UART_SPI	     1U /* INTID 33 */
+/* PCI INTx: INTA-INTD of slot s on SPIs 4-7, swizzled as through a bridge
+ * (slot s pin p on SPI 4 + (s + p) % 4), so the map tells 4 slots apart. */
+#define ARM64_PCI_INTX_SPI   4U
+#define ARM64_PCI_INTX_LINES 4U
 /* Platform devices get SPIs from here on; the vGIC has ARM64_NR_IRQS. */
 #define ARM64_PLATFORM_SPI   16U
 #define ARM64_NR_IRQS	     128U /* 32 private + 96 SPIs */
@@ -55,6 +65,12 @@
 #define ARM64_IRQ_TYPE_SHIFT 24
 #define ARM64_IRQ_TYPE_SPI   1U
 #define ARM64_IRQ_NUM_MASK   0xffffU
+
+/* pin: 0 = INTA ... 3 = INTD. */
+static inline uint32_t arm64_pci_intx_spi(unsigned int slot, unsigned int pin)
+{
+	return ARM64_PCI_INTX_SPI + (slot + pin) % ARM64_PCI_INTX_LINES;
+}
 
 static inline uint32_t arm64_irq_line(uint32_t spi)
 {

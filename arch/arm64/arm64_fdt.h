@@ -4,6 +4,7 @@
 
 /* Not "fdt.h": that name would shadow libfdt's own <fdt.h>. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,14 +32,16 @@ struct arm64_fdt_cfg {
 	uint64_t initrd_size; /* 0: no initrd */
 	const struct arm64_fdt_mmio *virtio_mmio;
 	unsigned int nr_virtio_mmio;
+	bool pci; /* the ECAM host bridge at arm64.h's addresses */
 };
 
 /*
  * Into buf[size]: / (linux,dummy-virt), memory, cpus (enable-method psci,
  * reg = MPIDR affinity), psci (0.2 over hvc), timer (arm,armv8-timer, 4
  * PPIs), intc (arm,gic-v3: distributor and one redistributor region), an
- * ns16550a UART, one virtio,mmio node per cfg->virtio_mmio entry and chosen
- * (bootargs, initrd, stdout-path). Returns 0,
+ * ns16550a UART, one virtio,mmio node per cfg->virtio_mmio entry, the PCI
+ * host bridge (pci-host-ecam-generic: bus 0, the 32-bit window, INTx to
+ * SPIs 4-7) when cfg->pci, and chosen (bootargs, initrd, stdout-path). Returns 0,
  * -ENOSPC if buf is too small, or -EINVAL; with a one-line reason.
  */
 int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,

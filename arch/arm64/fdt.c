@@ -1,4 +1,4 @@
-/* fdt.c: builds the arm64 guest device tree (memory, cpus, psci, timer, GICv3, UART, virtio-mmio, chosen) with the core fdt_builder. */
+/* fdt.c: builds the arm64 guest device tree (memory, cpus, psci, timer, GICv3, UART, virtio-mmio, PCI host, chosen) with the core fdt_builder. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 #include "arm64.h"
 #include "arm64_fdt.h"
 #include "fdt_builder.h"
+#include "fdt_pci.h"
 #include "sysreg.h"
 #include "util.h"
 
@@ -116,6 +117,42 @@ static void add_virtio_mmio(struct fdtb *b, const struct arm64_fdt_mmio *m)
 	fdtb_end(b, "/");
 }
 
+/* INTx pin (1 = INTA) of a slot to its SPI, level-high: wiring.c's routing. */
+static void pci_intx_spec(const void *ctx, unsigned int slot, unsigned int pin,
+			  uint32_t *spec)
+{
+	spec[0] = ARM64_FDT_IRQ_SPI;
+	spec[1] = arm64_pci_intx_spi(slot, pin - 1);
+	spec[2] = ARM64_FDT_LEVEL_HIGH;
+}
+
+static void add_pci(struct fdtb *b)
+{
+	static const struct fdt_pci_window mmio = {
+	    .space = FDT_PCI_SPACE_MEM32,
+	    .pci_addr = ARM64_PCI_MMIO_BASE,
+	    .cpu_addr = ARM64_PCI_MMIO_BASE,
+	    .size = ARM64_PCI_MMIO_SIZE,
+	};
+	const struct fdt_pci_host h = {
+	    .ecam_base = ARM64_PCI_ECAM_BASE,
+	    .ecam_size = ARM64_PCI_ECAM_SIZE,
+	    .bus_first = 0,
+	    .bus_last = 0,
+	    .windows = &mmio,
+	    .nr_windows = 1,
+	    .intx = {
+		.phandle = ARM64_FDT_GIC_PHANDLE,
+		.addr_cells = 2, /* the GIC node's #address-cells */
+		.irq_cells = 3,
+		.map_slots = ARM64_PCI_INTX_LINES,
+		.intx = pci_intx_spec,
+	    },
+	};
+
+	fdt_pci_host_node(b, &h);
+}
+
 static int check_cfg(const struct arm64_fdt_cfg *cfg, char *err, size_t errlen)
 {
 	uint64_t ram_end = cfg->ram_base + cfg->ram_size;
@@ -165,6 +202,8 @@ int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 	add_uart(&b, cfg, uart);
 	for (unsigned int i = 0; i < cfg->nr_virtio_mmio; i++)
 		add_virtio_mmio(&b, &cfg->virtio_mmio[i]);
+	if (cfg->pci)
+		add_pci(&b);
 	fdtb_chosen(&b, cfg->bootargs, uart, cfg->initrd_start,
 		    cfg->initrd_size);
 	return fdtb_finish(&b, err, errlen);

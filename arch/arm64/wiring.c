@@ -1,4 +1,4 @@
-/* wiring.c: the arm64 machine's interrupt and device wiring: KVM's default SPI routes, platform-device slots, no PCI yet. */
+/* wiring.c: the arm64 machine's interrupt and device wiring: KVM's default SPI routes, the PCI window and INTx SPIs, platform-device slots. */
 #include <errno.h>
 #include <inttypes.h>
 
@@ -26,17 +26,20 @@ int arch_irq_default_routes(struct vm *vm, struct irq_route *out,
 	return (int)ARM64_NR_SPIS;
 }
 
-/* No PCI host on arm64 yet: no windows, and no INTx line. */
+/* One 32-bit memory window; no 64-bit one (RAM may reach the end of the
+ * 40-bit IPA space). */
 int arch_pci_mmio_window(uint64_t *base32, uint64_t *size32, uint64_t *base64,
 			 uint64_t *size64)
 {
-	*base32 = *size32 = *base64 = *size64 = 0;
+	*base32 = ARM64_PCI_MMIO_BASE;
+	*size32 = ARM64_PCI_MMIO_SIZE;
+	*base64 = *size64 = 0;
 	return 0;
 }
 
 uint32_t arch_pci_intx_gsi(unsigned int slot, unsigned int pin)
 {
-	return ARM64_NR_SPIS; /* no such SPI */
+	return arm64_pci_intx_spi(slot, pin);
 }
 
 /* Platform devices: 512-byte-aligned MMIO slots and one SPI each. */

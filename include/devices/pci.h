@@ -1,4 +1,4 @@
-/* pci.h: PCI config mechanism #1, the bus 0 function registry and the generic config-space model. */
+/* pci.h: the PCI host (config mechanism #1 or ECAM), the bus 0 function registry and the generic config-space model. */
 #ifndef MINIVMM_DEVICES_PCI_H
 #define MINIVMM_DEVICES_PCI_H
 
@@ -24,6 +24,12 @@ struct pci_device;
 #define PCI_HOST_BRIDGE_VENDOR 0x8086
 #define PCI_HOST_BRIDGE_DEVICE 0x29c0
 #define PCI_HOST_BRIDGE_CLASS  0x060000
+/* Behind ECAM (the device tree's pci-host-ecam-generic): a generic PCIe
+ * host bridge ID (Red Hat's, as QEMU's gpex), which no guest binds. */
+#define PCI_ECAM_BRIDGE_VENDOR 0x1b36
+#define PCI_ECAM_BRIDGE_DEVICE 0x0008
+/* ECAM: 4 KiB per function, 1 MiB per bus. */
+#define PCI_ECAM_BUS_SIZE      0x100000ULL
 
 /* BAR kinds for pci_set_bar(); PCI_BAR_PREFETCH may be or-ed to memory. */
 #define PCI_BAR_MEM32	 0x0
@@ -40,9 +46,9 @@ struct pci_config {
 
 /*
  * All optional; they run on vCPU threads with the host's lock held, so they
- * must not access PCI configuration space themselves. They also run inside
- * a vm->pio access (bus read lock held): registering or removing a range
- * on vm->pio from them would deadlock; vm->mmio is fine.
+ * must not access PCI configuration space themselves. They run inside a
+ * vm->pio or (ECAM) vm->mmio access, without the bus lock: registering or
+ * removing ranges on either bus from them is fine (see bus.h).
  */
 struct pci_device_ops {
 	/* After the generic read put cfg bytes [offset, offset + len) in
@@ -73,6 +79,10 @@ struct pci_device {
 /* Registers 0xcf8-0xcff on vm->pio, adds the device, puts the host bridge
  * at 00:00.0. 'out' may be NULL. Returns 0 or -errno. */
 int pci_host_create(struct vm *vm, struct pci_host **out);
+/* The same host behind an ECAM window of 'size' bytes (whole buses of
+ * PCI_ECAM_BUS_SIZE; only bus 0 has functions) at 'base' on vm->mmio. */
+int pci_host_create_ecam(struct vm *vm, uint64_t base, uint64_t size,
+			 struct pci_host **out);
 
 /* Puts 'dev' (set up with pci_device_init/pci_set_bar) in the next free
  * slot of bus 0 as function 0. Its initial decoded BARs are recorded without

@@ -109,6 +109,52 @@ static void test_irqs(void)
 	CHECK_EQ(cell("/serial@9000000", "clock-frequency", 0), 1843200);
 }
 
+/* The PCI host: ECAM for bus 0, the 32-bit window, INTx of 4 slots x 4
+ * pins to SPIs 4-7 as wiring.c raises them. */
+static void test_pci(bool present)
+{
+	const char *pci = "/pcie@30000000";
+
+	if (!present) {
+		CHECK(fdt_path_offset(blob, pci) < 0);
+		return;
+	}
+	CHECK(str_is(pci, "compatible", "pci-host-ecam-generic"));
+	CHECK_EQ(cell64(pci, "reg", 0), 0x30000000);
+	CHECK_EQ(cell64(pci, "reg", 1), 0x100000);
+	CHECK_EQ(cell(pci, "bus-range", 0), 0);
+	CHECK_EQ(cell(pci, "bus-range", 1), 0);
+	CHECK_EQ(prop_len(pci, "ranges"), 7 * 4);
+	CHECK_EQ(cell(pci, "ranges", 0), 0x02000000);
+	CHECK_EQ(cell(pci, "ranges", 2), 0x10000000);
+	CHECK_EQ(cell(pci, "ranges", 4), 0x10000000);
+	CHECK_EQ(cell(pci, "ranges", 6), 0x20000000);
+	CHECK_EQ(cell(pci, "interrupt-map-mask", 0), 0x1800);
+	CHECK_EQ(cell(pci, "interrupt-map-mask", 3), 7);
+	CHECK_EQ(prop_len(pci, "interrupt-map"), 16 * 10 * 4);
+	for (unsigned int slot = 0; slot < 4; slot++)
+		for (unsigned int pin = 1; pin <= 4; pin++) {
+			int e = (int)(slot * 4 + pin - 1) * 10;
+
+			CHECK_EQ(cell(pci, "interrupt-map", e), slot << 11);
+			CHECK_EQ(cell(pci, "interrupt-map", e + 3), pin);
+			CHECK_EQ(cell(pci, "interrupt-map", e + 4),
+				 cell("/", "interrupt-parent", 0));
+			CHECK_EQ(cell(pci, "interrupt-map", e + 7), 0); /* SPI */
+			CHECK_EQ(cell(pci, "interrupt-map", e + 8),
+				 4 + (slot + pin - 1) % 4);
+			CHECK_EQ(cell(pci, "interrupt-map", e + 8),
+				 arm64_pci_intx_spi(slot + 4, pin - 1));
+			CHECK_EQ(cell(pci, "interrupt-map", e + 9), 4);
+		}
+	CHECK_EQ(prop_len(pci, "msi-parent"), -1);
+	CHECK(ARM64_PCI_ECAM_BASE >= ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE);
+	CHECK(ARM64_PCI_MMIO_BASE >= ARM64_PLATFORM_END);
+	CHECK(ARM64_PCI_ECAM_BASE + ARM64_PCI_ECAM_SIZE <= ARM64_RAM_BASE);
+	CHECK(ARM64_PCI_INTX_SPI + ARM64_PCI_INTX_LINES <= ARM64_PLATFORM_SPI);
+	CHECK(ARM64_PCI_INTX_SPI > ARM64_UART_SPI);
+}
+
 static void test_chosen(bool initrd)
 {
 	const char *out;
@@ -185,7 +231,12 @@ int main(void)
 	test_cpus(mpidr, 20);
 	test_irqs();
 	test_chosen(true);
+	test_pci(false);
 	test_dump();
+	c.pci = true;
+	CHECK_EQ(arm64_fdt_build(&c, blob, sizeof(blob), err, sizeof(err)), 0);
+	test_pci(true);
+	test_irqs();
 	c.initrd_size = 0;
 	c.nr_cpus = 1;
 	CHECK_EQ(arm64_fdt_build(&c, blob, sizeof(blob), err, sizeof(err)), 0);

@@ -1,4 +1,4 @@
-/* test_pci.c: unit tests of config mechanism #1, the host bridge, BAR sizing and write masks. */
+/* test_pci.c: unit tests of config mechanism #1 and ECAM, the host bridge, BAR sizing and write masks. */
 #include <errno.h>
 #include <stdarg.h>
 
@@ -286,6 +286,76 @@ static void test_masks_and_hooks(void)
 	CHECK_EQ(cfg_read32(1, 0x40) & 0xffffff00, 0);
 }
 
+static uint32_t ecam_read(unsigned int bus, unsigned int devfn,
+			  unsigned int reg, uint32_t len)
+{
+	uint8_t b[4] = {0};
+
+	fbus.ops->read(fbus.opaque, (uint64_t)bus << 20 | devfn << 12 | reg, b,
+		       len);
+	return len == 1 ? b[0] : len == 2 ? get_le16(b) : get_le32(b);
+}
+
+static void ecam_write(unsigned int devfn, unsigned int reg, uint32_t len,
+		       uint32_t v)
+{
+	uint8_t b[4];
+
+	put_le32(b, v);
+	fbus.ops->write(fbus.opaque, devfn << 12 | reg, b, len);
+}
+
+/* The same configuration space through an ECAM window on vm->mmio. */
+static void test_ecam(void)
+{
+	static struct vm vm;
+	static struct pci_device td;
+	struct pci_host *host = NULL;
+	int moves;
+
+	CHECK_EQ(pci_host_create_ecam(&vm, 0x30000000, 0x80000, &host),
+		 -EINVAL); /* not whole buses */
+	CHECK_EQ(pci_host_create_ecam(&vm, 0x30000000, 0x100000, &host), 0);
+	CHECK(host != NULL);
+	CHECK_EQ(fbus.base, 0x30000000);
+	CHECK_EQ(fbus.len, 0x100000);
+	CHECK_EQ(ecam_read(0, 0, 0x00, 4), 0x00081b36); /* generic bridge */
+	CHECK_EQ(ecam_read(0, 0, 0x08, 4) >> 8, 0x060000);
+	CHECK_EQ(ecam_read(0, 0, 0x02, 2), 0x0008);
+	CHECK_EQ(ecam_read(0, 0, 0x0b, 1), 0x06);
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x00, 4), 0xffffffff);
+
+	pci_device_init(&td, 0x1af4, 0x1001, 0x010000, 1, &td_ops);
+	CHECK_EQ(pci_set_bar(&td, 0, PCI_BAR_MEM32, 0x1000, 0x10000000), 0);
+	CHECK_EQ(pci_register(host, &td, NULL), 0);
+	CHECK_EQ(td.devfn, PCI_DEVFN(1, 0));
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x00, 4), 0x10011af4);
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 1), 0x00, 4), 0xffffffff);
+	CHECK_EQ(ecam_read(1, PCI_DEVFN(1, 0), 0x00, 4), 0xffffffff);
+	/* Misaligned: all-ones; extended space of a present function: 0. */
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x01, 2), 0xffff);
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x100, 4), 0);
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0xffc, 4), 0);
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(2, 0), 0x100, 4), 0xffffffff);
+
+	/* Sizing and moving the BAR, with decode on: bar_moved fires. */
+	moves = hooks.moves;
+	ecam_write(PCI_DEVFN(1, 0), 0x10, 4, 0xffffffff);
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x10, 4), 0xfffff000);
+	ecam_write(PCI_DEVFN(1, 0), 0x10, 4, 0x10002000);
+	ecam_write(PCI_DEVFN(1, 0), 0x04, 2, PCI_COMMAND_MEMORY);
+	CHECK_EQ(hooks.moves, moves + 1);
+	CHECK_EQ(hooks.new_addr, 0x10002000);
+	ecam_write(PCI_DEVFN(1, 0), 0x11, 2, 0x0030); /* misaligned: dropped */
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x10, 4), 0x10002000);
+	ecam_write(PCI_DEVFN(1, 0), 0x3c, 1, 0x24); /* interrupt line */
+	CHECK_EQ(ecam_read(0, PCI_DEVFN(1, 0), 0x3c, 1), 0x24);
+	ecam_write(0, 0x04, 2, 0); /* the bridge is read-only */
+	CHECK_EQ(ecam_read(0, 0, 0x04, 2), PCI_COMMAND_MEMORY |
+						PCI_COMMAND_MASTER);
+	fdev->ops->destroy(fdev);
+}
+
 int main(void)
 {
 	static struct vm vm;
@@ -302,5 +372,6 @@ int main(void)
 	test_bar_moves();
 	test_masks_and_hooks();
 	fdev->ops->destroy(fdev);
+	test_ecam();
 	return unit_done("pci");
 }
