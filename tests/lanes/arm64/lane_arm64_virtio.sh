@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# lane_arm64_virtio.sh: a disk and a network device of minivmm (aarch64 build) driven by Debian's arm64 kernel and its own virtio modules, over virtio-pci (ECAM host, INTx) and virtio-mmio, inside the emulated arm64 host of lane_arm64.sh.
+# One boot of the emulated host (QEMU TCG, virtualization=on, GICv3) runs each case of CASES with
+# ../lib/virtio-run.sh as its /lane/run; the nested guest's /init is ../lib/virtio-guest-init.sh with
+# lane.test=blk,net (as the x86 virtio lane's cases, see ../x86/lane_x86_virtio.sh):
+#   blk   an ext4 image made here (mkfs.ext4 -d, with /seed.txt) is a QEMU virtio disk of the emulated
+#         host; minivmm serves that /dev/vdX to the guest with -d ...,serial=...; the guest checks the
+#         serial and the seed, writes 2 MiB to /guest-<transport>.bin, prints its md5, unmounts; after
+#         the run this script checks the image with e2fsck -fn and reads the file back with debugfs
+#   net   a tap in the emulated host (lanetap0, 10.0.2.1/24) and the userspace back-end: the guest
+#         checks its MAC, pings the host (also with 4000-byte packets) and moves 2 MiB over TCP each way
+# Checked by ../lib/virtio-verdict.sh (kind blknet: blk and net). Each guest boot costs about 12 s of
+# emulation, so both devices share one boot per transport.
+# Exit status: 0 pass, 1 fail, 77 skip (only outside CI, when qemu-system-aarch64, the cross build,
+# e2fsprogs, binutils or the Debian packages cannot be had; with CI=true those fail).
+# Environment: CI, MINIVMM_CACHE, MINIVMM_ARM64 (another aarch64 minivmm), LANE_ARM64_VIRTIO_CASES (a
+# space-separated subset of the case names), LANE_ARM64_CASE_TIMEOUT (120), LANE_ARM64_TIMEOUT,
+# LANE_ARM64_SILENCE (30), LANE_VERBOSE=1 (copy the host's console to stdout).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+lib=$(cd "$here/../lib" && pwd)
+C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/arm64
+
+# After minivmm's arm64 defaults (console=ttyS0 panic=-1); quiet: every console byte is an MMIO exit.
+GUEST_APPEND=quiet
+GUEST_MEM=256M
+CASE_TIMEOUT=${LANE_ARM64_CASE_TIMEOUT:-120}
+SILENCE=${LANE_ARM64_SILENCE:-30}
+HOST_APPEND="console=ttyAMA0 panic=-1 quiet"
+MAC=02:15:15:00:00:02
+
+# NAME|STATUS|NEEDS|MINIVMM OPTIONS|GUEST PARAMETERS|STDIN (see ../lib/virtio-run.sh)
+cases_for() { # cases_for TRANSPORT
+	local t=$1
+	echo "blknet-$t|0|-|--virtio-transport $t -d @vd:lane-blk-$t@,serial=lane-guest-$t -n mode=tap,tapif=lanetap0,guest_mac=$MAC|lane.test=blk,net lane.tag=$t lane.serial=lane-guest-$t lane.ip=10.0.2.15 lane.peer=10.0.2.1 lane.mac=$MAC|"
+}
+CASES="$(cases_for pci)
+$(cases_for mmio)"
+if [ -n "${LANE_ARM64_VIRTIO_CASES:-}" ]; then
+	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_ARM64_VIRTIO_CASES " 'index(want, " " $1 " ")')
+fi
+ncases=$(echo "$CASES" | grep -c .)
+TOTAL=${LANE_ARM64_TIMEOUT:-$((60 + ncases * (CASE_TIMEOUT + 20)))}
+# pauth-impdef=on: QEMU's default pointer-authentication algorithm makes the host about 3.5x slower.
+# shellcheck disable=SC2054 # commas inside QEMU option values
+QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+      -smp 2 -m 1024 -nographic -no-reboot -nic none)
+
+# shellcheck source-path=SCRIPTDIR source=../lib/lane-common.sh
+. "$lib/lane-common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/virtio-verdict.sh
+. "$lib/virtio-verdict.sh"
+
+# --- tools and artefacts ----------------------------------------------------------------------------
+need=()
+command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm)
+command -v cpio >/dev/null || need+=(cpio)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v objcopy >/dev/null || need+=(binutils)
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+lane_install_tools "${need[@]}"
+command -v qemu-system-aarch64 >/dev/null ||
+	lane_skip_or_fail "qemu-system-aarch64 is not installed and cannot be installed (apt-get install qemu-system-arm)"
+PATH=$PATH:/sbin:/usr/sbin
+for t in cpio mkfs.ext4 debugfs e2fsck objcopy; do
+	command -v $t >/dev/null || lane_skip_or_fail "$t is not installed (scripts/setup)"
+done
+mkdir -p "$C"
+minivmm=${MINIVMM_ARM64:-$repo/build/arm64/minivmm}
+if [ -z "${MINIVMM_ARM64:-}" ]; then
+	lane_make_arch arm64 "'make ARCH=arm64' failed (cross compiler or the target's libraries missing?)"
+fi
+[ -x "$minivmm" ] || lane_skip_or_fail "$minivmm is not built"
+lane_prepare "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
+"$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio.log" || {
+	cat "$C/prepare-virtio.log"
+	lane_skip_or_fail "the guest's modules could not be prepared (tests/lanes/arm64/prepare-virtio)"
+}
+# shellcheck source=/dev/null
+. "$C/virtio-artefacts.env"
+
+# --- the disks and the per-run archive ---------------------------------------------------------------
+run=$C/last-run-virtio # kept for a look after the run; replaced by the next one
+rm -rf "$run"
+mkdir -p "$run/extra/lane" "$run/seed"
+echo minivmm-virtio-lane-seed >"$run/seed/seed.txt"
+drives=()
+for t in pci mmio; do
+	truncate -s 32M "$run/blk-$t.img"
+	mkfs.ext4 -q -F -L "lane-$t" -d "$run/seed" "$run/blk-$t.img" >"$run/mkfs-$t.log" 2>&1 ||
+		{ cat "$run/mkfs-$t.log"; lane_fail "mkfs.ext4 -d failed"; }
+	drives+=(-drive "file=$run/blk-$t.img,if=none,format=raw,id=d$t"
+		-device "virtio-blk-pci,drive=d$t,serial=lane-blk-$t")
+done
+install -m 0755 "$minivmm" "$run/extra/minivmm"
+install -m 0755 "$lib/virtio-run.sh" "$run/extra/lane/run"
+echo "$CASES" >"$run/extra/lane/vcases"
+cat >"$run/extra/lane/config" <<EOT
+GUEST_APPEND='$GUEST_APPEND'
+GUEST_MEM='$GUEST_MEM'
+CASE_TIMEOUT='$CASE_TIMEOUT'
+GUEST_KERNEL=/guest/Image
+EOT
+"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || lane_fail "cannot build the per-run archive"
+cat "$LANE_ARM64_HOST_BASE" "$LANE_ARM64_VIRTIO_EXTRA" "$run/extra.cpio" >"$run/host.cpio"
+rm -rf "$run/extra" "$run/extra.cpio"
+
+# --- one boot of the emulated host ------------------------------------------------------------------
+echo "kernel: $LANE_ARM64_KPKG; minivmm: $minivmm; prepare: ${prep_s} s"
+echo "guest command line: $GUEST_APPEND (+ each case's)"
+echo "host: ${QEMU[*]}, two virtio-blk-pci disks"
+lane_boot_host -- "${QEMU[@]}" "${drives[@]}" -kernel "$LANE_ARM64_IMAGE" -initrd "$run/host.cpio" \
+	-append "$HOST_APPEND"
+
+# --- the verdict ------------------------------------------------------------------------------------
+bad=0
+skipped=() # virtio_verdict's list of skipped cases
+virtio_verdict || bad=1
+if [ $qrc -ne 0 ]; then
+	echo "host console (tail):"
+	grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'
+	lane_fail "the emulated host did not finish its run (logs: $run)"
+fi
+[ $bad -eq 0 ] || lane_fail "some virtio cases failed (logs: $run)"
+echo "PASS: $((ncases - ${#skipped[@]})) virtio cases with an arm64 Linux guest${skipped[*]:+ (skipped: ${skipped[*]})}${retried:+ (after one retry of the emulated host)}"
