@@ -37,6 +37,7 @@ struct irq_route {
 #define IRQ_CAP_IRQFD	   (1u << 1) /* KVM_CAP_IRQFD */
 #define IRQ_CAP_IOEVENTFD  (1u << 2) /* KVM_CAP_IOEVENTFD */
 #define IRQ_CAP_SIGNAL_MSI (1u << 3) /* KVM_CAP_SIGNAL_MSI */
+#define IRQ_CAP_MSI_DEVID  (1u << 4) /* KVM_CAP_MSI_DEVID: MSIs carry a devid */
 
 /*
  * Threads: every call below may come from any thread (MSI-X table writes
@@ -61,13 +62,16 @@ unsigned int irq_caps(const struct vm *vm);
 int irq_require(struct vm *vm, unsigned int cap, const char *what);
 
 /* A new MSI route; *gsi receives its GSI. -ENOSPC when KVM's route limit
- * is reached, -EOPNOTSUPP without routing. Not installed until commit. */
+ * is reached, -EOPNOTSUPP without routing. Not installed until commit.
+ * devid: the sender's requester ID (PCI: bus << 8 | devfn); passed to KVM
+ * (KVM_MSI_VALID_DEVID) only where it has KVM_CAP_MSI_DEVID, as an arm64
+ * VM with an ITS, which translates MSIs by device. */
 int irq_msi_route_add(struct vm *vm, uint64_t addr, uint32_t data,
-		      uint32_t *gsi);
+		      uint32_t devid, uint32_t *gsi);
 /* -ENOENT if gsi is not one of our MSI routes. Unchanged values do not
  * dirty the table. */
 int irq_msi_route_update(struct vm *vm, uint32_t gsi, uint64_t addr,
-			 uint32_t data);
+			 uint32_t data, uint32_t devid);
 int irq_msi_route_remove(struct vm *vm, uint32_t gsi);
 /* Installs the table with KVM_SET_GSI_ROUTING if it changed since the last
  * commit. Errors are logged here, once per failed commit. */
@@ -80,8 +84,9 @@ unsigned int irq_routes_get(struct vm *vm, struct irq_route *out,
 /* KVM_IRQFD: writing eventfd 'fd' injects 'gsi' (edge, in the kernel). */
 int irq_irqfd_assign(struct vm *vm, int fd, uint32_t gsi);
 int irq_irqfd_deassign(struct vm *vm, int fd, uint32_t gsi);
-/* KVM_SIGNAL_MSI: one message now, without a route. */
-int irq_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* KVM_SIGNAL_MSI: one message now, without a route (devid as above). */
+int irq_signal_msi(struct vm *vm, uint64_t addr, uint32_t data,
+		   uint32_t devid);
 
 /* KVM_IOEVENTFD: a guest write of 'len' bytes (1, 2, 4, 8; 0 = any length,
  * MMIO only) at 'addr' signals 'fd' in the kernel instead of exiting. */

@@ -167,12 +167,18 @@ static bool pba_test_clear(struct virtio_pci *vp, unsigned int e)
 	return was;
 }
 
+/* The MSI requester ID: bus 0, our devfn. */
+static uint32_t vpci_devid(const struct virtio_pci *vp)
+{
+	return vp->pci.devfn;
+}
+
 static void vector_fire(struct virtio_pci *vp, struct vpci_vector *v)
 {
 	if (v->irqfd)
 		efd_signal(v->efd);
 	else
-		irq_signal_msi(vp->vm, v->addr, v->data);
+		irq_signal_msi(vp->vm, v->addr, v->data, vpci_devid(vp));
 }
 
 static void vector_signal(struct virtio_pci *vp, uint16_t e)
@@ -194,13 +200,15 @@ static void vector_route(struct virtio_pci *vp, struct vpci_vector *v)
 	int ret;
 
 	if (!v->routed) {
-		ret = irq_msi_route_add(vp->vm, v->addr, v->data, &v->gsi);
+		ret = irq_msi_route_add(vp->vm, v->addr, v->data,
+					vpci_devid(vp), &v->gsi);
 		v->routed = !ret;
 		if (ret)
 			pr_debug("%s: no MSI route (%s): KVM_SIGNAL_MSI",
 				 vp->name, strerror(-ret));
 	} else {
-		irq_msi_route_update(vp->vm, v->gsi, v->addr, v->data);
+		irq_msi_route_update(vp->vm, v->gsi, v->addr, v->data,
+				     vpci_devid(vp));
 	}
 }
 

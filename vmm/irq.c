@@ -52,6 +52,8 @@ static const char *irq_cap_name(unsigned int cap)
 		return "KVM_CAP_IOEVENTFD";
 	case IRQ_CAP_SIGNAL_MSI:
 		return "KVM_CAP_SIGNAL_MSI";
+	case IRQ_CAP_MSI_DEVID:
+		return "KVM_CAP_MSI_DEVID";
 	}
 	return "?";
 }
@@ -83,6 +85,7 @@ static unsigned int irq_probe_caps(struct vm *vm, uint32_t *limit)
 		{ KVM_CAP_IRQFD, IRQ_CAP_IRQFD },
 		{ KVM_CAP_IOEVENTFD, IRQ_CAP_IOEVENTFD },
 		{ KVM_CAP_SIGNAL_MSI, IRQ_CAP_SIGNAL_MSI },
+		{ KVM_CAP_MSI_DEVID, IRQ_CAP_MSI_DEVID },
 	};
 	unsigned int caps = 0;
 	long ret;
@@ -229,8 +232,18 @@ static int irq_msi_find(const struct irq_routing *r, uint32_t gsi)
 	return -1;
 }
 
+/* With KVM_CAP_MSI_DEVID (an arm64 ITS) KVM needs the requester ID. */
+static void irq_msi_fill(const struct irq_routing *r, struct irq_route *rt,
+			 uint64_t addr, uint32_t data, uint32_t devid)
+{
+	rt->msi.addr = addr;
+	rt->msi.data = data;
+	rt->flags = r->caps & IRQ_CAP_MSI_DEVID ? IRQ_MSI_VALID_DEVID : 0;
+	rt->msi.devid = r->caps & IRQ_CAP_MSI_DEVID ? devid : 0;
+}
+
 static int irq_msi_add_locked(struct irq_routing *r, uint64_t addr,
-			      uint32_t data, uint32_t *gsi)
+			      uint32_t data, uint32_t devid, uint32_t *gsi)
 {
 	int ret;
 
@@ -243,17 +256,17 @@ static int irq_msi_add_locked(struct irq_routing *r, uint64_t addr,
 	ret = irq_gsi_alloc(r, gsi);
 	if (ret)
 		return ret;
-	r->routes[r->nr++] = (struct irq_route){
+	r->routes[r->nr] = (struct irq_route){
 		.gsi = *gsi,
 		.type = IRQ_ROUTE_MSI,
-		.msi = { .addr = addr, .data = data },
 	};
+	irq_msi_fill(r, &r->routes[r->nr++], addr, data, devid);
 	r->dirty = true;
 	return 0;
 }
 
 int irq_msi_route_add(struct vm *vm, uint64_t addr, uint32_t data,
-		      uint32_t *gsi)
+		      uint32_t devid, uint32_t *gsi)
 {
 	struct irq_routing *r = irq_of(vm);
 	int ret;
@@ -261,16 +274,16 @@ int irq_msi_route_add(struct vm *vm, uint64_t addr, uint32_t data,
 	if (!r)
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&r->lock);
-	ret = irq_msi_add_locked(r, addr, data, gsi);
+	ret = irq_msi_add_locked(r, addr, data, devid, gsi);
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }
 
 int irq_msi_route_update(struct vm *vm, uint32_t gsi, uint64_t addr,
-			 uint32_t data)
+			 uint32_t data, uint32_t devid)
 {
 	struct irq_routing *r = irq_of(vm);
-	struct irq_route *rt;
+	struct irq_route *rt, now;
 	int i;
 
 	if (!r)
@@ -279,10 +292,13 @@ int irq_msi_route_update(struct vm *vm, uint32_t gsi, uint64_t addr,
 	i = irq_msi_find(r, gsi);
 	if (i >= 0) {
 		rt = &r->routes[i];
-		if (rt->msi.addr != addr || rt->msi.data != data)
+		now = *rt;
+		irq_msi_fill(r, &now, addr, data, devid);
+		if (rt->msi.addr != now.msi.addr ||
+		    rt->msi.data != now.msi.data ||
+		    rt->msi.devid != now.msi.devid || rt->flags != now.flags)
 			r->dirty = true;
-		rt->msi.addr = addr;
-		rt->msi.data = data;
+		*rt = now;
 	}
 	pthread_mutex_unlock(&r->lock);
 	return i >= 0 ? 0 : -ENOENT;
@@ -409,7 +425,8 @@ int irq_irqfd_deassign(struct vm *vm, int fd, uint32_t gsi)
 	return irq_irqfd(vm, fd, gsi, KVM_IRQFD_FLAG_DEASSIGN);
 }
 
-int irq_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
+int irq_signal_msi(struct vm *vm, uint64_t addr, uint32_t data,
+		   uint32_t devid)
 {
 	struct kvm_msi m = {
 		.address_lo = (uint32_t)addr,
@@ -418,6 +435,10 @@ int irq_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
 	};
 	long ret = irq_require(vm, IRQ_CAP_SIGNAL_MSI, "MSI injection");
 
+	if (irq_caps(vm) & IRQ_CAP_MSI_DEVID) {
+		m.flags = KVM_MSI_VALID_DEVID;
+		m.devid = devid;
+	}
 	if (!ret)
 		ret = kvm_vm_ioctl(vm, KVM_SIGNAL_MSI, &m);
 	return ret < 0 ? (int)ret : 0; /* > 0 delivered, 0 blocked */

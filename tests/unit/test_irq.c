@@ -174,8 +174,8 @@ static void test_msi_routes(void)
 	struct vm vm;
 
 	vm_setup(&vm, MAX_ROUTES);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 0x4041, &a), 0);
-	CHECK_EQ(irq_msi_route_add(&vm, 0x1fee01000ULL, 0x4042, &b), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 0x4041, 0, &a), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0x1fee01000ULL, 0x4042, 0x18, &b), 0);
 	CHECK_EQ(a, 24); /* above the IOAPIC's 24 pins */
 	CHECK_EQ(b, 25);
 	CHECK_EQ(fk.set_routing, 0); /* batched */
@@ -193,16 +193,17 @@ static void test_msi_routes(void)
 		CHECK_EQ(e->u.msi.address_lo, 0xfee01000);
 		CHECK_EQ(e->u.msi.address_hi, 1);
 		CHECK_EQ(e->u.msi.data, 0x4042);
-		CHECK_EQ(e->flags, 0);
+		CHECK_EQ(e->flags, 0); /* no KVM_CAP_MSI_DEVID: no devid */
+		CHECK_EQ(e->u.msi.devid, 0);
 	}
 	CHECK_EQ(irq_routes_commit(&vm), 0);
 	CHECK_EQ(fk.set_routing, 1); /* clean: no call */
 
 	/* Same values: still clean. New ones: one commit. */
-	CHECK_EQ(irq_msi_route_update(&vm, a, 0xfee00000, 0x4041), 0);
+	CHECK_EQ(irq_msi_route_update(&vm, a, 0xfee00000, 0x4041, 0), 0);
 	CHECK_EQ(irq_routes_commit(&vm), 0);
 	CHECK_EQ(fk.set_routing, 1);
-	CHECK_EQ(irq_msi_route_update(&vm, a, 0xfee02000, 0x4051), 0);
+	CHECK_EQ(irq_msi_route_update(&vm, a, 0xfee02000, 0x4051, 0), 0);
 	CHECK_EQ(irq_routes_commit(&vm), 0);
 	CHECK_EQ(fk.set_routing, 2);
 	e = installed(a, KVM_IRQ_ROUTING_MSI, 0);
@@ -210,7 +211,7 @@ static void test_msi_routes(void)
 	      e->u.msi.data == 0x4051);
 
 	/* Only MSI routes can be updated or removed. */
-	CHECK_EQ(irq_msi_route_update(&vm, 4, 0, 0), -ENOENT);
+	CHECK_EQ(irq_msi_route_update(&vm, 4, 0, 0, 0), -ENOENT);
 	CHECK_EQ(irq_msi_route_remove(&vm, 4), -ENOENT);
 	CHECK_EQ(irq_msi_route_remove(&vm, 999), -ENOENT);
 
@@ -221,7 +222,7 @@ static void test_msi_routes(void)
 	CHECK_EQ(fk.nr, 41);
 	CHECK(!installed(a, KVM_IRQ_ROUTING_MSI, 0));
 	CHECK(installed(b, KVM_IRQ_ROUTING_MSI, 0));
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, &c), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, 0, &c), 0);
 	CHECK_EQ(c, a);
 	vm_teardown(&vm);
 }
@@ -233,17 +234,17 @@ static void test_limits(void)
 
 	/* KVM allows 42 entries: the 40 defaults and two MSIs. */
 	vm_setup(&vm, 42);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, &gsi), 0);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 2, &gsi), 0);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 3, &gsi), -ENOSPC);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, 0, &gsi), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 2, 0, &gsi), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 3, 0, &gsi), -ENOSPC);
 	CHECK_EQ(irq_msi_route_remove(&vm, gsi), 0);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 3, &gsi), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 3, 0, &gsi), 0);
 	vm_teardown(&vm);
 
 	/* Many routes: the table grows past its first allocation. */
 	vm_setup(&vm, MAX_ROUTES);
 	for (unsigned int i = 0; i < 500; i++)
-		CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, i, &gsi), 0);
+		CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, i, 0, &gsi), 0);
 	CHECK_EQ(gsi, 24 + 499);
 	CHECK_EQ(irq_routes_commit(&vm), 0);
 	CHECK_EQ(fk.nr, 540);
@@ -251,7 +252,7 @@ static void test_limits(void)
 
 	/* No routing at all: MSIs are refused, plainly. */
 	vm_setup(&vm, 0);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, &gsi), -EOPNOTSUPP);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, 0, &gsi), -EOPNOTSUPP);
 	CHECK_EQ(irq_require(&vm, IRQ_CAP_ROUTING, "test"), -EOPNOTSUPP);
 	CHECK_EQ(irq_routes_commit(&vm), 0);
 	CHECK_EQ(fk.set_routing, 0);
@@ -264,7 +265,7 @@ static void test_commit_failure(void)
 	struct vm vm;
 
 	vm_setup(&vm, MAX_ROUTES);
-	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, &gsi), 0);
+	CHECK_EQ(irq_msi_route_add(&vm, 0xfee00000, 1, 0, &gsi), 0);
 	fk.fail = -EINVAL;
 	CHECK_EQ(irq_routes_commit(&vm), -EINVAL);
 	CHECK_EQ(fk.nr, 0);
@@ -303,10 +304,11 @@ static void test_irqfd_ioeventfd(void)
 					KVM_IOEVENTFD_FLAG_DEASSIGN);
 	CHECK_EQ(fk.ioev.datamatch, 0x1234);
 
-	CHECK_EQ(irq_signal_msi(&vm, 0x1fee00000ULL, 0x31), 0);
+	CHECK_EQ(irq_signal_msi(&vm, 0x1fee00000ULL, 0x31, 0), 0);
 	CHECK_EQ(fk.msi.address_lo, 0xfee00000);
 	CHECK_EQ(fk.msi.address_hi, 1);
 	CHECK_EQ(fk.msi.data, 0x31);
+	CHECK_EQ(fk.msi.flags, 0);
 	vm_teardown(&vm);
 
 	/* Missing capabilities: refused before KVM is asked. */
@@ -320,7 +322,7 @@ static void test_irqfd_ioeventfd(void)
 	CHECK_EQ(irq_irqfd_assign(&vm, 5, 30), -EOPNOTSUPP);
 	CHECK_EQ(irq_irqfd_assign(&vm, 5, 30), -EOPNOTSUPP);
 	CHECK_EQ(irq_ioeventfd_assign(&vm, &io), -EOPNOTSUPP);
-	CHECK_EQ(irq_signal_msi(&vm, 0xfee00000, 1), -EOPNOTSUPP);
+	CHECK_EQ(irq_signal_msi(&vm, 0xfee00000, 1, 0), -EOPNOTSUPP);
 	CHECK_EQ(fk.irqfds + fk.ioeventfds + fk.msis, 0);
 	vm_teardown(&vm);
 }
@@ -334,7 +336,7 @@ static void *route_churn(void *arg)
 
 	for (unsigned int round = 0; round < 200; round++) {
 		for (unsigned int i = 0; i < 16; i++)
-			bad += irq_msi_route_add(vm, 0xfee00000, i,
+			bad += irq_msi_route_add(vm, 0xfee00000, i, 0,
 						 &gsi[i]) != 0;
 		bad += irq_routes_commit(vm) != 0;
 		for (unsigned int i = 0; i < 16; i++)
@@ -362,10 +364,50 @@ static void test_threads(void)
 	vm_teardown(&vm);
 }
 
+/* With KVM_CAP_MSI_DEVID (an arm64 ITS) routes and KVM_SIGNAL_MSI carry
+ * the requester ID; a new devid alone dirties the table. */
+static void test_msi_devid(void)
+{
+	const struct kvm_irq_routing_entry *e;
+	uint32_t a;
+	struct vm vm;
+
+	memset(&vm, 0, sizeof(vm));
+	fake_reset(MAX_ROUTES);
+	fk.caps[KVM_CAP_MSI_DEVID] = 1;
+	CHECK_EQ(irq_init(&vm), 0);
+	CHECK(irq_caps(&vm) & IRQ_CAP_MSI_DEVID);
+	CHECK_EQ(irq_msi_route_add(&vm, 0x08090040, 0x21, 0x10, &a), 0);
+	CHECK_EQ(irq_routes_commit(&vm), 0);
+	e = installed(a, KVM_IRQ_ROUTING_MSI, 0);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_EQ(e->flags, KVM_MSI_VALID_DEVID);
+		CHECK_EQ(e->u.msi.devid, 0x10);
+		CHECK_EQ(e->u.msi.address_lo, 0x08090040);
+		CHECK_EQ(e->u.msi.data, 0x21);
+	}
+	CHECK_EQ(irq_msi_route_update(&vm, a, 0x08090040, 0x21, 0x10), 0);
+	CHECK_EQ(irq_routes_commit(&vm), 0);
+	CHECK_EQ(fk.set_routing, 1); /* unchanged */
+	CHECK_EQ(irq_msi_route_update(&vm, a, 0x08090040, 0x21, 0x18), 0);
+	CHECK_EQ(irq_routes_commit(&vm), 0);
+	CHECK_EQ(fk.set_routing, 2);
+	e = installed(a, KVM_IRQ_ROUTING_MSI, 0);
+	CHECK(e && e->u.msi.devid == 0x18);
+	CHECK_EQ(irq_signal_msi(&vm, 0x08090040, 0x22, 0x18), 0);
+	CHECK_EQ(fk.msi.flags, KVM_MSI_VALID_DEVID);
+	CHECK_EQ(fk.msi.devid, 0x18);
+	CHECK_EQ(fk.msi.data, 0x22);
+	vm_teardown(&vm);
+	fk.caps[KVM_CAP_MSI_DEVID] = 0;
+}
+
 int main(void)
 {
 	test_defaults();
 	test_msi_routes();
+	test_msi_devid();
 	test_limits();
 	test_commit_failure();
 	test_irqfd_ioeventfd();
