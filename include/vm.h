@@ -57,6 +57,9 @@ struct vm_config {
 	 * --timebase-frequency HZ (0: the host's) */
 	uint64_t sbi_ext_off;
 	uint64_t timebase_hz;
+	/* arm64: --irqchip gicv3-its (an ITS for MSIs) and --pmu */
+	bool gic_its;
+	bool pmu;
 	/* virtio devices (vmm/devices_virtio.c) */
 	struct vm_disk disks[VM_MAX_DISKS];
 	unsigned int nr_disks;

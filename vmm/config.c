@@ -34,6 +34,8 @@ enum {
 	OPT_DUMP_DTB,
 	OPT_VSOCK,
 	OPT_TIMEBASE,
+	OPT_IRQCHIP,
+	OPT_PMU,
 	OPT_SBI_OFF, /* riscv64: + KVM's SBI extension number; keep last */
 };
 
@@ -71,6 +73,8 @@ static const struct option run_options[] = {
 	{ "network", required_argument, NULL, 'n' },
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "timebase-frequency", required_argument, NULL, OPT_TIMEBASE },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "pmu", no_argument, NULL, OPT_PMU },
 	SBI_OFF("legacy", 0), SBI_OFF("time", 1), SBI_OFF("ipi", 2),
 	SBI_OFF("rfence", 3), SBI_OFF("srst", 4), SBI_OFF("hsm", 5),
 	SBI_OFF("pmu", 6), SBI_OFF("experimental", 7), SBI_OFF("vendor", 8),
@@ -106,6 +110,9 @@ void config_usage_run(void)
 	       "      --dump-dtb FILE     also write the guest's device tree to FILE (arm64, riscv64)\n"
 	       "      --timebase-frequency HZ   riscv64: the guest's timer frequency (only where\n"
 	       "                          KVM can set it; the default is the host's)\n"
+	       "      --irqchip gicv3|gicv3-its   arm64: the vGICv3 alone (default) or with an\n"
+	       "                          ITS, through which PCI devices send MSIs (MSI-X)\n"
+	       "      --pmu               arm64: give the vCPUs KVM's PMUv3 (perf in the guest)\n"
 	       "      --disable-sbi-NAME  riscv64: hide an SBI extension KVM implements: legacy, time,\n"
 	       "                          ipi, rfence, srst, hsm, pmu, experimental, vendor, dbcn,\n"
 	       "                          sta, susp, fwft, mpxy\n"
@@ -312,6 +319,27 @@ static int parse_timebase(const char *s, struct vm_config *cfg)
 	return 0;
 }
 
+static int arm64_only(const char *opt)
+{
+	if (!strcmp(arch_name, "arm64"))
+		return 0;
+	return bad("%s is an arm64 option", opt);
+}
+
+/* lkvm's names for the arm64 interrupt controllers. */
+static int parse_irqchip(const char *s, struct vm_config *cfg)
+{
+	if (arm64_only("--irqchip"))
+		return -EINVAL;
+	if (!strcmp(s, "gicv3"))
+		cfg->gic_its = false;
+	else if (!strcmp(s, "gicv3-its"))
+		cfg->gic_its = true;
+	else
+		return bad("unsupported --irqchip '%s' (gicv3, gicv3-its)", s);
+	return 0;
+}
+
 static int parse_sbi_off(int c, struct vm_config *cfg)
 {
 	unsigned int n = (unsigned int)(c - OPT_SBI_OFF);
@@ -426,6 +454,10 @@ static int run_only(int c, struct restore_args *ra)
 		return bad("%s: the snapshot fixes the VM's devices and kernel",
 			   c == OPT_EXIT_PORT ? "--exit-port"
 					      : "--kernel-format");
+	if (c == OPT_IRQCHIP || c == OPT_PMU)
+		return bad("%s: a VM with an ITS or a PMU cannot be "
+			   "snapshotted, so a restore has neither",
+			   c == OPT_IRQCHIP ? "--irqchip" : "--pmu");
 	if (c > 0 && c < (int)ARRAY_SIZE(names) && names[c]) {
 		fprintf(stderr, "minivmm: %s is an option of 'minivmm run': the "
 			"snapshot fixes the kernel, memory and vCPUs\n",
@@ -472,6 +504,12 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 	case 'n': return parse_network(arg, cfg);
 	case OPT_VSOCK: return parse_vsock(arg, cfg);
 	case OPT_TIMEBASE: return parse_timebase(arg, cfg);
+	case OPT_IRQCHIP: return parse_irqchip(arg, cfg);
+	case OPT_PMU:
+		if (arm64_only("--pmu"))
+			return -EINVAL;
+		cfg->pmu = true;
+		return 0;
 	case OPT_LOGLEVEL:
 		*loglevel = log_parse_level(arg);
 		if (*loglevel < 0)

@@ -1,4 +1,4 @@
-/* arch.c: the arm64 backend behind include/arch.h: memory map, vGICv3, UART, PCI host (ECAM) and exit register, Image boot with a device tree. */
+/* arch.c: the arm64 backend behind include/arch.h: memory map, vGICv3 (ITS), PMU, UART, PCI host (ECAM) and exit register, Image boot with a device tree. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,8 +78,15 @@ int arch_vm_init(struct vm *vm)
 	if (!vm->arch)
 		return -ENOMEM;
 	vm->arch->gic_fd = -1;
+	vm->arch->its_fd = -1;
 	vm->arch->platform_next = ARM64_PLATFORM_BASE;
 	vm->arch->platform_spi = ARM64_PLATFORM_SPI;
+	if (vm->cfg->pmu && kvm_check_cap(vm, KVMA_CAP_ARM_PMU_V3) <= 0) {
+		pr_err("--pmu: this host's KVM cannot give guests a PMU "
+		       "(no KVM_CAP_ARM_PMU_V3: no PMU on the host, or it is "
+		       "not usable by KVM)");
+		return -EOPNOTSUPP;
+	}
 	ret = kvm_vm_ioctl(vm, KVMA_ARM_PREFERRED_TARGET, &vm->arch->init);
 	if (ret < 0) {
 		pr_err("KVM_ARM_PREFERRED_TARGET failed: %s",
@@ -206,6 +213,8 @@ static int write_fdt(struct vm *vm, const uint64_t *mpidr, void *fdt)
 	cfg.virtio_mmio = mmio;
 	cfg.nr_virtio_mmio = nr_mmio;
 	cfg.pci = vm->pci != NULL;
+	cfg.its = vm->arch->its_fd >= 0;
+	cfg.pmu = vm->cfg->pmu;
 	ret = arm64_fdt_build(&cfg, fdt, ARM64_FDT_MAX_SIZE, err, sizeof(err));
 	free(bootargs);
 	free(mmio);
@@ -222,14 +231,17 @@ static int write_fdt(struct vm *vm, const uint64_t *mpidr, void *fdt)
 	return ret;
 }
 
-/* Once every vCPU exists: the vGIC's redistributors, then the device tree
- * with each vCPU's MPIDR as KVM reports it. */
+/* Once every vCPU exists: the vGIC's redistributors (and the ITS), the
+ * vCPUs' PMUs, then the device tree with each vCPU's MPIDR as KVM reports
+ * it. */
 int arch_vm_finalize(struct vm *vm)
 {
 	uint64_t *mpidr;
 	void *fdt;
 	int ret = arm64_gic_init(vm);
 
+	if (!ret && vm->cfg->pmu)
+		ret = arm64_pmu_init(vm);
 	if (ret)
 		return ret;
 	mpidr = calloc(vm->nr_vcpus, sizeof(*mpidr));
@@ -279,6 +291,14 @@ int arch_snapshot_save(struct vm *vm, struct snap_writer *w)
 {
 	const struct arm64_host h = {host_realtime_ns, host_counter_hz()};
 
+	/* Neither the ITS (its tables, LPI pending state) nor the PMU's
+	 * configuration are in the snapshot format yet. */
+	if (vm->arch->its_fd >= 0 || vm->cfg->pmu) {
+		pr_err("snapshot: not supported for a VM with %s",
+		       vm->arch->its_fd >= 0 ? "an ITS (--irqchip gicv3-its)"
+					     : "a PMU (--pmu)");
+		return -EOPNOTSUPP;
+	}
 	return arm64_state_save(vm, w, &h);
 }
 
@@ -292,6 +312,8 @@ int arch_snapshot_restore(struct vm *vm, struct snap_reader *r,
 
 void arch_vm_destroy(struct vm *vm)
 {
+	if (vm->arch->its_fd >= 0)
+		close(vm->arch->its_fd);
 	if (vm->arch->gic_fd >= 0)
 		close(vm->arch->gic_fd);
 	free(vm->arch);

@@ -11,6 +11,9 @@
  */
 #define ARM64_GICD_BASE	    0x08000000ULL
 #define ARM64_GICD_SIZE	    0x10000ULL /* 64 KiB */
+/* The ITS (--irqchip gicv3-its): its control and translation frames. */
+#define ARM64_GITS_BASE	    0x08080000ULL
+#define ARM64_GITS_SIZE	    0x20000ULL /* to the redistributors */
 #define ARM64_GICR_BASE	    0x080a0000ULL
 #define ARM64_GICR_STRIDE   0x20000ULL	/* RD + SGI frames per vCPU */
 #define ARM64_GICR_MAX_SIZE 0xf60000ULL /* up to 0x09000000: 123 vCPUs */
@@ -54,6 +57,9 @@
 #define ARM64_TIMER_PPI_PHYS 14U
 #define ARM64_TIMER_PPI_VIRT 11U
 #define ARM64_TIMER_PPI_HYP  10U
+/* The PMU's overflow interrupt (--pmu): PPI 7, INTID 23. */
+#define ARM64_PMU_PPI	     7U
+#define ARM64_PPI_BASE	     16U /* INTID of PPI 0 */
 
 
 /*

@@ -11,6 +11,7 @@
 /* Linux takes a DTB of at most 2 MiB; ours is a few KiB. */
 #define ARM64_FDT_MAX_SIZE    0x10000U
 #define ARM64_FDT_GIC_PHANDLE 1U
+#define ARM64_FDT_ITS_PHANDLE 2U
 
 /* A virtio-mmio transport (one platform device). */
 struct arm64_fdt_mmio {
@@ -33,6 +34,8 @@ struct arm64_fdt_cfg {
 	const struct arm64_fdt_mmio *virtio_mmio;
 	unsigned int nr_virtio_mmio;
 	bool pci; /* the ECAM host bridge at arm64.h's addresses */
+	bool its; /* the GIC's ITS, the PCI host's msi-parent */
+	bool pmu; /* arm,armv8-pmuv3 on PPI 7 */
 };
 
 /*

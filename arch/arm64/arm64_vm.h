@@ -12,16 +12,20 @@ struct vcpu;
 
 struct arch_vm {
 	int gic_fd;		    /* the in-kernel vGICv3 device */
+	int its_fd;		    /* its ITS (--irqchip gicv3-its), or -1 */
 	struct kvma_vcpu_init init; /* KVM_ARM_PREFERRED_TARGET */
 	struct arm64_boot boot;	    /* set by arch_load_kernel */
 	uint64_t platform_next;	    /* next free platform MMIO address */
 	uint32_t platform_spi;	    /* next free platform SPI */
 };
 
-/* vGICv3: create it with its addresses and interrupt count (before any
- * vCPU), and initialise it once every vCPU exists. */
+/* vGICv3: create it with its addresses and interrupt count (and the ITS
+ * with --irqchip gicv3-its) before any vCPU, and initialise them once
+ * every vCPU exists. */
 int arm64_gic_create(struct vm *vm);
 int arm64_gic_init(struct vm *vm);
+/* --pmu: each vCPU's PMU interrupt and INIT, after arm64_gic_init. */
+int arm64_pmu_init(struct vm *vm);
 
 /* ONE_REG access; errors are returned, the caller reports them. */
 int arm64_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);

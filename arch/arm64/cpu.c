@@ -1,4 +1,4 @@
-/* cpu.c: arm64 vCPUs through KVM: KVM_ARM_VCPU_INIT with PSCI 0.2, boot registers, MPIDR, register dump. */
+/* cpu.c: arm64 vCPUs through KVM: KVM_ARM_VCPU_INIT with PSCI 0.2 (and PMUv3), boot registers, MPIDR, register dump. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -26,8 +26,8 @@ int arm64_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
 	return ret < 0 ? (int)ret : 0;
 }
 
-/* Every vCPU gets PSCI 0.2; all but the boot vCPU start powered off and
- * wait for the guest's PSCI CPU_ON (handled inside KVM). */
+/* Every vCPU gets PSCI 0.2 (and PMUv3 with --pmu); all but the boot vCPU
+ * start powered off and wait for the guest's PSCI CPU_ON (in KVM). */
 int arch_vcpu_init(struct vcpu *vcpu)
 {
 	struct kvma_vcpu_init init = vcpu->vm->arch->init;
@@ -37,6 +37,8 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	init.features[0] = 1U << KVMA_ARM_VCPU_PSCI_0_2;
 	if (vcpu->id != 0)
 		init.features[0] |= 1U << KVMA_ARM_VCPU_POWER_OFF;
+	if (vcpu->vm->cfg->pmu)
+		init.features[0] |= 1U << KVMA_ARM_VCPU_PMU_V3;
 	ret = kvm_vcpu_ioctl(vcpu, KVMA_ARM_VCPU_INIT, &init);
 	if (ret < 0)
 		pr_err("vCPU %u: KVM_ARM_VCPU_INIT (target %u, features "

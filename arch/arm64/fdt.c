@@ -1,4 +1,4 @@
-/* fdt.c: builds the arm64 guest device tree (memory, cpus, psci, timer, GICv3, UART, virtio-mmio, PCI host, chosen) with the core fdt_builder. */
+/* fdt.c: builds the arm64 guest device tree (memory, cpus, psci, timer, GICv3 and ITS, PMU, UART, virtio-mmio, PCI host, chosen) with the core fdt_builder. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +65,23 @@ static void add_timer(struct fdtb *b)
 	fdtb_end(b, "/");
 }
 
+/* The ITS, a child of the GIC node (whose ranges map it 1:1). */
+static void add_its(struct fdtb *b, const char *gic)
+{
+	uint64_t reg[2] = {ARM64_GITS_BASE, ARM64_GITS_SIZE};
+	char name[40];
+
+	snprintf(name, sizeof(name), "msi-controller@%llx",
+		 (unsigned long long)ARM64_GITS_BASE);
+	fdtb_begin(b, name);
+	fdtb_prop_str(b, "compatible", "arm,gic-v3-its");
+	fdtb_prop_empty(b, "msi-controller");
+	fdtb_prop_u32(b, "#msi-cells", 1);
+	fdtb_prop_cells64(b, "reg", reg, 2);
+	fdtb_prop_u32(b, "phandle", ARM64_FDT_ITS_PHANDLE);
+	fdtb_end(b, gic);
+}
+
 static void add_gic(struct fdtb *b, const struct arm64_fdt_cfg *cfg)
 {
 	uint64_t reg[4] = {cfg->gicd_base, cfg->gicd_size, cfg->gicr_base,
@@ -83,6 +100,19 @@ static void add_gic(struct fdtb *b, const struct arm64_fdt_cfg *cfg)
 	fdtb_prop_u32(b, "#redistributor-regions", 1);
 	fdtb_prop_cells64(b, "reg", reg, 4);
 	fdtb_prop_u32(b, "phandle", ARM64_FDT_GIC_PHANDLE);
+	if (cfg->its)
+		add_its(b, name);
+	fdtb_end(b, "/");
+}
+
+static void add_pmu(struct fdtb *b)
+{
+	uint32_t irq[3] = {ARM64_FDT_IRQ_PPI, ARM64_PMU_PPI,
+			   ARM64_FDT_LEVEL_HIGH};
+
+	fdtb_begin(b, "pmu");
+	fdtb_prop_str(b, "compatible", "arm,armv8-pmuv3");
+	fdtb_prop_cells(b, "interrupts", irq, 3);
 	fdtb_end(b, "/");
 }
 
@@ -126,7 +156,7 @@ static void pci_intx_spec(const void *ctx, unsigned int slot, unsigned int pin,
 	spec[2] = ARM64_FDT_LEVEL_HIGH;
 }
 
-static void add_pci(struct fdtb *b)
+static void add_pci(struct fdtb *b, const struct arm64_fdt_cfg *cfg)
 {
 	static const struct fdt_pci_window mmio = {
 	    .space = FDT_PCI_SPACE_MEM32,
@@ -148,6 +178,7 @@ static void add_pci(struct fdtb *b)
 		.map_slots = ARM64_PCI_INTX_LINES,
 		.intx = pci_intx_spec,
 	    },
+	    .msi_parent = cfg->its ? ARM64_FDT_ITS_PHANDLE : 0,
 	};
 
 	fdt_pci_host_node(b, &h);
@@ -203,7 +234,9 @@ int arm64_fdt_build(const struct arm64_fdt_cfg *cfg, void *buf, size_t size,
 	for (unsigned int i = 0; i < cfg->nr_virtio_mmio; i++)
 		add_virtio_mmio(&b, &cfg->virtio_mmio[i]);
 	if (cfg->pci)
-		add_pci(&b);
+		add_pci(&b, cfg);
+	if (cfg->pmu)
+		add_pmu(&b);
 	fdtb_chosen(&b, cfg->bootargs, uart, cfg->initrd_start,
 		    cfg->initrd_size);
 	return fdtb_finish(&b, err, errlen);

@@ -27,7 +27,8 @@ struct kvma_create_device {
 #define KVMA_HAS_DEVICE_ATTR                                                   \
 	MVM_IOW(MVM_KVMIO, 0xe3, sizeof(struct kvma_device_attr))
 
-#define KVMA_DEV_TYPE_ARM_VGIC_V3 7
+#define KVMA_DEV_TYPE_ARM_VGIC_V3  7
+#define KVMA_DEV_TYPE_ARM_VGIC_ITS 8
 
 /* vGICv3 device attribute groups and their attrs. */
 #define KVMA_VGIC_GRP_ADDR	  0
@@ -46,7 +47,7 @@ struct kvma_create_device {
 #define KVMA_VGIC_ADDR_TYPE_REDIST_REGION 5
 #define KVMA_VGIC_CTRL_INIT		  0
 /* CTRL: write every LPI's pending bit to the guest's pending tables (only
- * with an ITS; minivmm has none, so it is not used). */
+ * with an ITS; snapshots of a VM with an ITS are refused, so unused). */
 #define KVMA_VGIC_CTRL_SAVE_PENDING_TABLES 3
 /* LEVEL_INFO attr info field: the line level of 32 interrupts. */
 #define KVMA_VGIC_LEVEL_INFO_LINE_LEVEL	   0
@@ -139,5 +140,12 @@ struct kvma_vcpu_init {
 #define KVMA_ARM_VCPU_POWER_OFF 0
 #define KVMA_ARM_VCPU_PSCI_0_2	2
 #define KVMA_ARM_VCPU_PMU_V3	3
+
+/* The vCPU's PMU (KVM_SET_DEVICE_ATTR on the vCPU): its overflow PPI
+ * (an INTID), then INIT, both after the vGIC is initialised. */
+#define KVMA_ARM_VCPU_PMU_V3_CTRL 0
+#define KVMA_ARM_VCPU_PMU_V3_IRQ  0
+#define KVMA_ARM_VCPU_PMU_V3_INIT 1
+#define KVMA_CAP_ARM_PMU_V3	  126
 
 #endif

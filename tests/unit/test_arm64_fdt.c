@@ -147,12 +147,40 @@ static void test_pci(bool present)
 				 arm64_pci_intx_spi(slot + 4, pin - 1));
 			CHECK_EQ(cell(pci, "interrupt-map", e + 9), 4);
 		}
-	CHECK_EQ(prop_len(pci, "msi-parent"), -1);
 	CHECK(ARM64_PCI_ECAM_BASE >= ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE);
 	CHECK(ARM64_PCI_MMIO_BASE >= ARM64_PLATFORM_END);
 	CHECK(ARM64_PCI_ECAM_BASE + ARM64_PCI_ECAM_SIZE <= ARM64_RAM_BASE);
 	CHECK(ARM64_PCI_INTX_SPI + ARM64_PCI_INTX_LINES <= ARM64_PLATFORM_SPI);
 	CHECK(ARM64_PCI_INTX_SPI > ARM64_UART_SPI);
+}
+
+/* --irqchip gicv3-its and --pmu: the ITS under the GIC as the PCI host's
+ * msi-parent, and the PMU on PPI 7. */
+static void test_its_pmu(bool on)
+{
+	const char *its = "/intc@8000000/msi-controller@8080000";
+	int off;
+
+	if (!on) {
+		CHECK(fdt_path_offset(blob, its) < 0);
+		CHECK(fdt_path_offset(blob, "/pmu") < 0);
+		return;
+	}
+	CHECK(str_is(its, "compatible", "arm,gic-v3-its"));
+	CHECK_EQ(prop_len(its, "msi-controller"), 0);
+	CHECK_EQ(cell(its, "#msi-cells", 0), 1);
+	CHECK_EQ(cell64(its, "reg", 0), 0x08080000);
+	CHECK_EQ(cell64(its, "reg", 1), 0x20000);
+	CHECK(0x08080000 + 0x20000 <= ARM64_GICR_BASE);
+	CHECK(ARM64_GITS_BASE >= ARM64_GICD_BASE + ARM64_GICD_SIZE);
+	off = fdt_node_offset_by_phandle(blob,
+					 cell("/pcie@30000000", "msi-parent", 0));
+	CHECK(off >= 0 && off == node(its));
+	CHECK(str_is("/pmu", "compatible", "arm,armv8-pmuv3"));
+	CHECK_EQ(prop_len("/pmu", "interrupts"), 12);
+	CHECK_EQ(cell("/pmu", "interrupts", 0), 1); /* PPI */
+	CHECK_EQ(cell("/pmu", "interrupts", 1), 7); /* INTID 23 */
+	CHECK_EQ(cell("/pmu", "interrupts", 2), 4);
 }
 
 static void test_chosen(bool initrd)
@@ -235,6 +263,12 @@ int main(void)
 	test_dump();
 	c.pci = true;
 	CHECK_EQ(arm64_fdt_build(&c, blob, sizeof(blob), err, sizeof(err)), 0);
+	test_pci(true);
+	test_irqs();
+	test_its_pmu(false);
+	c.its = c.pmu = true;
+	CHECK_EQ(arm64_fdt_build(&c, blob, sizeof(blob), err, sizeof(err)), 0);
+	test_its_pmu(true);
 	test_pci(true);
 	test_irqs();
 	c.initrd_size = 0;

@@ -118,6 +118,10 @@ static void test_run_errors(void)
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--timebase-frequency", "1000000",
 		       NULL),
 		 -EINVAL);
+	/* arm64's, likewise. */
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--irqchip", "gicv3-its", NULL),
+		 -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--pmu", NULL), -EINVAL);
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--loglevel", "loud", NULL),
 		 -EINVAL);
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "--kernel-format", "pe", NULL),
