@@ -9,7 +9,9 @@
 #         the run this script checks the image with e2fsck -fn and reads the file back with debugfs
 #   net   a tap in the emulated host (lanetap0, 10.0.2.1/24) and the userspace back-end: the guest
 #         checks its MAC, pings the host (also with 4000-byte packets) and moves 2 MiB over TCP each way
-# Checked by ../lib/virtio-verdict.sh (kind blknet: blk and net). Each guest boot costs about 12 s of
+# itspmu-pci adds --irqchip gicv3-its and --pmu: the guest's virtio interrupts must all be ITS-MSI
+# (MSI-X through the ITS) and its perf driver must find the PMU (armv8_pmuv3).
+# Checked by ../lib/virtio-verdict.sh (kind blknet: blk and net; itspmu: also msi and pmu). Each guest boot costs about 12 s of
 # emulation, so both devices share one boot per transport.
 # Exit status: 0 pass, 1 fail, 77 skip (only outside CI, when qemu-system-aarch64, the cross build,
 # e2fsprogs, binutils or the Debian packages cannot be had; with CI=true those fail).
@@ -35,8 +37,12 @@ cases_for() { # cases_for TRANSPORT
 	local t=$1
 	echo "blknet-$t|0|-|--virtio-transport $t -d @vd:lane-blk-$t@,serial=lane-guest-$t -n mode=tap,tapif=lanetap0,guest_mac=$MAC|lane.test=blk,net lane.tag=$t lane.serial=lane-guest-$t lane.ip=10.0.2.15 lane.peer=10.0.2.1 lane.mac=$MAC|"
 }
+# itspmu-pci: the same with an ITS (--irqchip gicv3-its: virtio-pci's MSI-X vectors become LPIs,
+# every virtio interrupt in the guest's /proc/interrupts must be ITS-MSI) and --pmu (the guest's
+# perf driver finds armv8_pmuv3); the disk of blknet-pci, another file on it.
 CASES="$(cases_for pci)
-$(cases_for mmio)"
+$(cases_for mmio)
+itspmu-pci|0|-|--irqchip gicv3-its --pmu --virtio-transport pci -d @vd:lane-blk-pci@,serial=lane-guest-its -n mode=tap,tapif=lanetap0,guest_mac=$MAC|lane.test=blk,net,msi,pmu lane.tag=its lane.serial=lane-guest-its lane.ip=10.0.2.15 lane.peer=10.0.2.1 lane.mac=$MAC lane.msi=ITS-MSI|"
 if [ -n "${LANE_ARM64_VIRTIO_CASES:-}" ]; then
 	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_ARM64_VIRTIO_CASES " 'index(want, " " $1 " ")')
 fi

@@ -1,6 +1,6 @@
 #!/bin/sh
-# /init of the virtio lane's nested guest (lane_x86_virtio.sh): loads the virtio modules listed in
-# /lib/modules/virtio/order, runs the tests that lane.test=T[,T...] names on the kernel command line
+# /init of the virtio lanes' nested guest (x86/lane_x86_virtio.sh, arm64/lane_arm64_virtio.sh): loads
+# the virtio modules listed in /lib/modules/virtio/order, runs the tests that lane.test=T[,T...] names on the kernel command line
 # (in that order, in one boot), prints what it found as "LANE-V KEY=VALUE" lines and, last,
 # "LANE-V-END test=T result=ok|fail", then powers the guest off. Tests (the other lane.* parameters
 # are their settings):
@@ -13,12 +13,15 @@
 #   console  the console is hvc0: everything from here on goes to /dev/hvc0 only; a line the host
 #            fed to minivmm's stdin is read back from hvc0 and printed
 #   rng      reads 4 KiB from /dev/hwrng (the virtio-rng driver must be the current hwrng)
+#   msi      every virtio interrupt in /proc/interrupts comes from the MSI controller lane.msi names
+#            (e.g. ITS-MSI on arm64 with an ITS) and at least one of them has fired
+#   pmu      the kernel found the PMU: /sys/bus/event_source/devices/ has armv8_pmuv3* (arm64)
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 up() { cut -d' ' -f1 /proc/uptime; }
-test='' tag='' serial='' mac='' ip='' peer=''
+test='' tag='' serial='' mac='' ip='' peer='' msi=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	lane.test=*) test=${a#*=} ;;
@@ -27,6 +30,7 @@ for a in $(cat /proc/cmdline); do
 	lane.mac=*) mac=${a#*=} ;;
 	lane.ip=*) ip=${a#*=} ;;
 	lane.peer=*) peer=${a#*=} ;;
+	lane.msi=*) msi=${a#*=} ;;
 	esac
 done
 # With console=hvc0 the kernel had no console to open for init (hvc0 appears with virtio_console):
@@ -140,6 +144,24 @@ for t in $(echo "$test" | tr , " "); do
 		echo "LANE-V rng-bytes=$n md5a=$d md5b=$e"
 		[ "$n" = 4096 ] || bad "read $n bytes from /dev/hwrng, want 4096"
 		[ "$d" != "$e" ] || bad "two reads of /dev/hwrng gave the same bytes"
+		;;
+	msi)
+		grep -i virtio /proc/interrupts | tr -s ' ' | sed 's/^/LANE-V irq /'
+		n=$(grep -ci virtio /proc/interrupts)
+		other=$(grep -i virtio /proc/interrupts | grep -vc -- "$msi")
+		fired=$(grep -i virtio /proc/interrupts | grep -- "$msi" |
+			awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }')
+		echo "LANE-V msi-irqs=$n via=$msi other=$other fired=$fired"
+		[ "$n" -gt 0 ] && [ "$other" = 0 ] || bad "virtio interrupts not all from $msi"
+		[ "$fired" -gt 0 ] || bad "no $msi interrupt of a virtio device fired"
+		;;
+	pmu)
+		p=''
+		for d in /sys/bus/event_source/devices/armv8_pmuv3*; do
+			[ -e "$d" ] && { p=$(basename "$d"); break; }
+		done
+		echo "LANE-V pmu=${p:-none} $(dmesg | grep -m1 'hw perfevents' | sed 's/^\[[^]]*\] //')"
+		[ -n "$p" ] || bad "no armv8_pmuv3 PMU in /sys/bus/event_source/devices"
 		;;
 	*) bad "unknown test '$t' in lane.test=$test" ;;
 	esac

@@ -6,6 +6,7 @@
 #   net-T, vhost-T   ping, and 2 MiB over TCP each way with matching md5s on both sides
 #   console-T  the marker and the stdin line over hvc0;  rng-T  4 KiB from virtio_rng
 #   all-T      console, blk, net and rng in one guest;  blknet-T  blk and net in one guest
+#   itspmu-T   blk, net, msi (every virtio interrupt through the arm64 ITS) and pmu in one guest
 # virtio_verdict prints one table row per case of $CASES and, for a failed one, the guest's console
 # and minivmm's stderr; returns 1 when a case failed or has no result. Sets skipped (case names).
 # Needs: run, log (the console without carriage returns), CASES, CASE_TIMEOUT.
@@ -48,6 +49,15 @@ check_rng() {
 	glog "$1" | grep -q '^LANE-V rng-bytes=4096 ' || { echo "no 4 KiB from /dev/hwrng"; return 1; }
 	glog "$1" | sed -n 's/^LANE-V \(rng-current=[^ ]*\).*/\1, 4 KiB read/p' | head -n 1
 }
+check_msi() {
+	glog "$1" | grep -q '^LANE-V msi-irqs=[1-9][0-9]* via=[^ ]* other=0 fired=[1-9]' ||
+		{ echo "virtio interrupts not all through the MSI controller"; return 1; }
+	glog "$1" | sed -n 's/^LANE-V msi-irqs=\([0-9]*\) via=\([^ ]*\) other=0 fired=\([0-9]*\).*/\1 vectors via \2, \3 interrupts/p' | head -n 1
+}
+check_pmu() {
+	glog "$1" | grep -q '^LANE-V pmu=armv8_pmuv3' || { echo "the guest has no PMU"; return 1; }
+	glog "$1" | sed -n 's/^LANE-V pmu=\([^ ]*\).*/\1/p' | head -n 1
+}
 check_all() { # check_all CASE TRANSPORT [KINDS]: every device's check (default console blk net rng)
 	local r=0 k d
 	for k in ${3:-console blk net rng}; do
@@ -86,6 +96,7 @@ virtio_verdict() {
 			net | vhost) check_net "$name" ;;
 			all) check_all "$name" "$tport" ;;
 			blknet) check_all "$name" "$tport" "blk net" ;;
+			itspmu) check_all "$name" "$tport" "blk net msi pmu" ;;
 			esac)
 		crc=$?
 		verdict=ok
