@@ -65,7 +65,9 @@ static void add_timer(struct fdtb *b)
 	fdtb_end(b, "/");
 }
 
-/* The ITS, a child of the GIC node (whose ranges map it 1:1). */
+/* The ITS, a child of the GIC node (whose ranges map it 1:1). No
+ * #msi-cells: a PCI device's DeviceID is its requester ID, so msi-parent
+ * is the bare phandle (with #msi-cells = 1 Linux wants a cell there). */
 static void add_its(struct fdtb *b, const char *gic)
 {
 	uint64_t reg[2] = {ARM64_GITS_BASE, ARM64_GITS_SIZE};
@@ -76,7 +78,6 @@ static void add_its(struct fdtb *b, const char *gic)
 	fdtb_begin(b, name);
 	fdtb_prop_str(b, "compatible", "arm,gic-v3-its");
 	fdtb_prop_empty(b, "msi-controller");
-	fdtb_prop_u32(b, "#msi-cells", 1);
 	fdtb_prop_cells64(b, "reg", reg, 2);
 	fdtb_prop_u32(b, "phandle", ARM64_FDT_ITS_PHANDLE);
 	fdtb_end(b, gic);
