@@ -90,6 +90,14 @@ static int virtio_vsock_add(struct vm *vm)
 	return ret ? ret : virtio_attach(vm, vdev, NULL);
 }
 
+bool virtio_devices_on_pci(const struct vm_config *cfg)
+{
+	bool any = cfg->console == CONSOLE_VIRTIO || cfg->rng ||
+		   cfg->nr_disks || cfg->nr_nets || cfg->vsock_cid;
+
+	return any && cfg->virtio_transport == VIRTIO_TRANSPORT_PCI;
+}
+
 int virtio_devices_create(struct vm *vm)
 {
 	struct virtio_device *vdev;

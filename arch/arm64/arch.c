@@ -12,6 +12,7 @@
 #include "arm64_fdt.h"
 #include "arm64_state.h"
 #include "arm64_vm.h"
+#include "devices_virtio.h"
 #include "fdt_builder.h"
 #include "kimage.h"
 #include "kvm.h"
@@ -103,8 +104,12 @@ int arch_devices_init(struct vm *vm)
 
 	if (ret)
 		return ret;
-	ret = pci_host_create_ecam(vm, ARM64_PCI_ECAM_BASE, ARM64_PCI_ECAM_SIZE,
-				   &vm->pci);
+	/* The PCI host only when virtio devices go on PCI: a VM without
+	 * them keeps the device list (and snapshots) it had before. */
+	ret = virtio_devices_on_pci(vm->cfg)
+		  ? pci_host_create_ecam(vm, ARM64_PCI_ECAM_BASE,
+					 ARM64_PCI_ECAM_SIZE, &vm->pci)
+		  : 0;
 	if (ret) {
 		if (ret != -EEXIST) /* the bus named the overlap */
 			pr_err("cannot create the PCI host (ECAM at 0x%llx): %s",
