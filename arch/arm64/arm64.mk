@@ -6,7 +6,7 @@ ARM64_SRCS      := $(wildcard arch/arm64/*.c)
 # The KVM glue (include/arch.h's arm64 side and the core hooks it defines)
 # only builds into the arm64 binary; the host unit tests link the rest
 # beside the host's libminivmm.a, whose symbols these would clash with.
-ARM64_TARGET_SRCS := arch/arm64/arch.c arch/arm64/cpu.c arch/arm64/gic.c \
+ARM64_TARGET_SRCS := arch/arm64/arch.c arch/arm64/cpu.c \
 		     arch/arm64/wiring.c arch/arm64/crc32c.c
 ARM64_HOST_OBJS := $(patsubst %.c,$(B)/arm64-host/%.o,\
 		   $(filter-out $(ARM64_TARGET_SRCS),$(ARM64_SRCS)))
