@@ -75,6 +75,7 @@ enum clock_mode { CLOCK_CATCH_UP = 0, CLOCK_FREEZE };
 struct restore_opts {
 	enum clock_mode clock;
 	bool allow_tsc_mismatch; /* x86: run with a different TSC frequency */
+	bool allow_timebase_mismatch; /* riscv64: another timer frequency */
 	bool copy;		 /* read memory eagerly instead of mapping it */
 };
 unsigned int arch_snapshot_id(void); /* enum snap_arch */

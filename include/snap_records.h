@@ -24,4 +24,18 @@ void snap_records_put_sbuf(struct snap_records *r, uint32_t tag,
 int snap_records_write(struct snap_writer *w, uint32_t type, uint32_t inst,
 		       struct snap_records *r);
 
+/*
+ * Reading one back: checks the version and that the records fill the
+ * payload exactly and match the count; calls fn(opaque, tag, bytes, len)
+ * for each, in order. A tag above 31 or seen twice is refused; 'have'
+ * collects bit 'tag' of each record. -EINVAL after one message naming
+ * the section ('sec' #inst) and the problem; fn's own errors (it reports
+ * them) are returned as they are.
+ */
+typedef int (*snap_record_fn)(void *opaque, uint32_t tag, const uint8_t *p,
+			      uint32_t len);
+int snap_records_walk(const void *data, size_t len, uint32_t version,
+		      const char *sec, unsigned int inst, uint32_t *have,
+		      snap_record_fn fn, void *opaque);
+
 #endif

@@ -28,6 +28,7 @@ enum {
 	OPT_API,
 	OPT_CLOCK,
 	OPT_ALLOW_TSC,
+	OPT_ALLOW_TIMEBASE,
 	OPT_COPY,
 	OPT_RNG,
 	OPT_VIRTIO_TRANSPORT,
@@ -65,6 +66,7 @@ static const struct option run_options[] = {
 	{ "api", required_argument, NULL, OPT_API },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "allow-tsc-mismatch", no_argument, NULL, OPT_ALLOW_TSC },
+	{ "allow-timebase-mismatch", no_argument, NULL, OPT_ALLOW_TIMEBASE },
 	{ "copy", no_argument, NULL, OPT_COPY },
 	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 	{ "disk", required_argument, NULL, 'd' },
@@ -480,15 +482,20 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 	case OPT_API: cfg->api_path = arg; return 0;
 	case OPT_CLOCK: return parse_clock(arg, ra);
 	case OPT_ALLOW_TSC:
+	case OPT_ALLOW_TIMEBASE:
 	case OPT_COPY:
 		if (!ra)
 			return bad("%s is an option of 'minivmm restore'",
-				   c == OPT_COPY ? "--copy"
-						 : "--allow-tsc-mismatch");
+				   c == OPT_COPY	  ? "--copy"
+				   : c == OPT_ALLOW_TSC ? "--allow-tsc-mismatch"
+							: "--allow-timebase-"
+							  "mismatch");
 		if (c == OPT_COPY)
 			ra->opts.copy = true;
-		else
+		else if (c == OPT_ALLOW_TSC)
 			ra->opts.allow_tsc_mismatch = true;
+		else
+			ra->opts.allow_timebase_mismatch = true;
 		return 0;
 	case OPT_SERIAL_LOG: cfg->serial_log = arg; return 0;
 	case OPT_TIMEOUT: return parse_timeout(arg, cfg);
@@ -593,6 +600,8 @@ void config_usage_restore(void)
 	       "                          from the saved values\n"
 	       "  --copy                  read guest memory eagerly instead of mapping it\n"
 	       "  --allow-tsc-mismatch    run even if this host cannot give the saved TSC frequency\n"
+	       "  --allow-timebase-mismatch  riscv64: run even if this host cannot give the saved\n"
+	       "                          timebase (the guest's clock then runs at the host's rate)\n"
 	       "  --name, --api, --serial-log, --timeout, --loglevel, --debug-io,\n"
 	       "  --kvm-device            as for 'minivmm run'\n"
 	       "\n"

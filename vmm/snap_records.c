@@ -1,4 +1,5 @@
-/* snap_records.c: builds the record-structured snapshot sections the arch backends save. */
+/* snap_records.c: builds and walks the record-structured snapshot sections the arch backends save. */
+#include <errno.h>
 #include <string.h>
 
 #include "log.h"
@@ -44,4 +45,51 @@ int snap_records_write(struct snap_writer *w, uint32_t type, uint32_t inst,
 		pr_err("cannot write snapshot section %u/%u: %s", type, inst,
 		       strerror(-ret));
 	return ret;
+}
+
+int snap_records_walk(const void *data, size_t len, uint32_t version,
+		      const char *sec, unsigned int inst, uint32_t *have,
+		      snap_record_fn fn, void *opaque)
+{
+	struct sbuf_reader r;
+	uint32_t ver, count, seen = 0;
+
+	sbuf_reader_init(&r, data, len);
+	ver = sbuf_get_u32(&r);
+	count = sbuf_get_u32(&r);
+	if (r.err) {
+		pr_err("snapshot section %s %u: no header", sec, inst);
+		return -EINVAL;
+	}
+	if (ver != version) {
+		pr_err("snapshot section %s %u: version %u (this build reads "
+		       "%u)", sec, inst, ver, version);
+		return -EINVAL;
+	}
+	for (; r.pos < r.len; seen++) {
+		uint32_t tag = sbuf_get_u32(&r), n = sbuf_get_u32(&r);
+		int ret;
+
+		if (r.err || n > r.len - r.pos) {
+			pr_err("snapshot section %s %u: truncated record at "
+			       "byte %zu", sec, inst, r.pos);
+			return -EINVAL;
+		}
+		if (tag >= 32 || (*have & 1U << tag)) {
+			pr_err("snapshot section %s %u: record type %u twice "
+			       "or out of range", sec, inst, tag);
+			return -EINVAL;
+		}
+		ret = fn(opaque, tag, r.data + r.pos, n);
+		if (ret)
+			return ret;
+		r.pos += n;
+		*have |= 1U << tag;
+	}
+	if (seen != count) {
+		pr_err("snapshot section %s %u: %u records, the header says %u",
+		       sec, inst, seen, count);
+		return -EINVAL;
+	}
+	return 0;
 }

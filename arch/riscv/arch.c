@@ -1,9 +1,10 @@
-/* arch.c: the riscv64 backend behind include/arch.h: memory map, irqchip (in-kernel AIA or userspace PLIC), UART and exit register, Image boot with a device tree, SBI exits. */
+/* arch.c: the riscv64 backend behind include/arch.h: memory map, irqchip (in-kernel AIA or userspace PLIC), UART and exit register, Image boot with a device tree, SBI exits, snapshots (state.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arch.h"
 #include "fdt_builder.h"
@@ -12,6 +13,7 @@
 #include "platform.h"
 #include "riscv.h"
 #include "riscv_fdt.h"
+#include "riscv_state.h"
 #include "riscv_vm.h"
 #include "snapshot_file.h"
 #include "util.h"
@@ -291,17 +293,25 @@ unsigned int arch_snapshot_id(void)
 	return SNAP_ARCH_RISCV64;
 }
 
+static uint64_t host_realtime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static const struct riscv_host host = {host_realtime_ns};
+
 int arch_snapshot_save(struct vm *vm, struct snap_writer *w)
 {
-	pr_err("snapshots are not supported on riscv64 yet");
-	return -ENOTSUP;
+	return riscv_state_save(vm, w, &host);
 }
 
 int arch_snapshot_restore(struct vm *vm, struct snap_reader *r,
 			  const struct restore_opts *o)
 {
-	pr_err("snapshots are not supported on riscv64 yet");
-	return -ENOTSUP;
+	return riscv_state_restore(vm, r, o, &host);
 }
 
 void arch_vm_destroy(struct vm *vm)

@@ -32,6 +32,23 @@ struct kvmr_one_reg {
 #define KVMR_SET_ONE_REG  MVM_IOW(MVM_KVMIO, 0xac, sizeof(struct kvmr_one_reg))
 #define KVMR_GET_REG_LIST MVM_IOWR(MVM_KVMIO, 0xb0, sizeof(uint64_t))
 
+/* KVM_GET_REG_LIST (Linux 6.6+ on riscv): n ids follow. A too-small n
+ * gives -E2BIG with n set to the count. */
+struct kvmr_reg_list {
+	uint64_t n;
+	uint64_t reg[];
+};
+
+/* KVM_GET_MP_STATE / KVM_SET_MP_STATE: on riscv, whether SBI HSM has the
+ * hart started (RUNNABLE) or stopped (STOPPED). */
+struct kvmr_mp_state {
+	uint32_t mp_state;
+};
+#define KVMR_GET_MP_STATE MVM_IOR(MVM_KVMIO, 0x98, sizeof(struct kvmr_mp_state))
+#define KVMR_SET_MP_STATE MVM_IOW(MVM_KVMIO, 0x99, sizeof(struct kvmr_mp_state))
+#define KVMR_MP_STATE_RUNNABLE 0
+#define KVMR_MP_STATE_STOPPED  5
+
 /*
  * ONE_REG ids: KVM_REG_RISCV | size | type[31:24] | subtype[23:16] | index.
  * "ulong" registers are 64-bit on rv64.
@@ -40,6 +57,11 @@ struct kvmr_one_reg {
 #define KVMR_REG_SIZE_U32	0x0020000000000000ULL
 #define KVMR_REG_SIZE_U64	0x0030000000000000ULL
 #define KVMR_REG_SIZE_ULONG	KVMR_REG_SIZE_U64
+#define KVMR_REG_ARCH_MASK	0xff00000000000000ULL
+#define KVMR_REG_SIZE_MASK	0x00f0000000000000ULL
+#define KVMR_REG_SIZE_SHIFT	52
+#define KVMR_REG_TYPE_MASK	0x00000000ff000000ULL
+#define KVMR_REG_SUBTYPE_MASK	0x0000000000ff0000ULL
 #define KVMR_REG_TYPE_SHIFT	24
 #define KVMR_REG_SUBTYPE_SHIFT	16
 #define KVMR_REG_TYPE(t)	((uint64_t)(t) << KVMR_REG_TYPE_SHIFT)
@@ -107,6 +129,23 @@ struct kvmr_one_reg {
 #define KVMR_CSR_SCOUNTEREN 9
 #define KVMR_CSR_SENVCFG    10
 #define KVMR_CSR_ID(idx) KVMR_REG_ID(KVMR_REG_SIZE_ULONG, KVMR_REG_CSR, 0, idx)
+/* CSR, AIA subtype 1 (Ssaia): siselect, iprio1, iprio2 on rv64. */
+#define KVMR_CSR_AIA	      1
+#define KVMR_CSR_AIA_SISELECT 0
+#define KVMR_CSR_AIA_IPRIO2   2
+#define KVMR_CSR_AIA_ID(idx)                                                   \
+	KVMR_REG_ID(KVMR_REG_SIZE_ULONG, KVMR_REG_CSR, KVMR_CSR_AIA, idx)
+
+/* FP_F: f0-f31 (u32), then fcsr (u32); FP_D: f0-f31 (u64), then fcsr
+ * (u32). The two views share one state: a hart with D uses FP_D. */
+#define KVMR_FP_NR   32
+#define KVMR_FP_FCSR 32
+#define KVMR_FP_F_ID(idx)                                                      \
+	KVMR_REG_ID(KVMR_REG_SIZE_U32, KVMR_REG_FP_F, 0, idx)
+#define KVMR_FP_D_ID(idx)                                                      \
+	KVMR_REG_ID(KVMR_REG_SIZE_U64, KVMR_REG_FP_D, 0, idx)
+#define KVMR_FP_D_FCSR_ID                                                      \
+	KVMR_REG_ID(KVMR_REG_SIZE_U32, KVMR_REG_FP_D, 0, KVMR_FP_FCSR)
 
 /*
  * TIMER (u64). 'time' is VM-wide: a read gives host cycles + time_delta, a

@@ -1,8 +1,12 @@
-/* plic.c: the userspace PLIC's logic: gateways for level-triggered sources, claim/complete, per-context output lines. */
+/* plic.c: the userspace PLIC's logic: gateways for level-triggered sources, claim/complete, per-context output lines, snapshot state. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plic.h"
+#include "sbuf.h"
 #include "util.h"
 
 #define BIT(n) (1ULL << (n))
@@ -202,4 +206,105 @@ void plic_write(struct plic *p, uint64_t offset, const uint8_t *data,
 	pthread_mutex_lock(&p->lock);
 	write_word(p, offset, get_le32(data));
 	pthread_mutex_unlock(&p->lock);
+}
+
+void plic_save(struct plic *p, struct sbuf *b)
+{
+	pthread_mutex_lock(&p->lock);
+	sbuf_put_u32(b, p->nr_sources);
+	sbuf_put_u32(b, p->nr_contexts);
+	for (unsigned int s = 1; s <= p->nr_sources; s++)
+		sbuf_put_u32(b, p->priority[s]);
+	sbuf_put_u64(b, p->level);
+	sbuf_put_u64(b, p->pending);
+	sbuf_put_u64(b, p->active);
+	for (unsigned int i = 0; i < p->nr_contexts; i++) {
+		sbuf_put_u64(b, p->ctx[i].enable);
+		sbuf_put_u32(b, p->ctx[i].threshold);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Decodes into 'out' (a copy of p's shape) and checks every value. */
+static int decode(const struct plic *p, struct sbuf_reader *r,
+		  struct plic *out, char *err, size_t errlen)
+{
+	uint64_t valid = valid_mask(p);
+	uint32_t ns = sbuf_get_u32(r), nc = sbuf_get_u32(r);
+
+	if (r->err || ns != p->nr_sources || nc != p->nr_contexts) {
+		snprintf(err, errlen, "PLIC: %u sources and %u contexts saved, "
+			 "this VM's has %u and %u", ns, nc, p->nr_sources,
+			 p->nr_contexts);
+		return -EINVAL;
+	}
+	for (unsigned int s = 1; s <= ns; s++)
+		out->priority[s] = sbuf_get_u32(r);
+	out->level = sbuf_get_u64(r);
+	out->pending = sbuf_get_u64(r);
+	out->active = sbuf_get_u64(r);
+	for (unsigned int i = 0; i < nc; i++) {
+		out->ctx[i].enable = sbuf_get_u64(r);
+		out->ctx[i].threshold = sbuf_get_u32(r);
+	}
+	if (sbuf_reader_done(r)) {
+		snprintf(err, errlen, "PLIC: the record is truncated or too "
+			 "long");
+		return -EINVAL;
+	}
+	for (unsigned int s = 1; s <= ns; s++)
+		if (out->priority[s] > PLIC_PRIO_MASK) {
+			snprintf(err, errlen, "PLIC: source %u has priority "
+				 "%u (at most %u)", s, out->priority[s],
+				 PLIC_PRIO_MASK);
+			return -EINVAL;
+		}
+	if ((out->level | out->pending | out->active) & ~valid) {
+		snprintf(err, errlen, "PLIC: a line, pending or active bit "
+			 "names a source that does not exist");
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < nc; i++)
+		if ((out->ctx[i].enable & ~valid) ||
+		    out->ctx[i].threshold > PLIC_PRIO_MASK) {
+			snprintf(err, errlen, "PLIC: context %u: enable bits "
+				 "0x%" PRIx64 " or threshold %u out of range",
+				 i, out->ctx[i].enable, out->ctx[i].threshold);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int plic_restore(struct plic *p, const void *data, size_t len, char *err,
+		 size_t errlen)
+{
+	struct plic *in = calloc(1, sizeof(*in));
+	struct sbuf_reader r;
+	int ret;
+
+	if (!in)
+		return -ENOMEM;
+	sbuf_reader_init(&r, data, len);
+	ret = decode(p, &r, in, err, errlen);
+	if (ret) {
+		free(in);
+		return ret;
+	}
+	pthread_mutex_lock(&p->lock);
+	memcpy(p->priority, in->priority, sizeof(p->priority));
+	p->level = in->level;
+	p->pending = in->pending;
+	p->active = in->active;
+	for (unsigned int i = 0; i < p->nr_contexts; i++) {
+		struct plic_ctx *c = &p->ctx[i];
+
+		c->enable = in->ctx[i].enable;
+		c->threshold = in->ctx[i].threshold;
+		c->out = best_source(p, c) != 0;
+		if (p->notify)
+			p->notify(p->opaque, i, c->out);
+	}
+	pthread_mutex_unlock(&p->lock);
+	free(in);
+	return 0;
 }

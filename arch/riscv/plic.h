@@ -4,7 +4,10 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct sbuf;
 
 /*
  * Sources 1..nr_sources (at most PLIC_MAX_SOURCES; 0 means "none"), one
@@ -60,5 +63,17 @@ int plic_set_level(struct plic *p, uint32_t src, bool level);
 void plic_read(struct plic *p, uint64_t offset, uint8_t *data, uint32_t len);
 void plic_write(struct plic *p, uint64_t offset, const uint8_t *data,
 		uint32_t len);
+
+/*
+ * Snapshots: u32 sources, u32 contexts, u32 priority of sources 1..n,
+ * u64 level, pending, active, then per context u64 enable, u32 threshold
+ * (little-endian). plic_restore checks everything against this PLIC's
+ * shape first (-EINVAL, the reason in err), then takes the state and
+ * notifies every context's output, changed or not, so that each hart's
+ * external interrupt line matches it.
+ */
+void plic_save(struct plic *p, struct sbuf *b);
+int plic_restore(struct plic *p, const void *data, size_t len, char *err,
+		 size_t errlen);
 
 #endif
