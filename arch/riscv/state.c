@@ -26,7 +26,8 @@
  *  per vCPU (section ARCH_VCPU, instance = vCPU id): MP_STATE (RUNNABLE
  *   for a hart SBI HSM has started, STOPPED for one it has not or that
  *   stopped itself), then the registers: every id KVM_GET_REG_LIST gives
- *   (Linux 6.6+), else the known set below, each read with
+ *   (Linux 6.6+; FP_F left out where FP_D is listed: the same state),
+ *   else the known set below, each read with
  *   KVM_GET_ONE_REG and stored as its id and the bytes its size field
  *   says. The known set, in this order: CONFIG (isa; mvendorid, marchid,
  *   mimpid, the cache-block sizes, satp_mode where KVM has them), every
@@ -146,6 +147,7 @@ static int reg_list(struct vcpu *v, struct cand **out, uint32_t *n)
 {
 	struct kvmr_reg_list probe = {.n = 0}, *l;
 	long ret = kvm_vcpu_ioctl(v, KVMR_GET_REG_LIST, &probe);
+	bool has_d = false;
 
 	*out = NULL;
 	*n = 0;
@@ -174,9 +176,14 @@ static int reg_list(struct vcpu *v, struct cand **out, uint32_t *n)
 		*out = NULL;
 		return ret < 0 ? (int)ret : -EAGAIN;
 	}
+	/* KVM lists FP_F and FP_D for a hart with D: both are views of
+	 * one state (FP_F a 32-bit window), so only FP_D is kept. */
 	for (uint64_t i = 0; i < l->n; i++)
-		(*out)[i] = (struct cand){l->reg[i], false};
-	*n = (uint32_t)l->n;
+		if (reg_type(l->reg[i]) == KVMR_REG_FP_D)
+			has_d = true;
+	for (uint64_t i = 0; i < l->n; i++)
+		if (!has_d || reg_type(l->reg[i]) != KVMR_REG_FP_F)
+			(*out)[(*n)++] = (struct cand){l->reg[i], false};
 	free(l);
 	return 0;
 }

@@ -371,8 +371,8 @@ static uint64_t dst_realtime(void) /* 10 s later */
 
 static const struct arm64_host src_host = {src_realtime, HZ};
 static const struct arm64_host dst_host = {dst_realtime, HZ};
-static const struct restore_opts catchup = {CLOCK_CATCH_UP, false, false};
-static const struct restore_opts freeze = {CLOCK_FREEZE, false, false};
+static const struct restore_opts catchup = {.clock = CLOCK_CATCH_UP};
+static const struct restore_opts freeze = {.clock = CLOCK_FREEZE};
 
 static void seed_gic(struct fake *f)
 {

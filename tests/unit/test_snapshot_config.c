@@ -169,6 +169,13 @@ static void test_given(void)
 	CHECK_EQ(parse_restore(&ra, "--exit-port", "off", NULL), -EINVAL);
 	CHECK_EQ(parse_restore(&ra, "-k", EXE, NULL), -EINVAL);
 	CHECK_EQ(parse_restore(&ra, "-d", "/nonexistent.img", NULL), -ENOENT);
+	/* The mismatch switches: off unless given, each its own. */
+	CHECK_EQ(parse_restore(&ra, NULL), 0);
+	CHECK(!ra.opts.allow_timebase_mismatch && !ra.opts.allow_tsc_mismatch);
+	CHECK_EQ(parse_restore(&ra, "--allow-timebase-mismatch", NULL), 0);
+	CHECK(ra.opts.allow_timebase_mismatch && !ra.opts.allow_tsc_mismatch);
+	CHECK_EQ(parse_restore(&ra, "--allow-tsc-mismatch", NULL), 0);
+	CHECK(!ra.opts.allow_timebase_mismatch && ra.opts.allow_tsc_mismatch);
 }
 
 /* A fresh "command line": nothing given. */
