@@ -13,9 +13,10 @@
 #   lane_prepare MSG           run the lane's prepare ($here/prepare, stderr in $C/prepare.log),
 #                              source $C/artefacts.env; sets prep_s. On failure lane_skip_or_fail MSG
 #   lane_build_run_cpio MINIVMM HOST_BASE [--host-run]
-#                              $C/last-run (= $run): $run/cases and $run/host.cpio, HOST_BASE followed by
+#                              $C/last-run, or $C/$LANE_RUN_DIR (= $run): $run/cases and $run/host.cpio, HOST_BASE followed by
 #                              an archive with /minivmm, /lane/cases, /lane/config ($GUEST_APPEND,
-#                              $GUEST_MEM, $CASE_TIMEOUT) and with --host-run /lane/run (lib/host-run.sh)
+#                              $GUEST_MEM, $CASE_TIMEOUT, then the lines of $LANE_CONFIG_EXTRA if set)
+#                              and with --host-run /lane/run (lib/host-run.sh)
 #   lane_boot_host [--hang-note TEXT] -- QEMU...
 #                              boot QEMU... -initrd is the caller's ($run/host.cpio) under lib/qemu-run
 #                              (ends at LANE-HOST-DONE; $TOTAL, $SILENCE, one retry on a hang,
@@ -70,7 +71,7 @@ lane_prepare() {
 
 lane_build_run_cpio() {
 	local minivmm=$1 host_base=$2 host_run=${3:-}
-	run=$C/last-run # kept for a look after the run; replaced by the next one
+	run=$C/${LANE_RUN_DIR:-last-run} # kept for a look after the run; replaced by the next one
 	rm -rf "$run"
 	mkdir -p "$run/extra/lane"
 	install -m 0755 "$minivmm" "$run/extra/minivmm"
@@ -82,6 +83,7 @@ GUEST_APPEND='$GUEST_APPEND'
 GUEST_MEM='$GUEST_MEM'
 CASE_TIMEOUT='$CASE_TIMEOUT'
 EOT
+	[ -n "${LANE_CONFIG_EXTRA:-}" ] && echo "$LANE_CONFIG_EXTRA" >>"$run/extra/lane/config"
 	"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || lane_fail "cannot build the per-run archive"
 	cat "$host_base" "$run/extra.cpio" >"$run/host.cpio" # Linux unpacks both in turn
 	rm -rf "$run/extra" "$run/extra.cpio"

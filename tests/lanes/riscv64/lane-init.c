@@ -11,13 +11,30 @@
  *   guest: MINIVMM-LANE-GUEST-OK cpus=N kernel=R, then power-off; with
  *          lane.exit=ADDR:VALUE on its command line it first writes VALUE
  *          (32 bits) to ADDR through /dev/mem (minivmm's exit register).
+ *          With lane.ticks=N it prints "MINIVMM-LANE-TICK i mono=S.NNNNNNNNN"
+ *          (CLOCK_MONOTONIC) every 0.5 s for i = 0..N-1 after the marker.
  * A case is "NAME KERNEL CPUS [STATUS [WORD...]]": words starting with "--"
  * are minivmm options, the others kernel parameters for that case.
- * /lane/config holds GUEST_APPEND='...', GUEST_MEM='...', CASE_TIMEOUT='...'.
+ * /lane/config holds GUEST_APPEND='...', GUEST_MEM='...', CASE_TIMEOUT='...'
+ * and for snapshot cases BLACKOUT='...' (seconds).
+ *
+ * Snapshot cases (the option --lane-snapshot=MODE, taken by this program):
+ * the guest runs with --api /tmp/NAME.sock until it printed tick 3; then
+ * `minivmm pause`, the console so far is kept, `minivmm snapshot`, the run
+ * is killed (SIGKILL). MODE catch-up or freeze: after BLACKOUT seconds
+ * `minivmm restore --clock MODE --loglevel info` to the guest's power-off.
+ * MODE timebase: a copy of the file whose saved timebase is doubled (the
+ * ARCH_VM section's CLOCK record, its CRC32C recomputed) is restored, which
+ * KVM cannot give: minivmm must refuse (the lane checks its message). The
+ * result line is the restore's; "LANE-SNAP NAME ..." adds the ticks seen
+ * before and after (continuous=yes when they are 0..N-1 once each, in
+ * order), the guest's CLOCK_MONOTONIC step across the restore and the
+ * blackout minivmm logged.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +54,14 @@
 #define MINIVMM	     "/minivmm"
 #define GUEST_INITRD "/guest/initrd.cpio"
 #define MARKER	     "MINIVMM-LANE-GUEST-OK cpus="
+#define TICK	     "MINIVMM-LANE-TICK "
+#define MAX_TICKS    64
 
 struct lane_cfg {
 	char append[1024];
 	char mem[32];
 	int timeout;
+	int blackout;
 };
 
 static double uptime(void)
@@ -96,6 +116,19 @@ static void exit_register(const char *arg)
 	close(fd);
 }
 
+static void ticks(int n)
+{
+	struct timespec t, half = {0, 500000000};
+
+	for (int i = 0; i < n && i < MAX_TICKS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		printf("%s%d mono=%lld.%09ld\n", TICK, i, (long long)t.tv_sec,
+		       t.tv_nsec);
+		fflush(stdout);
+		nanosleep(&half, NULL);
+	}
+}
+
 static void guest(void)
 {
 	char cmdline[LINE_MAX_LEN] = "", *tok, *save;
@@ -114,7 +147,9 @@ static void guest(void)
 	}
 	for (tok = strtok_r(cmdline, " \n", &save); tok;
 	     tok = strtok_r(NULL, " \n", &save))
-		if (!strncmp(tok, "lane.exit=", 10))
+		if (!strncmp(tok, "lane.ticks=", 11))
+			ticks(atoi(tok + 11));
+		else if (!strncmp(tok, "lane.exit=", 10))
 			exit_register(tok + 10);
 	fflush(stdout);
 	power_off();
@@ -130,6 +165,7 @@ static void read_config(struct lane_cfg *c)
 
 	snprintf(c->mem, sizeof(c->mem), "256M");
 	c->timeout = 60;
+	c->blackout = 3;
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -149,6 +185,8 @@ static void read_config(struct lane_cfg *c)
 			snprintf(c->mem, sizeof(c->mem), "%s", v);
 		else if (!strcmp(line, "CASE_TIMEOUT"))
 			c->timeout = atoi(v);
+		else if (!strcmp(line, "BLACKOUT"))
+			c->blackout = atoi(v);
 	}
 	fclose(f);
 }
@@ -200,12 +238,9 @@ static off_t file_size(const char *path)
 	return stat(path, &st) ? 0 : st.st_size;
 }
 
-/* Runs argv with stdout/stderr to files; kills it after 'limit' seconds.
- * Returns its exit status (128 + signal when killed). */
-static int run(char **argv, const char *out, const char *err, int limit)
+/* Starts argv with stdin from /dev/null, stdout/stderr to files. */
+static pid_t spawn(char **argv, const char *out, const char *err)
 {
-	double t0 = uptime();
-	int st = 0;
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -220,6 +255,15 @@ static int run(char **argv, const char *out, const char *err, int limit)
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Its exit status (128 + signal when killed); killed after 'limit' s. */
+static int wait_for(pid_t pid, int limit)
+{
+	double t0 = uptime();
+	int st = 0;
+
 	if (pid < 0)
 		return 127;
 	for (;;) {
@@ -232,6 +276,11 @@ static int run(char **argv, const char *out, const char *err, int limit)
 		usleep(50000);
 	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run(char **argv, const char *out, const char *err, int limit)
+{
+	return wait_for(spawn(argv, out, err), limit);
 }
 
 struct lane_case {
@@ -269,18 +318,20 @@ static int parse_case(char *line, const struct lane_cfg *c,
 	return 0;
 }
 
-static void run_case(struct lane_case *k, const struct lane_cfg *c)
+/* The files of case k: /tmp/NAME.WHAT. */
+static void case_file(char *buf, size_t len, const struct lane_case *k,
+		      const char *what)
 {
-	char serial[128], out[128], err[128], timeout[16];
-	char *argv[MAX_ARGS];
-	const char *console;
-	int n = 0, st, cpus;
-	double t0, t1;
+	snprintf(buf, len, "/tmp/%s.%s", k->name, what);
+}
 
-	snprintf(serial, sizeof(serial), "/tmp/%s.serial", k->name);
-	snprintf(out, sizeof(out), "/tmp/%s.out", k->name);
-	snprintf(err, sizeof(err), "/tmp/%s.err", k->name);
-	snprintf(timeout, sizeof(timeout), "%d", c->timeout);
+/* argv of `minivmm run` for case k (the strings it points at are the
+ * caller's); returns the count. */
+static int run_argv(char **argv, struct lane_case *k, const struct lane_cfg *c,
+		    char *serial, char *timeout)
+{
+	int n = 0;
+
 	argv[n++] = MINIVMM;
 	argv[n++] = "run";
 	argv[n++] = "-k";
@@ -298,16 +349,19 @@ static void run_case(struct lane_case *k, const struct lane_cfg *c)
 	argv[n++] = "--serial-log";
 	argv[n++] = serial;
 	for (int i = 0; i < k->nr_opts; i++)
-		argv[n++] = k->opts[i];
+		if (strncmp(k->opts[i], "--lane-", 7))
+			argv[n++] = k->opts[i];
 	argv[n] = NULL;
-	printf("LANE-CASE-START %s uptime=%.2f\n", k->name, uptime());
-	fflush(stdout);
-	t0 = uptime();
-	st = run(argv, out, err, c->timeout + 15);
-	t1 = uptime();
-	/* The guest's console: the serial log, or stdout if it stayed empty. */
-	console = file_size(serial) > 0 ? serial : out;
-	cpus = find_marker(console);
+	return n;
+}
+
+/* The tails of minivmm's stderr and the guest's console, then the result
+ * line lane-verdict reads. */
+static void report(const struct lane_case *k, int st, const char *console,
+		   const char *err, double seconds)
+{
+	int cpus = find_marker(console);
+
 	if (st != k->want || cpus != atoi(k->cpus)) {
 		tail(err, 25, "LANE-STDERR", k->name);
 		tail(console, 40, "LANE-GUEST", k->name);
@@ -317,11 +371,337 @@ static void run_case(struct lane_case *k, const struct lane_cfg *c)
 	}
 	if (cpus < 0)
 		printf("LANE-RESULT %s status=%d marker=no guest_cpus=none "
-		       "seconds=%.1f\n", k->name, st, t1 - t0);
+		       "seconds=%.1f\n", k->name, st, seconds);
 	else
 		printf("LANE-RESULT %s status=%d marker=yes guest_cpus=%d "
-		       "seconds=%.1f\n", k->name, st, cpus, t1 - t0);
+		       "seconds=%.1f\n", k->name, st, cpus, seconds);
 	fflush(stdout);
+}
+
+static void run_case(struct lane_case *k, const struct lane_cfg *c)
+{
+	char serial[128], out[128], err[128], timeout[16];
+	char *argv[MAX_ARGS];
+	double t0;
+	int st;
+
+	case_file(serial, sizeof(serial), k, "serial");
+	case_file(out, sizeof(out), k, "out");
+	case_file(err, sizeof(err), k, "err");
+	snprintf(timeout, sizeof(timeout), "%d", c->timeout);
+	run_argv(argv, k, c, serial, timeout);
+	printf("LANE-CASE-START %s uptime=%.2f\n", k->name, uptime());
+	fflush(stdout);
+	t0 = uptime();
+	st = run(argv, out, err, c->timeout + 15);
+	/* The guest's console: the serial log, or stdout if it stayed empty. */
+	report(k, st, file_size(serial) > 0 ? serial : out, err, uptime() - t0);
+}
+
+/* --- snapshot cases ---------------------------------------------------- */
+
+/* CRC32C (Castagnoli, reflected), as docs/snapshot-format.md. */
+static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int b = 0; b < 8; b++)
+			crc = crc >> 1 ^ (0x82f63b78U & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> 8 * i);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out;
+	ssize_t n = 0;
+
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return in < 0 || out < 0 || n < 0 ? -1 : 0;
+}
+
+/*
+ * Multiplies the saved timebase of snapshot 'path' by 'factor': the
+ * ARCH_VM section (type 3) holds records {u32 tag, u32 len, bytes} after
+ * a u32 version and count; CLOCK (tag 1, 24 bytes) is realtime, time, Hz.
+ * The section's CRC32C covers its header's first 20 bytes and the
+ * payload. Prints the old and new values; 0 or -1.
+ */
+static int fake_timebase(const char *path, uint64_t factor, uint64_t *old_hz,
+			 uint64_t *new_hz)
+{
+	int fd = open(path, O_RDWR);
+	off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
+	uint8_t *m = size > 0 ? mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, fd, 0)
+			      : MAP_FAILED;
+	uint64_t off, len;
+	int ret = -1;
+
+	if (m == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (off = le32(m + 20); off + 24 <= (uint64_t)size; off += 24 + len) {
+		uint8_t *h = m + off, *p = h + 24;
+		uint32_t type = le32(h);
+
+		len = le64(h + 8);
+		if (type == 255 || len > (uint64_t)size - off - 24)
+			break;
+		if (type == 6) { /* MEMORY: its page data follows */
+			len = le64(p + 16) + le64(p + 24) - off - 24;
+			continue;
+		}
+		if (type != 3)
+			continue;
+		for (uint64_t r = 8; r + 8 <= len; r += 8 + le32(p + r + 4)) {
+			if (le32(p + r) != 1 || le32(p + r + 4) != 24)
+				continue;
+			*old_hz = le64(p + r + 8 + 16);
+			*new_hz = *old_hz * factor;
+			put64(p + r + 8 + 16, *new_hz);
+			uint32_t crc = crc32c(0, h, 20);
+
+			crc = crc32c(crc, p, (size_t)len);
+			h[20] = (uint8_t)crc;
+			h[21] = (uint8_t)(crc >> 8);
+			h[22] = (uint8_t)(crc >> 16);
+			h[23] = (uint8_t)(crc >> 24);
+			ret = 0;
+		}
+		break;
+	}
+	msync(m, (size_t)size, MS_SYNC);
+	munmap(m, (size_t)size);
+	close(fd);
+	return ret;
+}
+
+struct tick {
+	int n;
+	double mono;
+};
+
+/* The guest's ticks in a console log, in the order printed. */
+static int read_ticks(const char *path, struct tick *t, int max)
+{
+	char buf[512], *m;
+	int count = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (count < max && fgets(buf, sizeof(buf), f)) {
+		m = strstr(buf, TICK);
+		if (m && sscanf(m + strlen(TICK), "%d mono=%lf", &t[count].n,
+				&t[count].mono) == 2)
+			count++;
+	}
+	fclose(f);
+	return count;
+}
+
+/* Waits until the console shows tick 'n' (or 'limit' s pass). */
+static int wait_tick(const char *serial, int n, int limit)
+{
+	struct tick t[MAX_TICKS];
+	double t0 = uptime();
+
+	while (uptime() - t0 < limit) {
+		int k = read_ticks(serial, t, MAX_TICKS);
+
+		if (k && t[k - 1].n >= n)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* `minivmm CMD --api SOCK [ARG]`: its exit status, its output in err. */
+static int control(const char *cmd, const char *sock, const char *arg,
+		   const char *out, const char *err)
+{
+	char *argv[] = {MINIVMM, (char *)cmd, "--api", (char *)sock,
+			(char *)arg, NULL};
+
+	return run(argv, out, err, 60);
+}
+
+/* The first "blackout X s" minivmm logged, or -1. */
+static double logged_blackout(const char *err)
+{
+	char buf[1024], *m;
+	double b = -1;
+	FILE *f = fopen(err, "r");
+
+	if (!f)
+		return -1;
+	while (b < 0 && fgets(buf, sizeof(buf), f)) {
+		m = strstr(buf, "blackout ");
+		if (m && sscanf(m + 9, "%lf", &b) != 1)
+			b = -1;
+	}
+	fclose(f);
+	return b;
+}
+
+/* Appends file 'from' to 'to'. */
+static void append_file(const char *from, const char *to)
+{
+	char buf[4096];
+	size_t n;
+	FILE *in = fopen(from, "r"), *out = fopen(to, "a");
+
+	while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}
+
+/* Ticks 0..N-1, each once, in order, across the two logs; the guest's
+ * CLOCK_MONOTONIC step across the restore. */
+static void judge_ticks(const struct lane_case *k, const char *before,
+			const char *after, double blackout)
+{
+	struct tick b[MAX_TICKS], a[MAX_TICKS];
+	int nb = read_ticks(before, b, MAX_TICKS);
+	int na = read_ticks(after, a, MAX_TICKS);
+	int ok = nb > 0 && na > 0, want = 0;
+
+	for (int i = 0; i < nb && ok; i++)
+		ok = b[i].n == want++;
+	for (int i = 0; i < na && ok; i++)
+		ok = a[i].n == want++;
+	printf("LANE-SNAP %s ticks_before=%d ticks_after=%d continuous=%s "
+	       "step=%.3f blackout=%.3f\n",
+	       k->name, nb, na, ok ? "yes" : "no",
+	       nb && na ? a[0].mono - b[nb - 1].mono : -1.0, blackout);
+}
+
+static void snapshot_case(struct lane_case *k, const struct lane_cfg *c,
+			  const char *mode)
+{
+	char serial[128], out[128], err[128], sock[128], snap[128];
+	char before[128], rserial[128], rout[128], rerr[128], timeout[16];
+	char clock[32], cout[128], cerr[128], *argv[MAX_ARGS];
+	bool tb = !strcmp(mode, "timebase");
+	uint64_t old_hz = 0, new_hz = 0;
+	double t0 = uptime();
+	int n, st;
+	pid_t pid;
+
+	case_file(serial, sizeof(serial), k, "serial");
+	case_file(out, sizeof(out), k, "out");
+	case_file(err, sizeof(err), k, "err");
+	case_file(sock, sizeof(sock), k, "sock");
+	case_file(snap, sizeof(snap), k, "snap");
+	case_file(before, sizeof(before), k, "before");
+	case_file(rserial, sizeof(rserial), k, "rserial");
+	case_file(rout, sizeof(rout), k, "rout");
+	case_file(rerr, sizeof(rerr), k, "rerr");
+	case_file(cout, sizeof(cout), k, "cout");
+	case_file(cerr, sizeof(cerr), k, "cerr");
+	snprintf(timeout, sizeof(timeout), "%d", c->timeout);
+	n = run_argv(argv, k, c, serial, timeout);
+	argv[n++] = "--api";
+	argv[n++] = sock;
+	argv[n] = NULL;
+	printf("LANE-CASE-START %s uptime=%.2f\n", k->name, uptime());
+	fflush(stdout);
+	pid = spawn(argv, out, err);
+	if (wait_tick(serial, 3, c->timeout)) {
+		printf("LANE-SNAP %s the guest never printed tick 3\n", k->name);
+		kill(pid, SIGKILL);
+		report(k, wait_for(pid, 5), serial, err, uptime() - t0);
+		return;
+	}
+	st = control("pause", sock, NULL, cout, cerr);
+	copy_file(serial, before);
+	if (!st)
+		st = control("snapshot", sock, snap, cout, cerr);
+	kill(pid, SIGKILL);
+	wait_for(pid, 5);
+	tail(err, 5, "LANE-STDERR", k->name);
+	if (st) {
+		printf("LANE-SNAP %s pause or snapshot failed: status %d\n",
+		       k->name, st);
+		tail(cerr, 10, "LANE-STDERR", k->name);
+		report(k, 100 + st, before, err, uptime() - t0);
+		return;
+	}
+	printf("LANE-SNAP %s saved %lld bytes\n", k->name,
+	       (long long)file_size(snap));
+	if (tb) {
+		char copy[128];
+
+		case_file(copy, sizeof(copy), k, "snap-timebase");
+		if (copy_file(snap, copy) ||
+		    fake_timebase(copy, 2, &old_hz, &new_hz)) {
+			printf("LANE-SNAP %s cannot fake the timebase\n",
+			       k->name);
+			report(k, 125, before, err, uptime() - t0);
+			return;
+		}
+		printf("LANE-SNAP %s timebase %llu Hz rewritten to %llu Hz\n",
+		       k->name, (unsigned long long)old_hz,
+		       (unsigned long long)new_hz);
+		snprintf(snap, sizeof(snap), "%s", copy);
+	} else {
+		sleep((unsigned int)c->blackout);
+	}
+	snprintf(clock, sizeof(clock), "%s", tb ? "catch-up" : mode);
+	n = 0;
+	argv[n++] = MINIVMM;
+	argv[n++] = "restore";
+	argv[n++] = snap;
+	argv[n++] = "--clock";
+	argv[n++] = clock;
+	argv[n++] = "--loglevel";
+	argv[n++] = "info";
+	argv[n++] = "--serial-log";
+	argv[n++] = rserial;
+	argv[n++] = "--timeout";
+	argv[n++] = timeout;
+	argv[n] = NULL;
+	st = run(argv, rout, rerr, c->timeout + 15);
+	if (!tb)
+		judge_ticks(k, before, rserial, logged_blackout(rerr));
+	/* The console: what the guest printed up to the pause, then after
+	 * the restore. */
+	append_file(rserial, before);
+	report(k, st, before, rerr, uptime() - t0);
 }
 
 static void run_cases(void)
@@ -334,9 +714,19 @@ static void run_cases(void)
 	read_config(&c);
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f))
-		if (!parse_case(line, &c, &k))
+	while (fgets(line, sizeof(line), f)) {
+		const char *snap = NULL;
+
+		if (parse_case(line, &c, &k))
+			continue;
+		for (int i = 0; i < k.nr_opts; i++)
+			if (!strncmp(k.opts[i], "--lane-snapshot=", 16))
+				snap = k.opts[i] + 16;
+		if (snap)
+			snapshot_case(&k, &c, snap);
+		else
 			run_case(&k, &c);
+	}
 	fclose(f);
 }
 
