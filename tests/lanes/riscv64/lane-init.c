@@ -41,10 +41,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_tun.h>
 #include <linux/reboot.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -56,6 +64,9 @@
 #define MARKER	     "MINIVMM-LANE-GUEST-OK cpus="
 #define TICK	     "MINIVMM-LANE-TICK "
 #define MAX_TICKS    64
+#define BLK_OFFSET   (1 << 20) /* where the guest writes its block */
+#define BLK_LEN	     65536
+#define PINGS	     3
 
 struct lane_cfg {
 	char append[1024];
@@ -92,6 +103,46 @@ static void power_off(void)
 		pause();
 }
 
+/* --- shared by both roles --------------------------------------------- */
+
+/* Byte i of the block the guest writes for seed s (lane.blk=S). */
+static uint8_t pattern(uint32_t s, uint32_t i)
+{
+	uint32_t x = s * 2654435761u + (i / 4) * 40503u;
+
+	x ^= x >> 13;
+	x *= 0x5bd1e995u;
+	x ^= x >> 15;
+	return (uint8_t)(x >> 8 * (i % 4));
+}
+
+/* IP address, netmask and IFF_UP on interface 'ifname'; 0 or -errno. */
+static int if_up(const char *ifname, const char *ip, const char *mask)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *a = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
+		ret = -errno;
+	inet_pton(AF_INET, mask, &a->sin_addr);
+	if (!ret && ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
+		ret = -errno;
+	if (!ret && ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		ret = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* --- the nested guest ------------------------------------------------- */
 
 static void exit_register(const char *arg)
@@ -114,6 +165,142 @@ static void exit_register(const char *arg)
 	printf("MINIVMM-LANE-GUEST still running after the exit-register "
 	       "write\n");
 	close(fd);
+}
+
+/* lane.blk=SEED: the block at BLK_OFFSET of /dev/vda, read back. */
+static void guest_blk(const char *arg)
+{
+	uint32_t seed = (uint32_t)strtoul(arg, NULL, 0);
+	static uint8_t buf[BLK_LEN], back[BLK_LEN];
+	char serial[64] = "?";
+	int fd = -1, ok;
+	FILE *f;
+
+	for (int i = 0; i < 50 && fd < 0; i++) {
+		fd = open("/dev/vda", O_RDWR);
+		if (fd < 0)
+			usleep(100000);
+	}
+	if (fd < 0) {
+		printf("MINIVMM-LANE-BLK error: no /dev/vda: %s\n",
+		       strerror(errno));
+		return;
+	}
+	f = fopen("/sys/block/vda/serial", "r");
+	if (f) {
+		if (!fgets(serial, sizeof(serial), f))
+			snprintf(serial, sizeof(serial), "?");
+		serial[strcspn(serial, "\n")] = 0;
+		fclose(f);
+	}
+	for (uint32_t i = 0; i < BLK_LEN; i++)
+		buf[i] = pattern(seed, i);
+	ok = pwrite(fd, buf, BLK_LEN, BLK_OFFSET) == BLK_LEN && !fsync(fd) &&
+	     pread(fd, back, BLK_LEN, BLK_OFFSET) == BLK_LEN &&
+	     !memcmp(buf, back, BLK_LEN);
+	printf("MINIVMM-LANE-BLK %s: %d bytes at %d, seed %u, serial %s\n",
+	       ok ? "written" : "error", BLK_LEN, BLK_OFFSET, seed, serial);
+	close(fd);
+}
+
+static uint16_t ip_sum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* One ICMP echo to 'peer' and its reply within 3 s: the round trip in
+ * ms, or -1. */
+static double ping_once(int fd, const struct sockaddr_in *peer, uint16_t seq)
+{
+	uint8_t pkt[64] = {0}, in[1500];
+	struct icmphdr *h = (struct icmphdr *)pkt;
+	double t0 = uptime();
+
+	h->type = ICMP_ECHO;
+	h->un.echo.id = htons(0x4c4e);
+	h->un.echo.sequence = htons(seq);
+	memcpy(pkt + sizeof(*h), "minivmm-riscv64-lane", 20);
+	h->checksum = ip_sum(pkt, sizeof(pkt));
+	if (sendto(fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)peer,
+		   sizeof(*peer)) < 0)
+		return -1;
+	while (uptime() - t0 < 3) {
+		ssize_t n = recv(fd, in, sizeof(in), 0);
+		const struct iphdr *ip = (const struct iphdr *)in;
+		const struct icmphdr *r;
+
+		if (n < (ssize_t)sizeof(*ip))
+			continue;
+		if (n < (ssize_t)(ip->ihl * 4 + sizeof(*r)))
+			continue;
+		r = (const struct icmphdr *)(in + ip->ihl * 4);
+		if (r->type == ICMP_ECHOREPLY &&
+		    r->un.echo.id == htons(0x4c4e) &&
+		    r->un.echo.sequence == htons(seq))
+			return (uptime() - t0) * 1000;
+	}
+	return -1;
+}
+
+/* lane.net=IP:PEER: eth0 gets IP/24 and pings PEER PINGS times. */
+static void guest_net(const char *arg)
+{
+	char ip[32], mac[32] = "?", *colon;
+	struct sockaddr_in peer = {.sin_family = AF_INET};
+	struct timeval tv = {1, 0};
+	int fd, ret = -ENODEV, ok = 0;
+	double rtt = 0;
+	FILE *f = NULL;
+
+	snprintf(ip, sizeof(ip), "%s", arg);
+	colon = strchr(ip, ':');
+	if (!colon)
+		return;
+	*colon++ = 0;
+	inet_pton(AF_INET, colon, &peer.sin_addr);
+	for (int i = 0; i < 50 && !f; i++) {
+		f = fopen("/sys/class/net/eth0/address", "r");
+		if (!f)
+			usleep(100000);
+	}
+	if (f) {
+		if (!fgets(mac, sizeof(mac), f))
+			snprintf(mac, sizeof(mac), "?");
+		mac[strcspn(mac, "\n")] = 0;
+		fclose(f);
+		ret = if_up("eth0", ip, "255.255.255.0");
+	}
+	if (ret) {
+		printf("MINIVMM-LANE-NET error: eth0: %s\n", strerror(-ret));
+		return;
+	}
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0) {
+		printf("MINIVMM-LANE-NET error: raw socket: %s\n",
+		       strerror(errno));
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (uint16_t i = 1; i <= PINGS; i++) {
+		double t = ping_once(fd, &peer, i);
+
+		if (t >= 0) {
+			ok++;
+			rtt += t;
+		}
+	}
+	close(fd);
+	printf("MINIVMM-LANE-NET mac=%s ip=%s peer=%s ping=%d/%d "
+	       "rtt_ms=%.1f\n", mac, ip, colon, ok, PINGS, ok ? rtt / ok : 0);
 }
 
 static void ticks(int n)
@@ -149,6 +336,10 @@ static void guest(void)
 	     tok = strtok_r(NULL, " \n", &save))
 		if (!strncmp(tok, "lane.ticks=", 11))
 			ticks(atoi(tok + 11));
+		else if (!strncmp(tok, "lane.blk=", 9))
+			guest_blk(tok + 9);
+		else if (!strncmp(tok, "lane.net=", 9))
+			guest_net(tok + 9);
 		else if (!strncmp(tok, "lane.exit=", 10))
 			exit_register(tok + 10);
 	fflush(stdout);
@@ -378,24 +569,131 @@ static void report(const struct lane_case *k, int st, const char *console,
 	fflush(stdout);
 }
 
+/* The value of option --lane-NAME= of case k, or NULL. */
+static const char *lane_opt(const struct lane_case *k, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < k->nr_opts; i++)
+		if (!strncmp(k->opts[i], name, n) && k->opts[i][n] == '=')
+			return k->opts[i] + n + 1;
+	return NULL;
+}
+
+/* The value of kernel parameter NAME= of case k, or NULL. */
+static const char *lane_param(const struct lane_case *k, const char *name)
+{
+	const char *p = strstr(k->params, name);
+
+	return p ? p + strlen(name) : NULL;
+}
+
+/* A persistent tap IFNAME (minivmm attaches to it by name) with IP/24:
+ * --lane-tap=IFNAME:IP. */
+static int make_tap(const char *spec)
+{
+	char name[IFNAMSIZ + 32], *ip;
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	int fd = open("/dev/net/tun", O_RDWR), ret = 0;
+
+	snprintf(name, sizeof(name), "%s", spec);
+	ip = strchr(name, ':');
+	if (!ip || fd < 0)
+		return fd < 0 ? -errno : -EINVAL;
+	*ip++ = 0;
+	if (strlen(name) >= IFNAMSIZ) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
+		ret = -errno;
+	close(fd);
+	return ret ? ret : if_up(name, ip, "255.255.255.0");
+}
+
+/* The guest's block in the image, and zeros before it. */
+static void check_disk(const struct lane_case *k, const char *img)
+{
+	static uint8_t buf[BLK_OFFSET];
+	const char *p = lane_param(k, "lane.blk=");
+	uint32_t seed = p ? (uint32_t)strtoul(p, NULL, 0) : 0;
+	int fd = open(img, O_RDONLY), bad = -1;
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, BLK_LEN, BLK_OFFSET);
+
+	if (n == BLK_LEN) {
+		bad = 0;
+		for (uint32_t i = 0; i < BLK_LEN && !bad; i++)
+			bad = buf[i] != pattern(seed, i);
+	}
+	if (!bad && pread(fd, buf, BLK_OFFSET, 0) == BLK_OFFSET)
+		for (uint32_t i = 0; i < BLK_OFFSET && !bad; i++)
+			bad = buf[i] != 0;
+	if (fd >= 0)
+		close(fd);
+	printf("LANE-VIRTIO %s blk=%s (%d bytes at %d in %s, seed %u, the "
+	       "MiB before it zero)\n", k->name,
+	       bad ? "bad" : "ok", BLK_LEN, BLK_OFFSET, img, seed);
+}
+
+/* The guest's ping line. */
+static void check_net(const struct lane_case *k, const char *console)
+{
+	char buf[512], want[32], *m = NULL;
+	FILE *f = fopen(console, "r");
+
+	snprintf(want, sizeof(want), "ping=%d/%d", PINGS, PINGS);
+	while (f && !m && fgets(buf, sizeof(buf), f))
+		m = strstr(buf, "MINIVMM-LANE-NET ");
+	if (f)
+		fclose(f);
+	if (m)
+		m[strcspn(m, "\r\n")] = 0;
+	printf("LANE-VIRTIO %s net=%s %s\n", k->name,
+	       m && strstr(m, want) ? "ok" : "bad", m ? m : "(no line)");
+}
+
 static void run_case(struct lane_case *k, const struct lane_cfg *c)
 {
-	char serial[128], out[128], err[128], timeout[16];
+	char serial[128], out[128], err[128], timeout[16], img[128];
+	const char *disk = lane_opt(k, "--lane-disk");
+	const char *tap = lane_opt(k, "--lane-tap");
 	char *argv[MAX_ARGS];
+	const char *console;
 	double t0;
-	int st;
+	int n, st;
 
 	case_file(serial, sizeof(serial), k, "serial");
 	case_file(out, sizeof(out), k, "out");
 	case_file(err, sizeof(err), k, "err");
+	case_file(img, sizeof(img), k, "img");
 	snprintf(timeout, sizeof(timeout), "%d", c->timeout);
-	run_argv(argv, k, c, serial, timeout);
+	n = run_argv(argv, k, c, serial, timeout);
+	if (disk) {
+		int fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || ftruncate(fd, (off_t)atoi(disk) << 20))
+			printf("LANE-VIRTIO %s cannot make %s\n", k->name, img);
+		if (fd >= 0)
+			close(fd);
+		argv[n++] = "-d";
+		argv[n++] = img;
+		argv[n] = NULL;
+	}
+	if (tap && (st = make_tap(tap)))
+		printf("LANE-VIRTIO %s cannot make the tap %s: %s\n", k->name,
+		       tap, strerror(-st));
 	printf("LANE-CASE-START %s uptime=%.2f\n", k->name, uptime());
 	fflush(stdout);
 	t0 = uptime();
 	st = run(argv, out, err, c->timeout + 15);
 	/* The guest's console: the serial log, or stdout if it stayed empty. */
-	report(k, st, file_size(serial) > 0 ? serial : out, err, uptime() - t0);
+	console = file_size(serial) > 0 ? serial : out;
+	if (disk)
+		check_disk(k, img);
+	if (tap)
+		check_net(k, console);
+	report(k, st, console, err, uptime() - t0);
 }
 
 /* --- snapshot cases ---------------------------------------------------- */
@@ -531,17 +829,22 @@ static int read_ticks(const char *path, struct tick *t, int max)
 	return count;
 }
 
-/* Waits until the console shows tick 'n' (or 'limit' s pass). */
-static int wait_tick(const char *serial, int n, int limit)
+/* Waits until the console shows tick 'n': 0; or minivmm ended: its exit
+ * status (it is reaped); or 'limit' s passed: -1. */
+static int wait_tick(const char *serial, int n, pid_t pid, int limit)
 {
 	struct tick t[MAX_TICKS];
 	double t0 = uptime();
+	int st;
 
 	while (uptime() - t0 < limit) {
 		int k = read_ticks(serial, t, MAX_TICKS);
 
 		if (k && t[k - 1].n >= n)
 			return 0;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st)
+					     : 128 + WTERMSIG(st);
 		usleep(100000);
 	}
 	return -1;
@@ -641,10 +944,14 @@ static void snapshot_case(struct lane_case *k, const struct lane_cfg *c,
 	printf("LANE-CASE-START %s uptime=%.2f\n", k->name, uptime());
 	fflush(stdout);
 	pid = spawn(argv, out, err);
-	if (wait_tick(serial, 3, c->timeout)) {
+	st = wait_tick(serial, 3, pid, c->timeout);
+	if (st) {
 		printf("LANE-SNAP %s the guest never printed tick 3\n", k->name);
-		kill(pid, SIGKILL);
-		report(k, wait_for(pid, 5), serial, err, uptime() - t0);
+		if (st < 0) {
+			kill(pid, SIGKILL);
+			st = wait_for(pid, 5);
+		}
+		report(k, st, serial, err, uptime() - t0);
 		return;
 	}
 	st = control("pause", sock, NULL, cout, cerr);
