@@ -56,7 +56,10 @@
  *  3. the timer: time (VM-wide in KVM: written once, on vCPU 0) is the
  *     saved time plus, with --clock catch-up, the wall-clock blackout in
  *     guest ticks (riscv_clock_target); then each vCPU's compare, then
- *     its state, which re-arms the deadline against the new time.
+ *     its state, which re-arms the deadline against the new time. (Linux
+ *     6.1's KVM arms the timer at the value written to 'state', 1,
+ *     rather than at 'compare': the guest then takes one early timer
+ *     interrupt, after which Linux programs its next deadline itself.)
  *  4. per vCPU: MP_STATE (KVM created every hart but 0 stopped).
  *  5. the PLIC's state, which then sets every hart's external interrupt
  *     line with KVM_INTERRUPT (after the CSRs: writing sip drops pending
