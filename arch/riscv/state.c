@@ -56,7 +56,9 @@
  *  3. the timer: time (VM-wide in KVM: written once, on vCPU 0) is the
  *     saved time plus, with --clock catch-up, the wall-clock blackout in
  *     guest ticks (riscv_clock_target); then each vCPU's compare, then
- *     its state, which re-arms the deadline against the new time. (Linux
+ *     its state, which re-arms the deadline against the new time (OFF
+ *     only written to a running timer: KVM refuses to stop a stopped
+ *     one). (Linux
  *     6.1's KVM arms the timer at the value written to 'state', 1,
  *     rather than at 'compare': the guest then takes one early timer
  *     interrupt, after which Linux programs its next deadline itself.)
@@ -669,8 +671,15 @@ static int restore_timer(struct restore_ctx *c)
 		uint64_t on = get_le64(
 		    find_reg(&c->st[i], KVMR_TIMER_ID(KVMR_TIMER_STATE))->val);
 
+		uint64_t cur = KVMR_TIMER_STATE_ON;
+
 		ret = one_reg(v, true, KVMR_TIMER_ID(KVMR_TIMER_COMPARE), &cmp);
-		if (!ret)
+		/* KVM refuses to stop a timer that is not running (EINVAL). */
+		if (!ret && on == KVMR_TIMER_STATE_OFF)
+			ret = one_reg(v, false, KVMR_TIMER_ID(KVMR_TIMER_STATE),
+				      &cur);
+		if (!ret && (on != KVMR_TIMER_STATE_OFF ||
+			     cur != KVMR_TIMER_STATE_OFF))
 			ret = one_reg(v, true, KVMR_TIMER_ID(KVMR_TIMER_STATE),
 				      &on);
 	}

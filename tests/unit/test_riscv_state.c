@@ -115,7 +115,8 @@ static long timer_get(struct fake *f, struct fake_cpu *c, uint64_t id,
 }
 
 /* As Linux 6.1: frequency not writable (even with its own value), time
- * VM-wide; zicbom_block_size never writable. */
+ * VM-wide; zicbom_block_size never writable; stopping a stopped timer
+ * refused. */
 static long reg_set(struct fake *f, struct fake_cpu *c, uint64_t id,
 		    uint64_t v)
 {
@@ -135,6 +136,9 @@ static long reg_set(struct fake *f, struct fake_cpu *c, uint64_t id,
 	}
 	if (id == KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOM_BLOCK_SIZE))
 		return -EOPNOTSUPP;
+	if (id == KVMR_TIMER_ID(KVMR_TIMER_STATE) &&
+	    v == KVMR_TIMER_STATE_OFF && r->val == KVMR_TIMER_STATE_OFF)
+		return -EINVAL; /* a timer that is not running */
 	r->val = v;
 	return 0;
 }
