@@ -685,9 +685,11 @@ static int restore_timer(struct restore_ctx *c)
 	}
 	if (!ret)
 		pr_info("restore: clock %s: blackout %.6f s (guest time "
-			"0x%" PRIx64 " -> 0x%" PRIx64 " at %" PRIu64 " Hz)",
+			"0x%" PRIx64 " -> 0x%" PRIx64 " at %" PRIu64 " Hz; "
+			"wall time since the save %.6f s)",
 			c->o->clock == CLOCK_FREEZE ? "freeze" : "catch-up",
-			(double)blackout / 1e9, s->time, target, s->hz);
+			(double)blackout / 1e9, s->time, target, s->hz,
+			((double)now - (double)s->realtime_ns) / 1e9);
 	return ret;
 }
 

@@ -11,8 +11,9 @@
  *   guest: MINIVMM-LANE-GUEST-OK cpus=N kernel=R, then power-off; with
  *          lane.exit=ADDR:VALUE on its command line it first writes VALUE
  *          (32 bits) to ADDR through /dev/mem (minivmm's exit register).
- *          With lane.ticks=N it prints "MINIVMM-LANE-TICK i mono=S.NNNNNNNNN"
- *          (CLOCK_MONOTONIC) every 0.5 s for i = 0..N-1 after the marker.
+ *          With lane.ticks=N it prints "MINIVMM-LANE-TICK i mono=S.NNNNNNNNN
+ *          time=T" (CLOCK_MONOTONIC, and the time CSR read with rdtime)
+ *          every 0.5 s for i = 0..N-1 after the marker.
  * A case is "NAME KERNEL CPUS [STATUS [WORD...]]": words starting with "--"
  * are minivmm options, the others kernel parameters for that case.
  * /lane/config holds GUEST_APPEND='...', GUEST_MEM='...', CASE_TIMEOUT='...'
@@ -308,9 +309,12 @@ static void ticks(int n)
 	struct timespec t, half = {0, 500000000};
 
 	for (int i = 0; i < n && i < MAX_TICKS; i++) {
+		unsigned long long time;
+
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		printf("%s%d mono=%lld.%09ld\n", TICK, i, (long long)t.tv_sec,
-		       t.tv_nsec);
+		__asm__ volatile("rdtime %0" : "=r"(time));
+		printf("%s%d mono=%lld.%09ld time=%llu\n", TICK, i,
+		       (long long)t.tv_sec, t.tv_nsec, time);
 		fflush(stdout);
 		nanosleep(&half, NULL);
 	}
@@ -808,6 +812,7 @@ static int fake_timebase(const char *path, uint64_t factor, uint64_t *old_hz,
 struct tick {
 	int n;
 	double mono;
+	unsigned long long time;
 };
 
 /* The guest's ticks in a console log, in the order printed. */
@@ -821,8 +826,9 @@ static int read_ticks(const char *path, struct tick *t, int max)
 		return 0;
 	while (count < max && fgets(buf, sizeof(buf), f)) {
 		m = strstr(buf, TICK);
-		if (m && sscanf(m + strlen(TICK), "%d mono=%lf", &t[count].n,
-				&t[count].mono) == 2)
+		if (m && sscanf(m + strlen(TICK), "%d mono=%lf time=%llu",
+				&t[count].n, &t[count].mono,
+				&t[count].time) == 3)
 			count++;
 	}
 	fclose(f);
@@ -860,22 +866,27 @@ static int control(const char *cmd, const char *sock, const char *arg,
 	return run(argv, out, err, 60);
 }
 
-/* The first "blackout X s" minivmm logged, or -1. */
-static double logged_blackout(const char *err)
+/* What minivmm logged of the restored clock: "blackout B s (guest time
+ * 0xS -> 0xT at H Hz; wall time since the save W s)". 0, or -1. */
+struct clock_log {
+	double blackout, wall;
+	unsigned long long saved, target, hz;
+};
+
+static int logged_clock(const char *err, struct clock_log *l)
 {
-	char buf[1024], *m;
-	double b = -1;
+	char buf[1024], *m = NULL;
 	FILE *f = fopen(err, "r");
 
-	if (!f)
-		return -1;
-	while (b < 0 && fgets(buf, sizeof(buf), f)) {
+	while (f && !m && fgets(buf, sizeof(buf), f))
 		m = strstr(buf, "blackout ");
-		if (m && sscanf(m + 9, "%lf", &b) != 1)
-			b = -1;
-	}
-	fclose(f);
-	return b;
+	if (f)
+		fclose(f);
+	if (m && sscanf(m, "blackout %lf s (guest time %llx -> %llx at %llu "
+			"Hz; wall time since the save %lf s)", &l->blackout,
+			&l->saved, &l->target, &l->hz, &l->wall) == 5 && l->hz)
+		return 0;
+	return -1;
 }
 
 /* Appends file 'from' to 'to'. */
@@ -893,24 +904,44 @@ static void append_file(const char *from, const char *to)
 		fclose(out);
 }
 
-/* Ticks 0..N-1, each once, in order, across the two logs; the guest's
- * CLOCK_MONOTONIC step across the restore. */
+/*
+ * Ticks 0..N-1, each once, in order, across the two logs. Across the
+ * restore, in seconds: step, the guest's CLOCK_MONOTONIC from the last
+ * tick before to the first after; to_save, its time CSR from the last tick
+ * to the saved time; jump, the restored time minus the saved one (the
+ * blackout catch-up adds); to_tick, from the restored time to the first
+ * tick after. step should be to_save + jump + to_tick.
+ */
 static void judge_ticks(const struct lane_case *k, const char *before,
-			const char *after, double blackout)
+			const char *after, const char *err)
 {
 	struct tick b[MAX_TICKS], a[MAX_TICKS];
 	int nb = read_ticks(before, b, MAX_TICKS);
 	int na = read_ticks(after, a, MAX_TICKS);
 	int ok = nb > 0 && na > 0, want = 0;
+	struct clock_log l = {-1, -1, 0, 0, 1};
+	double hz;
 
 	for (int i = 0; i < nb && ok; i++)
 		ok = b[i].n == want++;
 	for (int i = 0; i < na && ok; i++)
 		ok = a[i].n == want++;
+	if (logged_clock(err, &l) || !nb || !na) {
+		printf("LANE-SNAP %s ticks_before=%d ticks_after=%d "
+		       "continuous=%s (no clock line from minivmm)\n", k->name,
+		       nb, na, ok ? "yes" : "no");
+		return;
+	}
+	hz = (double)l.hz;
 	printf("LANE-SNAP %s ticks_before=%d ticks_after=%d continuous=%s "
-	       "step=%.3f blackout=%.3f\n",
+	       "step=%.3f to_save=%.3f jump=%.3f to_tick=%.3f blackout=%.3f "
+	       "wall=%.3f\n",
 	       k->name, nb, na, ok ? "yes" : "no",
-	       nb && na ? a[0].mono - b[nb - 1].mono : -1.0, blackout);
+	       a[0].mono - b[nb - 1].mono,
+	       (double)(long long)(l.saved - b[nb - 1].time) / hz,
+	       (double)(long long)(l.target - l.saved) / hz,
+	       (double)(long long)(a[0].time - l.target) / hz, l.blackout,
+	       l.wall);
 }
 
 static void snapshot_case(struct lane_case *k, const struct lane_cfg *c,
@@ -1004,7 +1035,7 @@ static void snapshot_case(struct lane_case *k, const struct lane_cfg *c,
 	argv[n] = NULL;
 	st = run(argv, rout, rerr, c->timeout + 15);
 	if (!tb)
-		judge_ticks(k, before, rserial, logged_blackout(rerr));
+		judge_ticks(k, before, rserial, rerr);
 	/* The console: what the guest printed up to the pause, then after
 	 * the restore. */
 	append_file(rserial, before);
