@@ -89,6 +89,14 @@ static double uptime(void)
 	return up;
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void mounts(void)
 {
 	mount("proc", "/proc", "proc", 0, NULL);
@@ -224,7 +232,7 @@ static double ping_once(int fd, const struct sockaddr_in *peer, uint16_t seq)
 {
 	uint8_t pkt[64] = {0}, in[1500];
 	struct icmphdr *h = (struct icmphdr *)pkt;
-	double t0 = uptime();
+	double t0 = now_s();
 
 	h->type = ICMP_ECHO;
 	h->un.echo.id = htons(0x4c4e);
@@ -234,7 +242,7 @@ static double ping_once(int fd, const struct sockaddr_in *peer, uint16_t seq)
 	if (sendto(fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)peer,
 		   sizeof(*peer)) < 0)
 		return -1;
-	while (uptime() - t0 < 3) {
+	while (now_s() - t0 < 3) {
 		ssize_t n = recv(fd, in, sizeof(in), 0);
 		const struct iphdr *ip = (const struct iphdr *)in;
 		const struct icmphdr *r;
@@ -247,7 +255,7 @@ static double ping_once(int fd, const struct sockaddr_in *peer, uint16_t seq)
 		if (r->type == ICMP_ECHOREPLY &&
 		    r->un.echo.id == htons(0x4c4e) &&
 		    r->un.echo.sequence == htons(seq))
-			return (uptime() - t0) * 1000;
+			return (now_s() - t0) * 1000;
 	}
 	return -1;
 }
@@ -301,7 +309,7 @@ static void guest_net(const char *arg)
 	}
 	close(fd);
 	printf("MINIVMM-LANE-NET mac=%s ip=%s peer=%s ping=%d/%d "
-	       "rtt_ms=%.1f\n", mac, ip, colon, ok, PINGS, ok ? rtt / ok : 0);
+	       "rtt_ms=%.2f\n", mac, ip, colon, ok, PINGS, ok ? rtt / ok : 0);
 }
 
 static void ticks(int n)
