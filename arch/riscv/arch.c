@@ -1,4 +1,4 @@
-/* arch.c: the riscv64 backend behind include/arch.h: memory map, irqchip (in-kernel AIA or userspace PLIC), UART and exit register, Image boot with a device tree, SBI exits, snapshots (state.c). */
+/* arch.c: the riscv64 backend behind include/arch.h: memory map, irqchip (in-kernel AIA or userspace PLIC), UART, PCI host (ECAM) and exit register, Image boot with a device tree, SBI exits, snapshots (state.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "arch.h"
+#include "devices_virtio.h"
 #include "fdt_builder.h"
 #include "kvm_riscv.h"
 #include "log.h"
@@ -19,6 +20,7 @@
 #include "util.h"
 #include "vm.h"
 #include "devices/exit_port.h"
+#include "devices/pci.h"
 #include "devices/uart8250.h"
 
 #define RISCV_MIN_MEM	 (16 * MiB)
@@ -85,16 +87,31 @@ int arch_vm_init(struct vm *vm)
 	return riscv_irqchip_create(vm);
 }
 
-/* The UART feeds the console; --console sbi then takes its input over. */
+/* The UART feeds the console; --console sbi then takes its input over.
+ * The PCI host only when virtio devices go on PCI: a VM without them keeps
+ * the device list, device tree and snapshots it had before. */
 int arch_devices_init(struct vm *vm)
 {
 	int ret = uart8250_create(vm, &vm->mmio, RISCV_UART_BASE,
 				  RISCV_UART_IRQ, vm->console, NULL);
 
-	if (!ret)
-		riscv_sbi_console_init(vm);
-	if (ret || vm->cfg->exit_port < 0)
+	if (ret)
 		return ret;
+	riscv_sbi_console_init(vm);
+	if (virtio_devices_on_pci(vm->cfg)) {
+		ret = pci_host_create_ecam(vm, RISCV_PCI_ECAM_BASE,
+					   RISCV_PCI_ECAM_SIZE, &vm->pci);
+		if (ret) {
+			if (ret != -EEXIST) /* the bus named the overlap */
+				pr_err("cannot create the PCI host (ECAM at "
+				       "0x%llx): %s",
+				       (unsigned long long)RISCV_PCI_ECAM_BASE,
+				       strerror(-ret));
+			return ret;
+		}
+	}
+	if (vm->cfg->exit_port < 0)
+		return 0;
 	return exit_port_create(vm, &vm->mmio, (uint64_t)vm->cfg->exit_port);
 }
 
@@ -223,6 +240,7 @@ static void fdt_cfg(struct vm *vm, struct riscv_fdt_cfg *c)
 	    .uart_size = RISCV_UART_SIZE,
 	    .uart_irq = RISCV_UART_IRQ,
 	    .uart_clock = RISCV_UART_CLOCK,
+	    .pci = vm->pci != NULL,
 	    .initrd_start = a->initrd_start,
 	    .initrd_size = a->initrd_size,
 	};

@@ -1,9 +1,10 @@
-/* fdt.c: builds the riscv guest device tree with libfdt (memory, harts with their ISA, PLIC or IMSIC + APLIC, UART, virtio-mmio, chosen). */
+/* fdt.c: builds the riscv guest device tree with libfdt (memory, harts with their ISA, PLIC or IMSIC + APLIC, UART, virtio-mmio, PCI host, chosen). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fdt_builder.h"
+#include "fdt_pci.h"
 #include "kvm_riscv.h"
 #include "riscv.h"
 #include "riscv_fdt.h"
@@ -196,6 +197,48 @@ static void add_mmio(struct fdtb *b, const struct riscv_fdt_cfg *cfg,
 	fdtb_end(b, "/");
 }
 
+/* INTx pin (1 = INTA) of a slot to its wired source (wiring.c's routing):
+ * <src> on the PLIC, <src level-high> on the APLIC. */
+static void pci_intx_spec(const void *ctx, unsigned int slot, unsigned int pin,
+			  uint32_t *spec)
+{
+	const struct riscv_fdt_cfg *cfg = ctx;
+
+	spec[0] = riscv_pci_intx_irq(slot, pin - 1);
+	if (cfg->irqchip == RISCV_IRQCHIP_AIA)
+		spec[1] = RISCV_FDT_IRQ_LEVEL_HIGH;
+}
+
+/* INTx only: no msi-parent, so the guest's virtio-pci falls back from
+ * MSI-X to its INTx line. */
+static void add_pci(struct fdtb *b, const struct riscv_fdt_cfg *cfg)
+{
+	static const struct fdt_pci_window mmio = {
+	    .space = FDT_PCI_SPACE_MEM32,
+	    .pci_addr = RISCV_PCI_MMIO_BASE,
+	    .cpu_addr = RISCV_PCI_MMIO_BASE,
+	    .size = RISCV_PCI_MMIO_SIZE,
+	};
+	const struct fdt_pci_host h = {
+	    .ecam_base = RISCV_PCI_ECAM_BASE,
+	    .ecam_size = RISCV_PCI_ECAM_SIZE,
+	    .bus_first = 0,
+	    .bus_last = 0,
+	    .windows = &mmio,
+	    .nr_windows = 1,
+	    .intx = {
+		.phandle = RISCV_FDT_PHANDLE_IRQCHIP,
+		.addr_cells = 0, /* the PLIC's and APLIC's #address-cells */
+		.irq_cells = cfg->irqchip == RISCV_IRQCHIP_AIA ? 2 : 1,
+		.map_slots = RISCV_PCI_INTX_LINES,
+		.intx = pci_intx_spec,
+		.ctx = cfg,
+	    },
+	};
+
+	fdt_pci_host_node(b, &h);
+}
+
 static int bad_cfg(char *err, size_t errlen, const char *what,
 		   unsigned long long v)
 {
@@ -229,6 +272,9 @@ static int check_irqs(const struct riscv_fdt_cfg *cfg, char *err,
 			return bad_cfg(err, errlen,
 				       "virtio-mmio interrupt out of range:",
 				       cfg->mmio[i].irq);
+	if (cfg->pci && !irq_ok(cfg, RISCV_PCI_INTX_IRQ + RISCV_PCI_INTX_LINES - 1))
+		return bad_cfg(err, errlen, "PCI INTx sources out of range: last",
+			       RISCV_PCI_INTX_IRQ + RISCV_PCI_INTX_LINES - 1);
 	return 0;
 }
 
@@ -311,6 +357,8 @@ int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,
 	add_uart(&b, cfg, uart);
 	for (unsigned int i = 0; i < cfg->nr_mmio; i++)
 		add_mmio(&b, cfg, &cfg->mmio[i]);
+	if (cfg->pci)
+		add_pci(&b, cfg);
 	fdtb_chosen(&b, cfg->bootargs, uart, cfg->initrd_start,
 		    cfg->initrd_size);
 	return fdtb_finish(&b, err, errlen);

@@ -5,7 +5,9 @@
 /*
  * Below 2 GiB: the wired interrupt controller (a userspace PLIC, or the
  * in-kernel APLIC in the same slot), the 8250 UART and virtio-mmio slots,
- * the IMSIC S-level files (in-kernel AIA only); RAM starts at 2 GiB.
+ * the IMSIC S-level files (in-kernel AIA only), the PCI host's ECAM and its
+ * 32-bit memory window (only when virtio devices use PCI; QEMU virt's
+ * addresses); RAM starts at 2 GiB.
  */
 /* The debug-exit register (--exit-port): 4 bytes of MMIO where QEMU virt
  * has its test device. */
@@ -22,11 +24,20 @@
 #define RISCV_MMIO_END		0x20000000ULL
 #define RISCV_IMSIC_BASE	0x28000000ULL
 #define RISCV_IMSIC_STRIDE	0x1000ULL     /* one S-level file per hart */
+#define RISCV_PCI_ECAM_BASE	0x30000000ULL
+#define RISCV_PCI_ECAM_SIZE	0x100000ULL   /* bus 0 only */
+#define RISCV_PCI_MMIO_BASE	0x40000000ULL /* PCI address = CPU address */
+#define RISCV_PCI_MMIO_SIZE	0x40000000ULL /* up to RAM */
 #define RISCV_RAM_BASE		0x80000000ULL
 
 /* Wired interrupt sources (0 means "none" on both PLIC and APLIC). */
 #define RISCV_UART_IRQ		1U
 #define RISCV_PLATFORM_IRQ_FIRST 2U
+#define RISCV_PLATFORM_IRQ_LAST	59U
+/* PCI INTx: INTA-INTD of slot s on sources 60-63, swizzled as through a
+ * bridge (as arm64's SPIs), so neighbouring slots spread over the four. */
+#define RISCV_PCI_INTX_IRQ	60U
+#define RISCV_PCI_INTX_LINES	4U
 #define RISCV_NR_SOURCES	63U /* sources 1..63: riscv,ndev, riscv,num-sources */
 #define RISCV_IMSIC_NR_IDS	255U /* MSI identities per file: 64n - 1 */
 
@@ -36,5 +47,12 @@
 #define RISCV_IRQ_S_EXT		9U
 
 #define RISCV_MAX_CPUS		64U
+
+/* The wired source of INTx 'pin' (0 = INTA) of bus 0's 'slot'. */
+static inline unsigned int riscv_pci_intx_irq(unsigned int slot,
+					      unsigned int pin)
+{
+	return RISCV_PCI_INTX_IRQ + (slot + pin) % RISCV_PCI_INTX_LINES;
+}
 
 #endif

@@ -1,9 +1,10 @@
-/* riscv_fdt.h: builds the riscv guest's flattened device tree (harts and their ISA, PLIC or AIA, UART, virtio-mmio, chosen). */
+/* riscv_fdt.h: builds the riscv guest's flattened device tree (harts and their ISA, PLIC or AIA, UART, virtio-mmio, PCI host, chosen). */
 #ifndef MINIVMM_RISCV_FDT_H
 #define MINIVMM_RISCV_FDT_H
 
 /* Not "fdt.h": that name would shadow libfdt's own <fdt.h>. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,7 @@ struct riscv_fdt_cfg {
 	uint32_t uart_irq, uart_clock;
 	const struct riscv_fdt_mmio *mmio;
 	unsigned int nr_mmio;
+	bool pci; /* the ECAM host bridge at riscv.h's addresses */
 	const char *bootargs; /* NULL: none */
 	uint64_t initrd_start;
 	uint64_t initrd_size; /* 0: no initrd */
@@ -63,8 +65,10 @@ unsigned int riscv_imsic_hart_bits(unsigned int n);
  * "riscv,cpu-intc" child), the PLIC (interrupts-extended: each hart's
  * S-mode external interrupt 9, context n = hart n) or IMSIC + APLIC, the
  * ns16550a UART and virtio-mmio nodes (each with its interrupt-parent:
- * the root has none, or the harts' intc nodes would inherit it), chosen
- * (bootargs, initrd, stdout-path). Returns 0, -ENOSPC if buf is too small, or -EINVAL for a
+ * the root has none, or the harts' intc nodes would inherit it), the PCI
+ * host bridge when cfg->pci (pci-host-ecam-generic: bus 0, the 32-bit
+ * window, INTx of slot s pin p to wired source 60 + (s + p) % 4 on the
+ * PLIC or APLIC, no MSI), chosen (bootargs, initrd, stdout-path). Returns 0, -ENOSPC if buf is too small, or -EINVAL for a
  * bad configuration; with a one-line reason.
  */
 int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,

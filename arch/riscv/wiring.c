@@ -1,4 +1,4 @@
-/* wiring.c: the riscv machine's interrupt and device wiring: KVM's default AIA routes, platform-device slots, no PCI yet. */
+/* wiring.c: the riscv machine's interrupt and device wiring: KVM's default AIA routes, the PCI window and INTx sources, platform-device slots. */
 #include <errno.h>
 #include <inttypes.h>
 
@@ -28,20 +28,24 @@ int arch_irq_default_routes(struct vm *vm, struct irq_route *out,
 	return (int)RISCV_NR_SOURCES + 1;
 }
 
-/* No PCI host on riscv yet: no windows, and no INTx line. */
+/* One 32-bit memory window, between the ECAM and RAM; no 64-bit one. */
 int arch_pci_mmio_window(uint64_t *base32, uint64_t *size32, uint64_t *base64,
 			 uint64_t *size64)
 {
-	*base32 = *size32 = *base64 = *size64 = 0;
+	*base32 = RISCV_PCI_MMIO_BASE;
+	*size32 = RISCV_PCI_MMIO_SIZE;
+	*base64 = *size64 = 0;
 	return 0;
 }
 
+/* A wired source: the PLIC's input, or GSI n = APLIC source n (AIA). */
 uint32_t arch_pci_intx_gsi(unsigned int slot, unsigned int pin)
 {
-	return RISCV_NR_SOURCES + 1; /* no such source */
+	return riscv_pci_intx_irq(slot, pin);
 }
 
-/* Platform devices: 512-byte-aligned MMIO slots and one wired source each. */
+/* Platform devices: 512-byte-aligned MMIO slots and one wired source each,
+ * below the PCI INTx sources. */
 int arch_platform_alloc(struct vm *vm, uint64_t size, uint64_t *base,
 			uint32_t *gsi)
 {
@@ -49,7 +53,7 @@ int arch_platform_alloc(struct vm *vm, uint64_t size, uint64_t *base,
 	uint64_t at = ALIGN_UP(a->platform_next, 0x200);
 
 	if (!size || !range_fits(at, size, RISCV_MMIO_END) ||
-	    a->platform_irq > RISCV_NR_SOURCES) {
+	    a->platform_irq > RISCV_PLATFORM_IRQ_LAST) {
 		pr_err("no room for another platform device (0x%" PRIx64
 		       " bytes)",
 		       size);

@@ -1,4 +1,4 @@
-/* test_riscv_fdt.c: builds the riscv guest device tree (PLIC and AIA) and reads it back with libfdt: ISA strings from KVM bitmaps, timebase, phandles, interrupts-extended, devices, chosen, errors. */
+/* test_riscv_fdt.c: builds the riscv guest device tree (PLIC and AIA) and reads it back with libfdt: ISA strings from KVM bitmaps, timebase, phandles, interrupts-extended, devices, the PCI host, chosen, errors. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -253,6 +253,79 @@ static void expect_einval(const struct riscv_fdt_cfg *c, const char *needle)
 	CHECK(strstr(err, needle) != NULL);
 }
 
+/*
+ * The PCI host (--virtio-transport pci): ECAM for bus 0, the 32-bit window
+ * up to RAM, INTx of 4 slots x 4 pins to wired sources 60-63 as wiring.c
+ * raises them, with the PLIC's one cell or the APLIC's two; no MSI.
+ */
+static void test_pci(enum riscv_irqchip chip)
+{
+	struct riscv_fdt_cfg c = config(2, chip);
+	const char *pci = "/pcie@30000000";
+	const char *ic = chip == RISCV_IRQCHIP_AIA ? "/aplic@c000000"
+						   : "/plic@c000000";
+	int cells = chip == RISCV_IRQCHIP_AIA ? 2 : 1, len = 5 + cells;
+
+	CHECK_EQ(build(&c), 0);
+	CHECK(fdt_path_offset(blob, pci) < 0); /* only when asked for */
+	c.pci = true;
+	CHECK_EQ(build(&c), 0);
+	CHECK(str_is(pci, "compatible", "pci-host-ecam-generic"));
+	CHECK(str_is(pci, "device_type", "pci"));
+	CHECK_EQ(cell64(pci, "reg", 0), 0x30000000);
+	CHECK_EQ(cell64(pci, "reg", 1), 0x100000);
+	CHECK_EQ(cell(pci, "bus-range", 0), 0);
+	CHECK_EQ(cell(pci, "bus-range", 1), 0);
+	CHECK_EQ(prop_len(pci, "ranges"), 7 * 4);
+	CHECK_EQ(cell(pci, "ranges", 0), 0x02000000);
+	CHECK_EQ(cell(pci, "ranges", 1), 0);
+	CHECK_EQ(cell(pci, "ranges", 2), 0x40000000);
+	CHECK_EQ(cell(pci, "ranges", 3), 0);
+	CHECK_EQ(cell(pci, "ranges", 4), 0x40000000);
+	CHECK_EQ(cell(pci, "ranges", 5), 0);
+	CHECK_EQ(cell(pci, "ranges", 6), 0x40000000);
+	CHECK_EQ(prop_len(pci, "msi-parent"), -1);
+	CHECK_EQ(prop_len(pci, "interrupt-parent"), -1);
+	CHECK_EQ(cell(pci, "interrupt-map-mask", 0), 0x1800);
+	CHECK_EQ(cell(pci, "interrupt-map-mask", 3), 7);
+	CHECK_EQ(prop_len(pci, "interrupt-map"), 16 * len * 4);
+	for (unsigned int slot = 0; slot < 4; slot++)
+		for (unsigned int pin = 1; pin <= 4; pin++) {
+			int e = (int)(slot * 4 + pin - 1) * len;
+			uint32_t src = cell(pci, "interrupt-map", e + 5);
+
+			CHECK_EQ(cell(pci, "interrupt-map", e), slot << 11);
+			CHECK_EQ(cell(pci, "interrupt-map", e + 1), 0);
+			CHECK_EQ(cell(pci, "interrupt-map", e + 2), 0);
+			CHECK_EQ(cell(pci, "interrupt-map", e + 3), pin);
+			CHECK_EQ(fdt_node_offset_by_phandle(
+				     blob, cell(pci, "interrupt-map", e + 4)),
+				 node(ic));
+			CHECK_EQ(src, 60 + (slot + pin - 1) % 4);
+			CHECK_EQ(src, riscv_pci_intx_irq(slot + 4, pin - 1));
+			if (cells == 2)
+				CHECK_EQ(cell(pci, "interrupt-map", e + 6), 4);
+		}
+	/* The PLIC routes those sources; nothing else uses them. */
+	CHECK_EQ(cell(ic, "#address-cells", 0), 0);
+	CHECK_EQ(cell(ic, "#interrupt-cells", 0), (uint32_t)cells);
+	CHECK(RISCV_PCI_INTX_IRQ + RISCV_PCI_INTX_LINES - 1 <= RISCV_NR_SOURCES);
+	CHECK(RISCV_PCI_INTX_IRQ > RISCV_PLATFORM_IRQ_LAST);
+	CHECK(RISCV_PCI_INTX_IRQ > RISCV_UART_IRQ);
+	/* The memory map: IMSIC files, ECAM, window, RAM, in that order. */
+	CHECK(RISCV_PCI_ECAM_BASE >= RISCV_MMIO_END);
+	CHECK(RISCV_PCI_ECAM_BASE >=
+	      RISCV_IMSIC_BASE + RISCV_MAX_CPUS * RISCV_IMSIC_STRIDE);
+	CHECK(RISCV_PCI_MMIO_BASE >= RISCV_PCI_ECAM_BASE + RISCV_PCI_ECAM_SIZE);
+	CHECK(RISCV_PCI_MMIO_BASE + RISCV_PCI_MMIO_SIZE <= RISCV_RAM_BASE);
+	CHECK(RISCV_IRQCHIP_BASE + RISCV_PLIC_MAX_SIZE <= RISCV_UART_BASE);
+	/* Too few sources for the INTx lines. */
+	c.nr_sources = RISCV_NR_SOURCES - 1;
+	expect_einval(&c, "PCI INTx");
+	c.pci = false;
+	CHECK_EQ(build(&c), 0);
+}
+
 static void test_errors(void)
 {
 	struct riscv_fdt_cfg c = config(1, RISCV_IRQCHIP_PLIC);
@@ -305,6 +378,8 @@ int main(void)
 	test_isa_strings();
 	test_plic();
 	test_aia();
+	test_pci(RISCV_IRQCHIP_PLIC);
+	test_pci(RISCV_IRQCHIP_AIA);
 	test_max();
 	test_errors();
 	return unit_done("riscv_fdt");
