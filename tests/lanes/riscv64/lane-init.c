@@ -36,6 +36,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -183,7 +184,8 @@ static void guest_blk(const char *arg)
 {
 	uint32_t seed = (uint32_t)strtoul(arg, NULL, 0);
 	static uint8_t buf[BLK_LEN], back[BLK_LEN];
-	char serial[64] = "?";
+	char serial[64] = "?", path[PATH_MAX];
+	const char *bus = "?";
 	int fd = -1, ok;
 	FILE *f;
 
@@ -197,6 +199,11 @@ static void guest_blk(const char *arg)
 		       strerror(errno));
 		return;
 	}
+	/* /sys/block/vda links into the device's parents: the PCI host's
+	 * pci0000:00 or the platform bus's virtio_mmio node. */
+	if (realpath("/sys/block/vda", path))
+		bus = strstr(path, "/pci0000:") ? "pci"
+		      : strstr(path, "virtio_mmio") ? "mmio" : "other";
 	f = fopen("/sys/block/vda/serial", "r");
 	if (f) {
 		if (!fgets(serial, sizeof(serial), f))
@@ -209,8 +216,9 @@ static void guest_blk(const char *arg)
 	ok = pwrite(fd, buf, BLK_LEN, BLK_OFFSET) == BLK_LEN && !fsync(fd) &&
 	     pread(fd, back, BLK_LEN, BLK_OFFSET) == BLK_LEN &&
 	     !memcmp(buf, back, BLK_LEN);
-	printf("MINIVMM-LANE-BLK %s: %d bytes at %d, seed %u, serial %s\n",
-	       ok ? "written" : "error", BLK_LEN, BLK_OFFSET, seed, serial);
+	printf("MINIVMM-LANE-BLK %s: %d bytes at %d, seed %u, serial %s, "
+	       "bus %s\n", ok ? "written" : "error", BLK_LEN, BLK_OFFSET, seed,
+	       serial, bus);
 	close(fd);
 }
 
@@ -667,11 +675,30 @@ static void check_net(const struct lane_case *k, const char *console)
 	       m && strstr(m, want) ? "ok" : "bad", m ? m : "(no line)");
 }
 
+/* --lane-bus=BUS: the guest found /dev/vda on BUS (pci or mmio). */
+static void check_bus(const struct lane_case *k, const char *console,
+		      const char *bus)
+{
+	char buf[512], want[32], *m = NULL;
+	FILE *f = fopen(console, "r");
+
+	snprintf(want, sizeof(want), ", bus %s", bus);
+	while (f && !m && fgets(buf, sizeof(buf), f))
+		m = strstr(buf, "MINIVMM-LANE-BLK ");
+	if (f)
+		fclose(f);
+	if (m)
+		m[strcspn(m, "\r\n")] = 0;
+	printf("LANE-VIRTIO %s bus=%s %s\n", k->name,
+	       m && strstr(m, want) ? "ok" : "bad", m ? m : "(no line)");
+}
+
 static void run_case(struct lane_case *k, const struct lane_cfg *c)
 {
 	char serial[128], out[128], err[128], timeout[16], img[128];
 	const char *disk = lane_opt(k, "--lane-disk");
 	const char *tap = lane_opt(k, "--lane-tap");
+	const char *bus = lane_opt(k, "--lane-bus");
 	char *argv[MAX_ARGS];
 	const char *console;
 	double t0;
@@ -707,6 +734,8 @@ static void run_case(struct lane_case *k, const struct lane_cfg *c)
 		check_disk(k, img);
 	if (tap)
 		check_net(k, console);
+	if (bus)
+		check_bus(k, console, bus);
 	report(k, st, console, err, uptime() - t0);
 }
 
