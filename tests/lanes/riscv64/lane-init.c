@@ -338,10 +338,48 @@ static void ticks(int n)
 	}
 }
 
+/* After lane.blk or lane.net: "MINIVMM-LANE-IRQS NAME@HWIRQ=COUNT ..." for
+ * each virtio line of /proc/interrupts (COUNT summed over the harts,
+ * HWIRQ the source on the PLIC or APLIC). */
+static void guest_irqs(void)
+{
+	char line[512], *tok, *save, *name;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	printf("MINIVMM-LANE-IRQS");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long count = 0, hw = 0;
+		bool have_hw = false;
+
+		if (!strstr(line, "virtio"))
+			continue;
+		tok = strtok_r(line, " \n", &save); /* "N:" */
+		for (long i = 0; i < cpus && tok; i++) {
+			tok = strtok_r(NULL, " \n", &save);
+			if (tok)
+				count += strtoul(tok, NULL, 10);
+		}
+		name = NULL;
+		while ((tok = strtok_r(NULL, " \n", &save))) {
+			if (!have_hw && tok[0] >= '0' && tok[0] <= '9') {
+				hw = strtoul(tok, NULL, 10);
+				have_hw = true;
+			}
+			name = tok;
+		}
+		printf(" %s@%lu=%lu", name ? name : "?", hw, count);
+	}
+	printf("\n");
+	if (f)
+		fclose(f);
+}
+
 static void guest(void)
 {
 	char cmdline[LINE_MAX_LEN] = "", *tok, *save;
 	struct utsname u;
+	bool virtio = false;
 	FILE *f;
 
 	uname(&u);
@@ -359,11 +397,13 @@ static void guest(void)
 		if (!strncmp(tok, "lane.ticks=", 11))
 			ticks(atoi(tok + 11));
 		else if (!strncmp(tok, "lane.blk=", 9))
-			guest_blk(tok + 9);
+			virtio = true, guest_blk(tok + 9);
 		else if (!strncmp(tok, "lane.net=", 9))
-			guest_net(tok + 9);
+			virtio = true, guest_net(tok + 9);
 		else if (!strncmp(tok, "lane.exit=", 10))
 			exit_register(tok + 10);
+	if (virtio)
+		guest_irqs();
 	fflush(stdout);
 	power_off();
 }
@@ -675,22 +715,61 @@ static void check_net(const struct lane_case *k, const char *console)
 	       m && strstr(m, want) ? "ok" : "bad", m ? m : "(no line)");
 }
 
-/* --lane-bus=BUS: the guest found /dev/vda on BUS (pci or mmio). */
-static void check_bus(const struct lane_case *k, const char *console,
-		      const char *bus)
+/* Each "NAME@HWIRQ=COUNT" of the guest's MINIVMM-LANE-IRQS line: at least
+ * one, each on a source in [lo, hi] and each with interrupts delivered. */
+static bool irqs_ok(const char *line, unsigned long lo, unsigned long hi)
 {
-	char buf[512], want[32], *m = NULL;
+	const char *p = line ? strchr(line, ' ') : NULL;
+	int n = 0;
+
+	while (p && (p = strchr(p, '@'))) {
+		char *end;
+		unsigned long hw = strtoul(p + 1, &end, 10), count;
+
+		if (*end != '=')
+			return false;
+		count = strtoul(end + 1, NULL, 10);
+		if (hw < lo || hw > hi || !count)
+			return false;
+		n++;
+		p = end;
+	}
+	return n > 0;
+}
+
+/* The console's first line holding 'tag', without its line end, or "". */
+static void console_line(const char *console, const char *tag, char *out,
+			 size_t len)
+{
+	char buf[512], *m = NULL;
 	FILE *f = fopen(console, "r");
 
-	snprintf(want, sizeof(want), ", bus %s", bus);
 	while (f && !m && fgets(buf, sizeof(buf), f))
-		m = strstr(buf, "MINIVMM-LANE-BLK ");
+		m = strstr(buf, tag);
 	if (f)
 		fclose(f);
 	if (m)
 		m[strcspn(m, "\r\n")] = 0;
-	printf("LANE-VIRTIO %s bus=%s %s\n", k->name,
-	       m && strstr(m, want) ? "ok" : "bad", m ? m : "(no line)");
+	snprintf(out, len, "%s", m ? m : "");
+}
+
+/* --lane-bus=BUS: the guest found /dev/vda on BUS (pci or mmio), and its
+ * virtio interrupts arrived on that transport's wired sources (PCI INTx:
+ * 60-63; virtio-mmio: 2-59). */
+static void check_bus(const struct lane_case *k, const char *console,
+		      const char *bus)
+{
+	char blk[512], irqs[512], want[32];
+	bool pci = !strcmp(bus, "pci");
+	bool ok;
+
+	snprintf(want, sizeof(want), ", bus %s", bus);
+	console_line(console, "MINIVMM-LANE-BLK ", blk, sizeof(blk));
+	console_line(console, "MINIVMM-LANE-IRQS", irqs, sizeof(irqs));
+	ok = strstr(blk, want) && irqs_ok(irqs, pci ? 60 : 2, pci ? 63 : 59);
+	printf("LANE-VIRTIO %s bus=%s %s; %s\n", k->name, ok ? "ok" : "bad",
+	       blk[0] ? blk : "(no blk line)",
+	       irqs[0] ? irqs : "(no irqs line)");
 }
 
 static void run_case(struct lane_case *k, const struct lane_cfg *c)

@@ -6,8 +6,9 @@
 # pattern at 1 MiB into /dev/vda, fsyncs and reads it back, and (lane.net=IP:PEER) gives eth0 IP/24
 # and pings PEER 3 times (raw ICMP). Checked: minivmm exits 0 after the guest's power-off with the
 # marker; after the power-off the host finds exactly the pattern in the image (and zeros before
-# it), all 3 pings were answered, and the guest found /dev/vda on the bus --lane-bus names (its
-# sysfs path under pci0000:00, or a virtio_mmio node). Cases, per transport (mmio; pci: the ECAM
+# it), all 3 pings were answered, the guest found /dev/vda on the bus --lane-bus names (its
+# sysfs path under pci0000:00, or a virtio_mmio node) and its virtio interrupts (/proc/interrupts)
+# fired on that transport's wired sources (PCI INTx 60-63, virtio-mmio 2-59). Cases, per transport (mmio; pci: the ECAM
 # host, INTx through the userspace PLIC): 1 vCPU on the UART, 2 vCPUs on the SBI console.
 # Not covered: MSI on riscv64 (the PCI host has no msi-parent), vhost-net, multi-queue.
 # Exit status: 0 pass, 1 fail, 77 skip (as lane_riscv64.sh).
@@ -48,5 +49,5 @@ while read -r name _; do
 	done
 	grep "^LANE-VIRTIO $name cannot" "$log" | sed 's/^LANE-VIRTIO /  /'
 done <<<"$CASES"
-[ $bad -eq 0 ] || { lane_summarise_results; lane_fail "a guest's disk data or ping did not arrive, or its disk was on the wrong bus (logs: $run)"; }
+[ $bad -eq 0 ] || { lane_summarise_results; lane_fail "a guest's disk data or ping did not arrive, or its disk or interrupts were on the wrong bus (logs: $run)"; }
 lane_summarise_results
