@@ -254,6 +254,7 @@ static bool irq_ok(const struct riscv_fdt_cfg *cfg, uint32_t irq)
 static int check_irqs(const struct riscv_fdt_cfg *cfg, char *err,
 		      size_t errlen)
 {
+	const uint32_t intx_last = RISCV_PCI_INTX_IRQ + RISCV_PCI_INTX_LINES - 1;
 	uint32_t ids = cfg->imsic_nr_ids;
 
 	if (cfg->nr_sources < 1 || cfg->nr_sources > 1023)
@@ -272,9 +273,9 @@ static int check_irqs(const struct riscv_fdt_cfg *cfg, char *err,
 			return bad_cfg(err, errlen,
 				       "virtio-mmio interrupt out of range:",
 				       cfg->mmio[i].irq);
-	if (cfg->pci && !irq_ok(cfg, RISCV_PCI_INTX_IRQ + RISCV_PCI_INTX_LINES - 1))
-		return bad_cfg(err, errlen, "PCI INTx sources out of range: last",
-			       RISCV_PCI_INTX_IRQ + RISCV_PCI_INTX_LINES - 1);
+	if (cfg->pci && !irq_ok(cfg, intx_last))
+		return bad_cfg(err, errlen,
+			       "PCI INTx sources out of range: last", intx_last);
 	return 0;
 }
 

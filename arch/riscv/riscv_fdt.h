@@ -68,8 +68,9 @@ unsigned int riscv_imsic_hart_bits(unsigned int n);
  * the root has none, or the harts' intc nodes would inherit it), the PCI
  * host bridge when cfg->pci (pci-host-ecam-generic: bus 0, the 32-bit
  * window, INTx of slot s pin p to wired source 60 + (s + p) % 4 on the
- * PLIC or APLIC, no MSI), chosen (bootargs, initrd, stdout-path). Returns 0, -ENOSPC if buf is too small, or -EINVAL for a
- * bad configuration; with a one-line reason.
+ * PLIC or APLIC, no MSI), chosen (bootargs, initrd, stdout-path).
+ * Returns 0, -ENOSPC if buf is too small, or -EINVAL for a bad
+ * configuration; with a one-line reason.
  */
 int riscv_fdt_build(const struct riscv_fdt_cfg *cfg, void *buf, size_t size,
 		    char *err, size_t errlen);
