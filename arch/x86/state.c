@@ -731,6 +731,8 @@ static int restore_tsc_khz(struct restore_ctx *c, struct vcpu *v,
 				     (void *)(uintptr_t)st->tsc_khz);
 	if (ret >= 0) {
 		st->scaled = true;
+		pr_info("vCPU %u: TSC scaled to the saved %u kHz (this host: %ld "
+			"kHz)", v->id, st->tsc_khz, cur);
 		return 0;
 	}
 	if (c->o->allow_tsc_mismatch) {

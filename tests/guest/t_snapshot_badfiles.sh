@@ -89,6 +89,16 @@ if ($cmd eq 'layout') {
 	my $c = crc32c(0, substr($d, $o, 20) . substr($d, $o + 24, $len));
 	substr($d, $o + 20, 4) = pack('V', $c);
 	spit($f, $d);
+} elsif ($cmd eq 'rec') {           # rec FILE SECOFF TAG: "OFF LEN" of record TAG's data
+	my ($o, $tag) = @a;
+	my $len = unpack('Q<', substr($d, $o + 8, 8));
+	my ($p, $end) = ($o + 24 + 8, $o + 24 + $len);
+	while ($p + 8 <= $end) {
+		my ($t, $l) = unpack('V V', substr($d, $p, 8));
+		if ($t == $tag) { print $p + 8, " $l\n"; exit 0; }
+		$p += 8 + $l;
+	}
+	die "snaptool: no record $tag in the section at $o\n";
 } else { die "snaptool: unknown command $cmd\n"; }
 PERL
 st() { perl "$T/snaptool.pl" "$@" || fail "snaptool $* failed"; }
@@ -303,6 +313,45 @@ st put "$F" $((CPAY + 12)) V 0
 st fixsec "$F" "$COFF"
 refuse ncpus0 66 "configuration section is malformed" "$F"
 echo "ok: RAM size and vCPU count that do not match the file: refused"
+
+# --- the guest TSC's frequency (x86: vCPU record 12, TSC_KHZ, a le32 kHz) ---
+read -r _ _ _ VOFF _ _ < <(grep '^sec ARCH_VCPU 0 ' "$T/layout")
+read -r KOFF KLEN < <(st rec "$GOOD" "$VOFF" 12)
+[ "$KLEN" = 4 ] || fail "TSC_KHZ record of $KLEN bytes"
+KHZ=$(od -An -tu4 -j "$KOFF" -N 4 "$GOOD" | tr -d ' ')
+[ "$KHZ" -gt 0 ] || fail "saved TSC frequency $KHZ kHz"
+bad tsc-near # 100 ppm off: within KVM's 250 ppm, restored as it is
+st put "$F" "$KOFF" V $((KHZ + KHZ / 10000))
+st fixsec "$F" "$VOFF"
+restore_tsc() { # restore_tsc NAME FILE ARGS...: to the guest's power-off
+	NAME=$1 LOG=$T/$1.serial OUT=$T/$1.out ERR=$T/$1.err
+	timeout -k 5 60 "$VMM" restore "$2" --serial-log "$LOG" --timeout 30 "${@:3}" \
+		</dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0 "$1: the restored counter powers off"
+	grep -q '^counter: done' "$LOG" || fail "$1: the counter did not finish"
+}
+restore_tsc tsc-near "$F"
+[ -s "$ERR" ] && fail "tsc-near: unexpected stderr: $(cat "$ERR")"
+bad tsc-far # twice the frequency: KVM must scale it, or the restore is refused
+st put "$F" "$KOFF" V $((KHZ * 2))
+st fixsec "$F" "$VOFF"
+NAME=tsc-far-try ERR=$T/tsc-far-try.err
+"$VMM" restore "$F" --serial-log "$T/tsc-far-try.serial" --timeout 30 --loglevel info </dev/null \
+	>/dev/null 2>"$ERR"
+RC=$?
+if [ $RC = 0 ]; then
+	grep -q "TSC scaled to the saved $((KHZ * 2)) kHz" "$ERR" ||
+		fail "tsc-far: restored at twice the TSC frequency without saying it scaled: $(cat "$ERR")"
+	echo "ok: TSC frequency 2x: this KVM scales the guest TSC (logged)"
+else
+	refuse tsc-far 66 "the snapshot's TSC runs at $((KHZ * 2)) kHz, this host's at [0-9]+ kHz .*allow a TSC mismatch" "$F"
+	restore_tsc tsc-far-allowed "$F" --allow-tsc-mismatch
+	grep -q "the guest TSC was $((KHZ * 2)) kHz and is now" "$ERR" ||
+		fail "tsc-far-allowed: no warning: $(cat "$ERR")"
+	echo "ok: TSC frequency 2x: refused, naming both frequencies; runs with --allow-tsc-mismatch, with a warning"
+fi
+echo "ok: TSC frequency 100 ppm off: restored silently"
 
 # --- files that are not snapshots, and usage ---
 refuse missing 66 "snapshot .*/nosuch\.snap: No such file or directory" "$T/nosuch.snap"
