@@ -1,5 +1,6 @@
 /* net.c: the virtio-net device (id 1): feature offer from back-end capabilities, config space, control queue, and the tap data path on a worker thread. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,6 +102,52 @@ unsigned int virtio_net_hdr_len(const struct virtio_features *f)
 	if (virtio_feat_test(f, VIRTIO_NET_F_HASH_REPORT))
 		return VIRTIO_NET_HDR_V1_HASH_LEN;
 	return VIRTIO_NET_HDR_V1_LEN;
+}
+
+/*
+ * 5.1.3.1: a UDP tunnel bit needs a plain GSO bit of the same direction
+ * under it, and its _CSUM variant needs the bit itself. The tap also
+ * refuses tunnel offloads without a plain one, so a driver breaking this
+ * is refused at FEATURES_OK rather than half configured.
+ */
+static const struct {
+	unsigned int bit;
+	unsigned int needs[4]; /* any one of them; 0 ends the list */
+} net_tunnel_deps[] = {
+	{ VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
+	  { VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6,
+	    VIRTIO_NET_F_GUEST_USO4, VIRTIO_NET_F_GUEST_USO6 } },
+	{ VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
+	  { VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO } },
+	{ VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
+	  { VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6,
+	    VIRTIO_NET_F_HOST_USO } },
+	{ VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM,
+	  { VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO } },
+};
+
+int virtio_net_check_acked(const struct virtio_features *acked)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(net_tunnel_deps); i++) {
+		bool ok = false;
+
+		if (!virtio_feat_test(acked, net_tunnel_deps[i].bit))
+			continue;
+		for (unsigned int j = 0; j < 4 && net_tunnel_deps[i].needs[j];
+		     j++)
+			ok |= virtio_feat_test(acked,
+					       net_tunnel_deps[i].needs[j]);
+		if (!ok) {
+			pr_warn("virtio-net: driver acked feature %u without "
+				"the feature it depends on (%u%s)",
+				net_tunnel_deps[i].bit,
+				net_tunnel_deps[i].needs[0],
+				net_tunnel_deps[i].needs[1] ? " or another GSO "
+							      "bit" : "");
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* ---- queues ---- */
@@ -216,7 +263,10 @@ static int net_features_ok(struct virtio_device *vdev,
 			   const struct virtio_features *acked)
 {
 	struct virtio_net *n = to_net(vdev);
+	int ret = virtio_net_check_acked(acked);
 
+	if (ret)
+		return ret;
 	n->hdr_len = virtio_net_hdr_len(acked);
 	return net_backend_configure(n, acked);
 }
@@ -262,6 +312,10 @@ static void net_reset(struct virtio_device *vdev)
 		net_vhost_stop(n);
 	for (unsigned int i = 0; i < n->nr_pairs; i++)
 		n->pairs[i].nstash = 0; /* in-flight chains are forgotten */
+	/* Back to what a fresh device has: the small header, no offloads
+	 * (reported by the back-end if the tap refuses; nothing to undo). */
+	n->hdr_len = VIRTIO_NET_HDR_V1_LEN;
+	net_backend_configure(n, &VIRTIO_FEATURES_EMPTY);
 }
 
 /* ---- snapshots ---- */
@@ -451,6 +505,33 @@ int virtio_net_test_new(const struct guest_mem *mem, const struct net_caps *caps
 	for (unsigned int i = 0; i < n->nr_pairs; i++)
 		n->pairs[i].fd = fds[i];
 	ret = net_dev_init(n, mem);
+	if (ret) {
+		free(n);
+		return ret;
+	}
+	n->vdev_live = true;
+	*out = n;
+	return 0;
+}
+
+int virtio_net_test_new_tap(const struct guest_mem *mem,
+			    const struct net_config *cfg, const int *fds,
+			    const struct net_tap_ops *ops, void *ctx,
+			    struct virtio_net **out)
+{
+	struct virtio_net *n = net_alloc(cfg);
+	int ret;
+
+	if (!n)
+		return -ENOMEM;
+	n->tap_ops = ops;
+	n->tap_ctx = ctx;
+	snprintf(n->ifname, sizeof(n->ifname), "%s", cfg->tapif);
+	for (unsigned int i = 0; i < n->nr_pairs; i++)
+		n->pairs[i].fd = fds[i];
+	ret = net_tap_init(n);
+	if (!ret)
+		ret = net_dev_init(n, mem);
 	if (ret) {
 		free(n);
 		return ret;

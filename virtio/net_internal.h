@@ -58,6 +58,8 @@ struct virtio_net {
 	bool is_tap;
 	bool vhost;		   /* vhost-net serves the data queues */
 	unsigned int tap_offloads; /* TUN_F_* the tap accepted at open */
+	const struct net_tap_ops *tap_ops; /* the tap ioctls (or a test's) */
+	void *tap_ctx;
 	struct virtio_worker worker;
 	struct event_loop *loop;
 	int err_fd;		   /* vhost vring errors */
@@ -77,8 +79,12 @@ unsigned int net_rx_used_chains(const struct net_stash_chain *stash,
 				unsigned int k, size_t len);
 
 /* Back-end (net_tap.c): open the tap queues (and vhost), watch them on
- * the event loop; tell the tap what the driver acked; close. */
+ * the event loop; tell the tap what the driver acked (header size on every
+ * queue, receive offloads); close. net_tap_init is the part after the
+ * queues are open: the small header everywhere, the offload probe, the
+ * capabilities (unit tests call it on fds of their own). */
 int net_backend_open(struct virtio_net *n, struct vm *vm);
+int net_tap_init(struct virtio_net *n);
 int net_backend_configure(struct virtio_net *n,
 			  const struct virtio_features *acked);
 void net_backend_close(struct virtio_net *n);

@@ -207,8 +207,9 @@ static int net_rx_one(struct virtio_net *n, struct net_pair *p, unsigned int q)
 		return 1;
 	}
 	used = net_rx_used_chains(p->stash, k, (size_t)len);
-	/* The tap writes virtio_net_hdr (10 bytes) and skips the rest of
-	 * its header size: num_buffers is ours (1 without MRG_RXBUF). */
+	/* The tap writes virtio_net_hdr (10 bytes; 24 with the tunnel
+	 * fields when tunnel offloads are on) and zeroes the rest of its
+	 * header size: num_buffers is ours (1 without MRG_RXBUF). */
 	put_le16(nb, (uint16_t)used);
 	net_iov_put(iov, cnt, VIRTIO_NET_HDR_NUM_BUFFERS_OFF, nb, sizeof(nb));
 	net_rx_complete(n, p, q, used, (size_t)len);

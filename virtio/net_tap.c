@@ -15,11 +15,6 @@
 #include "vm.h"
 #include "net_internal.h"
 
-/* Newer than Debian 12's <linux/if_tun.h>; values from Linux's uapi. */
-#define NET_TUN_F_USO4		     0x20  /* 6.2 */
-#define NET_TUN_F_USO6		     0x40  /* 6.2 */
-#define NET_TUN_F_UDP_TUNNEL_GSO     0x080 /* 6.17 */
-#define NET_TUN_F_UDP_TUNNEL_GSO_CSUM 0x100 /* 6.17 */
 #ifdef TUN_F_USO4
 _Static_assert(NET_TUN_F_USO4 == TUN_F_USO4 && NET_TUN_F_USO6 == TUN_F_USO6,
 	       "USO");
@@ -32,7 +27,33 @@ _Static_assert(NET_TUN_F_UDP_TUNNEL_GSO == TUN_F_UDP_TUNNEL_GSO &&
 
 #define NET_TUN_PATH "/dev/net/tun"
 
-/* TUNSETOFFLOAD sets tried at open, and the capability each proves. */
+#define NET_TUN_F_TUNNEL (NET_TUN_F_UDP_TUNNEL_GSO | \
+			  NET_TUN_F_UDP_TUNNEL_GSO_CSUM)
+/* The tap takes tunnel GSO only on top of a plain GSO type. */
+#define NET_TUN_F_PLAIN_GSO (TUN_F_TSO4 | TUN_F_TSO6 | NET_TUN_F_USO4 | \
+			     NET_TUN_F_USO6)
+
+static int net_sys_set_offload(void *ctx, int fd, unsigned int tun_flags)
+{
+	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0 ? -errno :
+									 0;
+}
+
+static int net_sys_set_hdr_len(void *ctx, int fd, int len)
+{
+	return ioctl(fd, TUNSETVNETHDRSZ, &len) < 0 ? -errno : 0;
+}
+
+static const struct net_tap_ops net_tap_sys_ops = {
+	.set_offload = net_sys_set_offload,
+	.set_hdr_len = net_sys_set_hdr_len,
+};
+
+/*
+ * TUNSETOFFLOAD sets tried at open, and the capability each proves. A
+ * kernel refuses flags it does not know (EINVAL), so Linux before 6.17
+ * proves neither tunnel capability and bits 65-68 stay unoffered.
+ */
 static const struct {
 	unsigned int tun, cap;
 } net_tap_probes[] = {
@@ -44,33 +65,24 @@ static const struct {
 	{ TUN_F_CSUM | NET_TUN_F_USO4 | NET_TUN_F_USO6, NET_CAP_USO },
 	{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | NET_TUN_F_UDP_TUNNEL_GSO,
 	  NET_CAP_UDP_TUNNEL_GSO },
+	{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | NET_TUN_F_TUNNEL,
+	  NET_CAP_UDP_TUNNEL_GSO_CSUM },
 };
-
-/*
- * The tap path does not carry UDP tunnel GSO: that needs the 24-byte
- * tunnel header on the tap and tunnel-aware offload setting in both
- * directions, which this back-end does not do (and Linux < 6.17 has no
- * TUN_F_UDP_TUNNEL_GSO at all). So the probe only reports it.
- */
-#define NET_TAP_CAPS_HONOURED (~(NET_CAP_UDP_TUNNEL_GSO | \
-				 NET_CAP_UDP_TUNNEL_GSO_CSUM))
 
 static unsigned int net_tap_probe(struct virtio_net *n, int fd)
 {
+	const struct net_tap_ops *ops = n->tap_ops;
 	unsigned int caps = 0;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(net_tap_probes); i++) {
-		if (ioctl(fd, TUNSETOFFLOAD, net_tap_probes[i].tun) < 0)
+		if (ops->set_offload(n->tap_ctx, fd, net_tap_probes[i].tun))
 			continue;
 		caps |= net_tap_probes[i].cap;
 		n->tap_offloads |= net_tap_probes[i].tun;
 	}
-	ioctl(fd, TUNSETOFFLOAD, 0); /* nothing until the driver acks */
-	pr_debug("virtio-net: tap %s accepts offloads 0x%x%s", n->ifname,
-		 n->tap_offloads,
-		 caps & NET_CAP_UDP_TUNNEL_GSO ?
-			 " (UDP tunnel GSO too; not used with tap)" : "");
-	return caps & NET_TAP_CAPS_HONOURED;
+	pr_debug("virtio-net: tap %s accepts offloads 0x%x", n->ifname,
+		 n->tap_offloads);
+	return caps;
 }
 
 static int net_tap_err(const char *what, int err, const char *name)
@@ -90,7 +102,7 @@ static int net_tap_open_one(struct virtio_net *n, unsigned int i)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	int fd = open(NET_TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	int len = VIRTIO_NET_HDR_V1_LEN, ret;
+	int ret;
 
 	if (fd < 0)
 		return net_tap_err("open " NET_TUN_PATH, -errno, n->ifname);
@@ -103,11 +115,6 @@ static int net_tap_open_one(struct virtio_net *n, unsigned int i)
 		return ret;
 	}
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifr.ifr_name);
-	if (ioctl(fd, TUNSETVNETHDRSZ, &len) < 0) {
-		ret = net_tap_err("TUNSETVNETHDRSZ", -errno, n->ifname);
-		close(fd);
-		return ret;
-	}
 	n->pairs[i].fd = fd;
 	return 0;
 }
@@ -136,25 +143,66 @@ static int net_tap_watch(struct virtio_net *n)
 	return 0;
 }
 
+/* Header size and offloads on every queue of the tap (the kernel keeps
+ * them per device today; per queue costs nothing and assumes nothing). */
+static int net_tap_apply(struct virtio_net *n, unsigned int hdr_len,
+			 unsigned int tun)
+{
+	const struct net_tap_ops *ops = n->tap_ops;
+
+	for (unsigned int i = 0; i < n->nr_pairs; i++) {
+		int fd = n->pairs[i].fd, ret;
+
+		if (fd < 0)
+			continue; /* closed (device teardown) */
+		ret = ops->set_hdr_len(n->tap_ctx, fd, (int)hdr_len);
+		if (ret)
+			return net_tap_err("TUNSETVNETHDRSZ", ret, n->ifname);
+		ret = ops->set_offload(n->tap_ctx, fd, tun);
+		if (ret)
+			return net_tap_err("TUNSETOFFLOAD", ret, n->ifname);
+	}
+	return 0;
+}
+
+int net_tap_init(struct virtio_net *n)
+{
+	unsigned int caps;
+
+	n->is_tap = true;
+	if (!n->tap_ops)
+		n->tap_ops = &net_tap_sys_ops;
+	caps = net_tap_probe(n, n->pairs[0].fd);
+	/* Nothing until the driver acks: the small header, no offloads. */
+	n->hdr_len = VIRTIO_NET_HDR_V1_LEN;
+	n->caps.caps = caps | NET_CAP_MRG_RXBUF;
+	if (n->nr_pairs > 1)
+		n->caps.caps |= NET_CAP_MQ;
+	return net_tap_apply(n, VIRTIO_NET_HDR_V1_LEN, 0);
+}
+
 int net_backend_open(struct virtio_net *n, struct vm *vm)
 {
 	int ret = 0;
 
-	n->is_tap = true;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", n->cfg.tapif);
 	for (unsigned int i = 0; i < n->nr_pairs && !ret; i++)
 		ret = net_tap_open_one(n, i);
+	if (!ret)
+		ret = net_tap_init(n);
 	if (ret)
 		return ret;
-	n->caps.caps = net_tap_probe(n, n->pairs[0].fd) | NET_CAP_MRG_RXBUF;
-	if (n->nr_pairs > 1)
-		n->caps.caps |= NET_CAP_MQ;
 	if (n->cfg.vhost)
 		return net_vhost_open(n, vm);
 	return net_tap_watch(n);
 }
 
-/* What the driver acked -> the tap: header size and receive offloads. */
+/*
+ * What the driver acked -> the tap's receive offloads (what the tap may
+ * hand us, so what the guest takes in: the GUEST_* bits). Transmit needs
+ * no flag: the tap parses whatever header the driver wrote, the tunnel
+ * fields included once the header is 24 bytes.
+ */
 static unsigned int net_tap_offloads(const struct virtio_features *acked)
 {
 	static const struct {
@@ -175,22 +223,22 @@ static unsigned int net_tap_offloads(const struct virtio_features *acked)
 	if (virtio_feat_test(acked, VIRTIO_NET_F_GUEST_USO4) &&
 	    virtio_feat_test(acked, VIRTIO_NET_F_GUEST_USO6))
 		tun |= NET_TUN_F_USO4 | NET_TUN_F_USO6;
+	if (virtio_feat_test(acked, VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO) &&
+	    tun & NET_TUN_F_PLAIN_GSO) {
+		tun |= NET_TUN_F_UDP_TUNNEL_GSO;
+		if (virtio_feat_test(acked,
+				     VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM))
+			tun |= NET_TUN_F_UDP_TUNNEL_GSO_CSUM;
+	}
 	return tun & TUN_F_CSUM ? tun : 0;
 }
 
 int net_backend_configure(struct virtio_net *n,
 			  const struct virtio_features *acked)
 {
-	unsigned int tun = net_tap_offloads(acked);
-	int len = (int)n->hdr_len;
-
 	if (!n->is_tap)
 		return 0;
-	if (ioctl(n->pairs[0].fd, TUNSETVNETHDRSZ, &len) < 0)
-		return net_tap_err("TUNSETVNETHDRSZ", -errno, n->ifname);
-	if (ioctl(n->pairs[0].fd, TUNSETOFFLOAD, tun) < 0)
-		return net_tap_err("TUNSETOFFLOAD", -errno, n->ifname);
-	return 0;
+	return net_tap_apply(n, n->hdr_len, net_tap_offloads(acked));
 }
 
 void net_backend_close(struct virtio_net *n)

@@ -78,6 +78,27 @@ struct virtio_net;
 #define NET_CAP_MRG_RXBUF	    (1u << 8)
 #define NET_CAP_MQ		    (1u << 9)
 
+/*
+ * TUNSETOFFLOAD flags newer than Debian 12's <linux/if_tun.h> (Linux uapi
+ * values; virtio/net_tap.c checks them against the header when it has
+ * them). The older ones (TUN_F_CSUM...) come from <linux/if_tun.h>.
+ */
+#define NET_TUN_F_USO4		      0x020 /* 6.2 */
+#define NET_TUN_F_USO6		      0x040 /* 6.2 */
+#define NET_TUN_F_UDP_TUNNEL_GSO      0x080 /* 6.17 */
+#define NET_TUN_F_UDP_TUNNEL_GSO_CSUM 0x100 /* 6.17 */
+
+/*
+ * How the tap back-end talks to its queue fds: TUNSETOFFLOAD and
+ * TUNSETVNETHDRSZ, each 0 or -errno. The device holds a pointer to one of
+ * these (the real ioctls by default) so a unit test can stand in a tap of
+ * another kernel version.
+ */
+struct net_tap_ops {
+	int (*set_offload)(void *ctx, int fd, unsigned int tun_flags);
+	int (*set_hdr_len)(void *ctx, int fd, int len);
+};
+
 struct net_caps {
 	unsigned int caps; /* NET_CAP_* */
 	/* vhost: the ring/transport bits the kernel data path supports
@@ -108,6 +129,9 @@ void virtio_net_offered(const struct net_caps *caps, unsigned int pairs,
 			struct virtio_features *out);
 /* The header length the driver uses with features 'f'. */
 unsigned int virtio_net_hdr_len(const struct virtio_features *f);
+/* 0 if the acked set keeps the spec's feature dependencies of the UDP
+ * tunnel bits (5.1.3.1), else -EINVAL after saying which one it breaks. */
+int virtio_net_check_acked(const struct virtio_features *acked);
 
 /*
  * Creates the device and its back-end, registers it as a VM device (freed
@@ -130,6 +154,15 @@ struct guest_mem;
 int virtio_net_test_new(const struct guest_mem *mem, const struct net_caps *caps,
 			const struct net_config *cfg, const int *fds,
 			struct virtio_net **out);
+/*
+ * The same over fds that stand for tap queues driven through 'ops': the
+ * offloads are probed through ops and the acked ones applied through them,
+ * exactly as on a real tap (the capabilities come from the probe).
+ */
+int virtio_net_test_new_tap(const struct guest_mem *mem,
+			    const struct net_config *cfg, const int *fds,
+			    const struct net_tap_ops *ops, void *ctx,
+			    struct virtio_net **out);
 struct virtio_device *virtio_net_vdev(struct virtio_net *n);
 void virtio_net_process(struct virtio_net *n);
 void virtio_net_test_free(struct virtio_net *n);

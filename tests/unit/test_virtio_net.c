@@ -1,8 +1,9 @@
-/* test_virtio_net.c: virtio-net: the offer computed from back-end capabilities (bits 65-68 included), header sizes, config space, MRG_RXBUF and TX over hand-built rings. */
+/* test_virtio_net.c: virtio-net: the offer computed from back-end capabilities (bits 65-68 included), header sizes, config space, MRG_RXBUF and TX over hand-built rings, UDP tunnel GSO against fake taps of old and new kernels. */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <linux/if_tun.h>
 
 #include "unit.h"
 #include "mem.h"
@@ -280,6 +281,275 @@ static void test_plain_rx_and_tx(void)
 	close(sv[1]);
 }
 
+/* ---- UDP tunnel GSO (bits 65-68) against a fake tap ---- */
+
+#define FAKE_QUEUES 2
+
+/* A tap as the kernel's tun driver answers TUNSETOFFLOAD: unknown flags
+ * and GSO without checksum are EINVAL; tunnel GSO needs a plain GSO type.
+ * 'tunnel' says whether it is a kernel with the tunnel flags (6.17+). */
+struct fake_tap {
+	bool tunnel;
+	int fd[FAKE_QUEUES];
+	int hdr_len[FAKE_QUEUES];
+	unsigned int offload[FAKE_QUEUES];
+	unsigned int hdr_calls, offload_calls;
+};
+
+static int fake_queue(struct fake_tap *t, int fd)
+{
+	for (int i = 0; i < FAKE_QUEUES; i++)
+		if (t->fd[i] == fd)
+			return i;
+	CHECK(!"an fd that is not one of the tap's queues");
+	return 0;
+}
+
+static int fake_set_offload(void *ctx, int fd, unsigned int f)
+{
+	struct fake_tap *t = ctx;
+	unsigned int known = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+			     TUN_F_TSO_ECN | TUN_F_UFO | NET_TUN_F_USO4 |
+			     NET_TUN_F_USO6;
+	unsigned int plain = TUN_F_TSO4 | TUN_F_TSO6 | NET_TUN_F_USO4 |
+			     NET_TUN_F_USO6;
+	unsigned int tnl = NET_TUN_F_UDP_TUNNEL_GSO |
+			   NET_TUN_F_UDP_TUNNEL_GSO_CSUM;
+
+	t->offload_calls++;
+	if (t->tunnel)
+		known |= tnl;
+	if (f & ~known || (f && !(f & TUN_F_CSUM)) ||
+	    (f & tnl && !(f & plain)))
+		return -EINVAL;
+	t->offload[fake_queue(t, fd)] = f;
+	return 0;
+}
+
+static int fake_set_hdr_len(void *ctx, int fd, int len)
+{
+	struct fake_tap *t = ctx;
+
+	t->hdr_calls++;
+	if (len < 10)
+		return -EINVAL;
+	t->hdr_len[fake_queue(t, fd)] = len;
+	return 0;
+}
+
+static const struct net_tap_ops fake_ops = {
+	.set_offload = fake_set_offload,
+	.set_hdr_len = fake_set_hdr_len,
+};
+
+/* Two queue pairs over socket pairs: sv[i][0] the device's, [1] ours. */
+static struct virtio_net *fake_tap_dev(struct fake_tap *t, int sv[][2])
+{
+	struct net_config cfg = { .mac = { 2, 0, 0, 0, 0, 9 },
+				  .queue_pairs = FAKE_QUEUES,
+				  .tapif = "fake0" };
+	struct virtio_net *n = NULL;
+
+	for (int i = 0; i < FAKE_QUEUES; i++) {
+		CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
+				    sv[i]), 0);
+		t->fd[i] = sv[i][0];
+		t->hdr_len[i] = -1;
+		t->offload[i] = ~0u;
+	}
+	CHECK_EQ(virtio_net_test_new_tap(&mem, &cfg, t->fd, &fake_ops, t, &n),
+		 0);
+	return n;
+}
+
+static void fake_tap_free(struct virtio_net *n, int sv[][2])
+{
+	virtio_net_test_free(n);
+	for (int i = 0; i < FAKE_QUEUES; i++) {
+		close(sv[i][0]);
+		close(sv[i][1]);
+	}
+}
+
+/* Every queue of the tap has this header size and these offloads. */
+static void check_tap(const struct fake_tap *t, int hdr_len, unsigned int off)
+{
+	for (int i = 0; i < FAKE_QUEUES; i++) {
+		CHECK_EQ(t->hdr_len[i], hdr_len);
+		CHECK_EQ(t->offload[i], off);
+	}
+}
+
+/* Reset, then negotiate 'f' (true if the device took FEATURES_OK) and
+ * set up the first pair's queues. */
+static bool negotiate(struct virtio_device *vdev,
+		      const struct virtio_features *f)
+{
+	virtio_set_status(vdev, 0);
+	memset(mem.regions[0].hva, 0, RAM_SIZE);
+	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE);
+	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE |
+					VIRTIO_STATUS_DRIVER);
+	for (unsigned int i = 0; i < 4; i++)
+		virtio_set_driver_features(vdev, i,
+					   virtio_feat_get_dword(f, i));
+	virtio_set_status(vdev, 0x0b);
+	if (!(virtio_get_status(vdev) & VIRTIO_STATUS_FEATURES_OK))
+		return false;
+	setup_queue(vdev, 0, RXQ_GPA);
+	setup_queue(vdev, 1, TXQ_GPA);
+	virtio_set_status(vdev, 0x0f);
+	CHECK_EQ(virtio_get_status(vdev), 0x0f);
+	return true;
+}
+
+static struct virtio_features feats(const unsigned int *bits, unsigned int n)
+{
+	struct virtio_features f = VIRTIO_FEATURES_EMPTY;
+
+	virtio_feat_set(&f, VIRTIO_F_VERSION_1);
+	for (unsigned int i = 0; i < n; i++)
+		virtio_feat_set(&f, bits[i]);
+	return f;
+}
+
+/* Linux 6.1's tap: the tunnel flags are refused, bits 65-68 never
+ * offered, the rest as before; the small header on every queue. */
+static void test_tunnel_old_tap(void)
+{
+	struct fake_tap t = { .tunnel = false };
+	int sv[FAKE_QUEUES][2];
+	struct virtio_net *n = fake_tap_dev(&t, sv);
+	struct virtio_device *vdev = virtio_net_vdev(n);
+	static const unsigned int b[] = { VIRTIO_NET_F_CSUM,
+					  VIRTIO_NET_F_GUEST_CSUM,
+					  VIRTIO_NET_F_GUEST_TSO4,
+					  VIRTIO_NET_F_GUEST_TSO6 };
+	struct virtio_features f = feats(b, ARRAY_SIZE(b));
+
+	CHECK_EQ(vdev->offered.q[1], 0);
+	CHECK_EQ(virtio_get_device_features(vdev, 2), 0);
+	CHECK(virtio_feat_test(&vdev->offered, VIRTIO_NET_F_GUEST_TSO6));
+	CHECK(virtio_feat_test(&vdev->offered, VIRTIO_NET_F_MQ));
+	check_tap(&t, 12, 0);
+	CHECK(negotiate(vdev, &f));
+	check_tap(&t, 12, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+	/* A driver acking bit 65 anyway is refused; the tap is untouched. */
+	virtio_feat_set(&f, VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO);
+	fprintf(stderr, "(an expected refusal follows)\n");
+	CHECK(!negotiate(vdev, &f));
+	check_tap(&t, 12, 0);
+	fake_tap_free(n, sv);
+}
+
+/* One frame from the tap's side into the guest's RX ring and one from the
+ * guest's TX ring out, each with the 24-byte header: the tunnel offsets
+ * (bytes 20-23) and the payload arrive untouched. */
+static void tunnel_frames(struct virtio_net *n, int peer)
+{
+	uint8_t pkt[24 + 100], out[512];
+	uint8_t *rx = hva(BUF_GPA), *tx = hva(BUF_GPA + 0x8000);
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 1;			/* NEEDS_CSUM */
+	pkt[1] = 0x21;			/* TCPv4 in a UDPv4 tunnel */
+	put_le16(pkt + 20, 0x0022);	/* outer_th_offset */
+	put_le16(pkt + 22, 0x0036);	/* inner_nh_offset */
+	for (unsigned int i = 24; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 3);
+	desc(RXQ_GPA, 0, BUF_GPA, 2048, 2, 0);
+	memset(rx, 0xee, 2048);
+	avail_add(RXQ_GPA, 0);
+	CHECK_EQ(write(peer, pkt, sizeof(pkt)), sizeof(pkt));
+
+	memcpy(tx, pkt, 24);
+	put_le16(tx + 20, 0x0026);
+	put_le16(tx + 22, 0x0044);
+	memset(tx + 24, 0x42, 60);
+	desc(TXQ_GPA, 0, BUF_GPA + 0x8000, 24, 1, 1);
+	desc(TXQ_GPA, 1, BUF_GPA + 0x8000 + 24, 60, 0, 0);
+	avail_add(TXQ_GPA, 0);
+
+	virtio_net_process(n);
+	CHECK_EQ(used_idx(RXQ_GPA), 1);
+	CHECK_EQ(used_len(RXQ_GPA, 0), sizeof(pkt));
+	CHECK_EQ(rx[1], 0x21);
+	CHECK_EQ(get_le16(rx + 10), 1); /* num_buffers */
+	CHECK_EQ(get_le16(rx + 20), 0x0022);
+	CHECK_EQ(get_le16(rx + 22), 0x0036);
+	CHECK(!memcmp(rx + 24, pkt + 24, sizeof(pkt) - 24));
+	CHECK_EQ(used_idx(TXQ_GPA), 1);
+	CHECK_EQ(read(peer, out, sizeof(out)), 84);
+	CHECK_EQ(get_le16(out + 20), 0x0026);
+	CHECK_EQ(get_le16(out + 22), 0x0044);
+	CHECK_EQ(out[24], 0x42);
+	CHECK_EQ(out[83], 0x42);
+}
+
+/* Linux 6.17+'s tap: bits 65-68 offered; acking them switches every queue
+ * to the 24-byte header with the tunnel receive offloads the driver took;
+ * frames carry the tunnel fields both ways; reset goes back to 12 bytes. */
+static void test_tunnel_new_tap(void)
+{
+	struct fake_tap t = { .tunnel = true };
+	int sv[FAKE_QUEUES][2];
+	struct virtio_net *n = fake_tap_dev(&t, sv);
+	struct virtio_device *vdev = virtio_net_vdev(n);
+	static const unsigned int all[] = {
+		VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM,
+		VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6,
+		VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM,
+	};
+	static const unsigned int host_only[] = {
+		VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM,
+		VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_HOST_TSO4,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
+	};
+	static const unsigned int no_plain[] = {
+		VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
+	};
+	static const unsigned int csum_alone[] = {
+		VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO4,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM,
+	};
+	unsigned int full = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+			    NET_TUN_F_UDP_TUNNEL_GSO |
+			    NET_TUN_F_UDP_TUNNEL_GSO_CSUM;
+	struct virtio_features f;
+
+	CHECK_EQ(virtio_get_device_features(vdev, 2), 0x1e);
+	CHECK_EQ(virtio_get_device_features(vdev, 3), 0);
+	check_tap(&t, 12, 0); /* nothing before the driver acks */
+	f = feats(all, ARRAY_SIZE(all));
+	CHECK(negotiate(vdev, &f));
+	check_tap(&t, 24, full);
+	tunnel_frames(n, sv[0][1]);
+	virtio_set_status(vdev, 0);
+	check_tap(&t, 12, 0);
+	/* Transmit-side tunnel only: the header grows, the receive offloads
+	 * carry no tunnel flag. */
+	f = feats(host_only, ARRAY_SIZE(host_only));
+	CHECK(negotiate(vdev, &f));
+	check_tap(&t, 24, TUN_F_CSUM | TUN_F_TSO4);
+	/* Without the tunnel bits: back to the small header. */
+	f = feats(all, 6);
+	CHECK(negotiate(vdev, &f));
+	check_tap(&t, 12, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+	/* Dependencies broken: refused at FEATURES_OK. */
+	fprintf(stderr, "(expected refusals follow)\n");
+	f = feats(no_plain, ARRAY_SIZE(no_plain));
+	CHECK(!negotiate(vdev, &f));
+	f = feats(csum_alone, ARRAY_SIZE(csum_alone));
+	CHECK(!negotiate(vdev, &f));
+	check_tap(&t, 12, 0);
+	fake_tap_free(n, sv);
+}
+
 static void test_opts(void)
 {
 	struct net_config c;
@@ -315,6 +585,8 @@ int main(void)
 	test_config_space();
 	test_mrg_rxbuf();
 	test_plain_rx_and_tx();
+	test_tunnel_old_tap();
+	test_tunnel_new_tap();
 	test_opts();
 	free(mem.regions[0].hva);
 	return unit_done("virtio_net");
