@@ -1,4 +1,4 @@
-/* vnet.c: a freestanding virtio-net driver guest over virtio-mmio: sends one Ethernet frame, then waits for the frame the host injects into the tap. */
+/* vnet.c: a freestanding virtio-net driver guest over virtio-mmio: sends one Ethernet frame and waits for the frame the host injects into the tap, or (netloop=N) runs N numbered ping/pong rounds with a host responder. */
 #include "rt.h"
 
 void main64(const u8 *bp);
@@ -147,10 +147,12 @@ static void negotiate(void)
 	wr(M_STATUS, 0xf);
 }
 
-static void send_frame(const u8 *mac)
+/* A broadcast frame of ours: msg (NUL included) then 'tail' bytes. */
+static void send_frame(const u8 *mac, const char *msg, const void *tail,
+		       usize tail_len)
 {
-	static const char msg[] = "minivmm-vnet-tx";
 	u8 *f = txbuf + HDR_LEN;
+	usize n = strlen(msg) + 1;
 	u32 id, len;
 
 	memset(txbuf, 0, sizeof(txbuf));
@@ -158,11 +160,68 @@ static void send_frame(const u8 *mac)
 	memcpy(f + 6, mac, 6);
 	f[12] = ETH_TYPE >> 8;
 	f[13] = ETH_TYPE & 0xff;
-	memcpy(f + 14, msg, sizeof(msg));
+	memcpy(f + 14, msg, n);
+	memcpy(f + 14 + n, tail, tail_len);
 	post(1, 0, txbuf, HDR_LEN + 60, 0);
 	wait_used(1, &id, &len);
-	printf("vnet: sent a frame from %02x:%02x:%02x:%02x:%02x:%02x\n",
-	       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+static int used_pending(unsigned int q)
+{
+	return *(volatile u16 *)(rings[q].used + 2) != rings[q].used_seen;
+}
+
+static u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+/*
+ * netloop=N: round i sends "minivmm-vnet-ping" with i (LE32) after it and
+ * waits for "minivmm-vnet-pong" with the same i, then prints "vnet: round
+ * i ok". A frame lost on the way (a snapshot taken while a pong was in
+ * flight, the tap with no reader between two VMMs) is covered by sending
+ * the ping again after about 2^30 TSC ticks; stale pongs are put back.
+ */
+static void net_loop(const u8 *mac, u64 rounds)
+{
+	static const char pong[] = "minivmm-vnet-pong";
+
+	for (u32 i = 0; i < rounds; i++) {
+		u8 seq[4] = { (u8)i, (u8)(i >> 8), (u8)(i >> 16), (u8)(i >> 24) };
+		int done = 0;
+
+		while (!done) {
+			u64 t0 = rdtsc();
+
+			send_frame(mac, "minivmm-vnet-ping", seq, sizeof(seq));
+			while (!done && rdtsc() - t0 < (1ull << 30)) {
+				u32 id, len;
+				u8 *f;
+
+				if (!used_pending(0)) {
+					cpu_relax();
+					continue;
+				}
+				wait_used(0, &id, &len);
+				if (id >= QSIZE || len < HDR_LEN + 14)
+					fail("bad used element");
+				f = rxbufs[id] + HDR_LEN;
+				done = f[12] == ETH_TYPE >> 8 &&
+				       f[13] == (ETH_TYPE & 0xff) &&
+				       !memcmp(f + 14, pong, sizeof(pong)) &&
+				       !memcmp(f + 14 + sizeof(pong), seq, 4);
+				post(0, (u16)id, rxbufs[id], RXBUF, 2);
+			}
+			if (!done)
+				printf("vnet: no pong for round %u; ping again\n", i);
+		}
+		printf("vnet: round %u ok\n", i);
+	}
+	printf("vnet: loop done\n");
 }
 
 /* Frames other than ours (IPv6 chatter) are put back. */
@@ -189,6 +248,8 @@ static void receive_frame(void)
 void main64(const u8 *bp)
 {
 	const char *cl = 0;
+	char loop[16];
+	u64 rounds = 0;
 	u8 mac[6];
 
 	serial_init();
@@ -204,7 +265,15 @@ void main64(const u8 *bp)
 		fail("link is not up");
 	for (u16 i = 0; i < QSIZE; i++)
 		post(0, i, rxbufs[i], RXBUF, 2);
-	send_frame(mac);
+	if (cmdline_get(cl, "netloop", loop, sizeof(loop))) {
+		if (parse_num(loop, &rounds) || !rounds)
+			fail("netloop= takes a number of rounds");
+		net_loop(mac, rounds);
+		guest_exit(GX_PASS_VNET);
+	}
+	send_frame(mac, "minivmm-vnet-tx", "", 0);
+	printf("vnet: sent a frame from %02x:%02x:%02x:%02x:%02x:%02x\n",
+	       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	receive_frame();
 	guest_exit(GX_PASS_VNET);
 }
