@@ -5,7 +5,8 @@ void main64(const u8 *bp);
 
 #define GX_PASS_VNET 0x1a /* exit status 53 */
 #define ETH_TYPE     0x88b5 /* IEEE local experimental */
-#define HDR_LEN	     12	  /* virtio_net_hdr_v1 */
+#define HDR_V1_LEN   12	  /* virtio_net_hdr_v1 */
+#define HDR_TNL_LEN  24	  /* virtio_net_hdr_v1_hash_tunnel */
 #define QSIZE	     8
 #define RXBUF	     2048
 
@@ -38,6 +39,7 @@ static struct ring rings[2]; /* 0 receiveq1, 1 transmitq1 */
 static u8 rxbufs[QSIZE][RXBUF] __attribute__((aligned(64)));
 static u8 txbuf[128];
 static usize base;
+static u32 hdr_len = HDR_V1_LEN;
 
 static void fail(const char *what)
 {
@@ -124,8 +126,20 @@ static void wait_used(unsigned int q, u32 *id, u32 *len)
 	wr(M_INT_ACK, rd(0x060));
 }
 
-static void negotiate(void)
+/* Word 0: CSUM, GUEST_CSUM, MAC, GUEST_TSO4, HOST_TSO4; word 2: the UDP
+ * tunnel bits 65-68 (GSO and its outer checksum, each direction). */
+#define TNL_WORD0 ((1u << 0) | (1u << 1) | (1u << 5) | (1u << 7) | (1u << 11))
+#define TNL_WORD2 0x1e
+
+/*
+ * tunnel: ack the UDP tunnel GSO bits (with the bits they depend on), so
+ * the header is the 24-byte virtio_net_hdr_v1_hash_tunnel both ways; a
+ * header of the wrong size on the tap would shift every frame.
+ */
+static void negotiate(int tunnel)
 {
+	u32 w0 = 1u << 5; /* MAC; no offloads, no MRG_RXBUF */
+
 	wr(M_STATUS, 0);
 	wr(M_STATUS, 1);
 	wr(M_STATUS, 3);
@@ -135,8 +149,23 @@ static void negotiate(void)
 	wr(M_DEV_FEAT_SEL, 0);
 	if (!(rd(M_DEV_FEAT) & (1u << 5)))
 		fail("MAC not offered");
+	if (tunnel) {
+		u32 w2;
+
+		if ((rd(M_DEV_FEAT) & TNL_WORD0) != TNL_WORD0)
+			fail("checksum/TSO4 offloads not offered");
+		wr(M_DEV_FEAT_SEL, 2);
+		w2 = rd(M_DEV_FEAT);
+		printf("vnet: feature word 2 offered 0x%x\n", w2);
+		if ((w2 & TNL_WORD2) != TNL_WORD2)
+			fail("UDP tunnel GSO bits 65-68 not offered");
+		w0 = TNL_WORD0;
+		hdr_len = HDR_TNL_LEN;
+		wr(M_DRV_FEAT_SEL, 2);
+		wr(M_DRV_FEAT, TNL_WORD2);
+	}
 	wr(M_DRV_FEAT_SEL, 0);
-	wr(M_DRV_FEAT, 1u << 5); /* MAC; no offloads, no MRG_RXBUF */
+	wr(M_DRV_FEAT, w0);
 	wr(M_DRV_FEAT_SEL, 1);
 	wr(M_DRV_FEAT, 1); /* VERSION_1 */
 	wr(M_STATUS, 0xb);
@@ -151,7 +180,7 @@ static void negotiate(void)
 static void send_frame(const u8 *mac, const char *msg, const void *tail,
 		       usize tail_len)
 {
-	u8 *f = txbuf + HDR_LEN;
+	u8 *f = txbuf + hdr_len;
 	usize n = strlen(msg) + 1;
 	u32 id, len;
 
@@ -162,7 +191,7 @@ static void send_frame(const u8 *mac, const char *msg, const void *tail,
 	f[13] = ETH_TYPE & 0xff;
 	memcpy(f + 14, msg, n);
 	memcpy(f + 14 + n, tail, tail_len);
-	post(1, 0, txbuf, HDR_LEN + 60, 0);
+	post(1, 0, txbuf, hdr_len + 60, 0);
 	wait_used(1, &id, &len);
 }
 
@@ -207,9 +236,9 @@ static void net_loop(const u8 *mac, u64 rounds)
 					continue;
 				}
 				wait_used(0, &id, &len);
-				if (id >= QSIZE || len < HDR_LEN + 14)
+				if (id >= QSIZE || len < hdr_len + 14)
 					fail("bad used element");
-				f = rxbufs[id] + HDR_LEN;
+				f = rxbufs[id] + hdr_len;
 				done = f[12] == ETH_TYPE >> 8 &&
 				       f[13] == (ETH_TYPE & 0xff) &&
 				       !memcmp(f + 14, pong, sizeof(pong)) &&
@@ -232,13 +261,13 @@ static void receive_frame(void)
 		u8 *f;
 
 		wait_used(0, &id, &len);
-		if (id >= QSIZE || len < HDR_LEN + 14)
+		if (id >= QSIZE || len < hdr_len + 14)
 			fail("bad used element");
-		f = rxbufs[id] + HDR_LEN;
+		f = rxbufs[id] + hdr_len;
 		if (f[12] == ETH_TYPE >> 8 && f[13] == (ETH_TYPE & 0xff) &&
 		    !memcmp(f + 14, "minivmm-vnet-rx", 15)) {
 			printf("vnet: received %u bytes, num_buffers %u: %s\n",
-			       len - HDR_LEN, rxbufs[id][10], f + 14);
+			       len - hdr_len, rxbufs[id][10], f + 14);
 			return;
 		}
 		post(0, (u16)id, rxbufs[id], RXBUF, 2);
@@ -258,7 +287,9 @@ void main64(const u8 *bp)
 	base = find_net(cl);
 	if (!base)
 		fail("no virtio-net device on the command line");
-	negotiate();
+	negotiate(cmdline_get(cl, "nettunnel", loop, sizeof(loop)));
+	if (hdr_len == HDR_TNL_LEN)
+		printf("vnet: acked bits 65-68, %u-byte header\n", hdr_len);
 	for (unsigned int i = 0; i < 6; i++)
 		mac[i] = mmio_read8(base + M_CONFIG + i);
 	if (!(mmio_read16(base + M_CONFIG + 6) & 1))
