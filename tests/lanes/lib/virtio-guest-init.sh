@@ -16,12 +16,19 @@
 #   msi      every virtio interrupt in /proc/interrupts comes from the MSI controller lane.msi names
 #            (e.g. ITS-MSI on arm64 with an ITS) and at least one of them has fired
 #   pmu      the kernel found the PMU: /sys/bus/event_source/devices/ has armv8_pmuv3* (arm64)
+#   mq       (after net) eth0 must have two queue pairs (the driver asked for them over the control
+#            queue); pings from CPU 1 and CPU 0 (virtio_net's XPS maps CPU i to TX queue i, the tap
+#            answers a flow on the queue it came from), then each RX and TX queue's MSI-X interrupt
+#            count from /proc/interrupts: both RX queues must have interrupted
+#   vsock    the local CID (IOCTL_VM_SOCKETS_GET_LOCAL_CID on /dev/vsock) must be lane.cid; one
+#            request and its answer with the emulated host's server (CID 2, port 5100) over AF_VSOCK
+#            (/bin/lanetool, lanetool.c built static: busybox has no vsock)
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 up() { cut -d' ' -f1 /proc/uptime; }
-test='' tag='' serial='' mac='' ip='' peer='' msi=''
+test='' tag='' serial='' mac='' ip='' peer='' msi='' cid=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	lane.test=*) test=${a#*=} ;;
@@ -31,6 +38,7 @@ for a in $(cat /proc/cmdline); do
 	lane.ip=*) ip=${a#*=} ;;
 	lane.peer=*) peer=${a#*=} ;;
 	lane.msi=*) msi=${a#*=} ;;
+	lane.cid=*) cid=${a#*=} ;;
 	esac
 done
 # With console=hvc0 the kernel had no console to open for init (hvc0 appears with virtio_console):
@@ -162,6 +170,33 @@ for t in $(echo "$test" | tr , " "); do
 		done
 		echo "LANE-V pmu=${p:-none} $(dmesg | grep -m1 'hw perfevents' | sed 's/^\[[^]]*\] //')"
 		[ -n "$p" ] || bad "no armv8_pmuv3 PMU in /sys/bus/event_source/devices"
+		;;
+	mq)
+		q=$(ls /sys/class/net/eth0/queues 2>/dev/null | tr '\n' ' ')
+		echo "LANE-V mq-queues=$q"
+		case " $q " in *" rx-1 "*" tx-1 "*) ;; *) bad "eth0 has one queue pair: $q" ;; esac
+		for c in 2 1; do # CPU masks: CPU 1, then CPU 0
+			taskset $c ping -c 3 -W 5 "$peer" >/tmp/ping 2>&1 ||
+				bad "ping $peer on CPU mask $c failed: $(tr '\n' ' ' </tmp/ping)"
+		done
+		irq() { # irq NAME: the interrupt count of virtioN-NAME, summed over the CPUs
+			awk -v n="$1" '$NF ~ "^virtio[0-9]+-" n "$" { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts
+		}
+		i0=$(irq input.0) i1=$(irq input.1) o0=$(irq output.0) o1=$(irq output.1)
+		echo "LANE-V mq-irqs input.0=$i0 input.1=$i1 output.0=$o0 output.1=$o1"
+		[ "$i0" -gt 0 ] && [ "$i1" -gt 0 ] || bad "not both RX queues interrupted: input.0=$i0 input.1=$i1"
+		;;
+	vsock)
+		command -v lanetool >/dev/null || { bad "no /bin/lanetool in this initramfs"; finish; }
+		wait_for /dev/vsock 10 || { bad "no /dev/vsock"; finish; }
+		got=$(lanetool vsock-cid 2>&1)
+		echo "LANE-V vsock-cid=$got"
+		[ -z "$cid" ] || [ "$got" = "$cid" ] || bad "local CID '$got', want $cid"
+		if r=$(lanetool vsock-ping 2 5100 "lane-vsock-$tag" 2>&1); then
+			echo "LANE-V vsock-reply=$r"
+		else
+			bad "AF_VSOCK exchange with the host (CID 2 port 5100) failed: $r"
+		fi
 		;;
 	*) bad "unknown test '$t' in lane.test=$test" ;;
 	esac

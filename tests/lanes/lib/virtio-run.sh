@@ -9,7 +9,10 @@
 # (QEMU -device virtio-blk-pci,serial=SERIAL); STDIN: a line fed to minivmm's stdin once the guest's
 # console shows "LANE-V hvc0-ready", or empty (stdin is then /dev/null).
 # A case with lane.test=net gets two TCP peers on the host: a sink on port 5000 and a 2 MiB random
-# source on port 5001 (LANE-VNET NAME host-tx-md5=... / host-rx-md5=... lines).
+# source on port 5001 (LANE-VNET NAME host-tx-md5=... / host-rx-md5=... lines); one with
+# lane.test=vsock an AF_VSOCK server on port 5100 that answers one line (LANE-VVSOCK NAME ...).
+# Where the lane ships /lane/lanetool (lanetool.c) there is also lanetap1 (10.0.3.1/24), a two-queue
+# tap for mq=2.
 # Every case runs /minivmm run -k GUEST_KERNEL -i /lane/virtio-initrd.cpio -m GUEST_MEM with the
 # lane's GUEST_APPEND. Prints for each case the guest's console and the tail of
 # minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...) and then
@@ -30,6 +33,14 @@ done
 tunctl -t lanetap0 >/dev/null || echo "LANE-VHOST-ERROR tunctl -t lanetap0 failed"
 ip addr add 10.0.2.1/24 dev lanetap0 && ip link set lanetap0 up ||
 	echo "LANE-VHOST-ERROR cannot configure lanetap0"
+if [ -x /lane/lanetool ]; then
+	# A two-queue tap for mq=2 (busybox's tunctl cannot make one): minivmm attaches to it with
+	# IFF_MULTI_QUEUE.
+	/lane/lanetool mqtap lanetap1 2 >/dev/null || echo "LANE-VHOST-ERROR lanetool mqtap lanetap1 2 failed"
+	ip addr add 10.0.3.1/24 dev lanetap1 && ip link set lanetap1 up ||
+		echo "LANE-VHOST-ERROR cannot configure lanetap1"
+fi
+if [ -c /dev/vhost-vsock ]; then echo "LANE-VHOST vhost-vsock=yes"; else echo "LANE-VHOST vhost-vsock=no"; fi
 
 disk_of() { # disk_of SERIAL: /dev/vdX of the host's virtio disk with that serial
 	for s in /sys/block/vd*/serial; do
@@ -66,6 +77,13 @@ while IFS='|' read -r name _ needs opts params input; do
 		nc_tx=$!
 		;;
 	*) nc_rx='' nc_tx='' ;;
+	esac
+	vs=''
+	case " $params " in
+	*" lane.test="*vsock*) # the guest's AF_VSOCK peer: one request, one answer (lanetool.c)
+		/lane/lanetool vsock-serve 5100 $((CASE_TIMEOUT + 15)) >/tmp/vsock.out 2>&1 &
+		vs=$!
+		;;
 	esac
 	t0=$(up)
 	# busybox timeout (status 137 after SIGKILL) in case minivmm's own --timeout does not end it
@@ -107,6 +125,12 @@ while IFS='|' read -r name _ needs opts params input; do
 		exec 8>&-
 		echo "LANE-VNET $name host-rx-md5=$(md5sum </tmp/net-rx | cut -d' ' -f1) host-rx-bytes=$(wc -c </tmp/net-rx)"
 		rm -f /tmp/net-rx /tmp/net-tx /tmp/hold
+	fi
+	if [ -n "$vs" ]; then
+		kill $vs 2>/dev/null
+		wait $vs 2>/dev/null
+		echo "LANE-VVSOCK $name $(tr '\n' ' ' </tmp/vsock.out)"
+		rm -f /tmp/vsock.out
 	fi
 	sync
 	tr -d '\r' <"/tmp/$name.serial" | tail -n 60 | sed "s/^/LANE-VLOG $name| /"

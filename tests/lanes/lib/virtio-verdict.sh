@@ -7,6 +7,9 @@
 #   console-T  the marker and the stdin line over hvc0;  rng-T  4 KiB from virtio_rng
 #   all-T      console, blk, net and rng in one guest;  blknet-T  blk and net in one guest
 #   itspmu-T   blk, net, msi (every virtio interrupt through the arm64 ITS) and pmu in one guest
+#   mq-T       the net checks, eth0 with two queue pairs, both RX queues' interrupts fired
+#   vsock-T    the guest's CID is 42; the host's server got "lane-vsock-T" from CID 42 and the guest
+#              got the server's "pong lane-vsock-T from-cid 42"
 # virtio_verdict prints one table row per case of $CASES and, for a failed one, the guest's console
 # and minivmm's stderr; returns 1 when a case failed or has no result. Sets skipped (case names).
 # Needs: run, log (the console without carriage returns), CASES, CASE_TIMEOUT.
@@ -58,6 +61,23 @@ check_pmu() {
 	glog "$1" | grep -q '^LANE-V pmu=armv8_pmuv3' || { echo "the guest has no PMU"; return 1; }
 	glog "$1" | sed -n 's/^LANE-V pmu=\([^ ]*\).*/\1/p' | head -n 1
 }
+check_mq() { # check_mq CASE: the net checks, two queue pairs, both RX queues used
+	local d q
+	d=$(check_net "$1") || { echo "$d"; return 1; }
+	q=$(glog "$1" | sed -n 's/^LANE-V mq-queues=//p' | head -n 1)
+	case " $q " in *" rx-1 "*" tx-1 "*) ;; *) echo "eth0 queues: ${q:-none}"; return 1 ;; esac
+	echo "$d; queues: $q; $(glog "$1" | sed -n 's/^LANE-V mq-irqs //p' | head -n 1)"
+}
+check_vsock() { # check_vsock CASE TRANSPORT: the guest's CID, the request and the answer
+	local want="lane-vsock-$2" r h
+	glog "$1" | grep -q '^LANE-V vsock-cid=42$' ||
+		{ echo "guest CID: $(glog "$1" | sed -n 's/^LANE-V vsock-cid=//p')"; return 1; }
+	r=$(glog "$1" | sed -n 's/^LANE-V vsock-reply=//p' | head -n 1)
+	h=$(sed -n "s/^LANE-VVSOCK $1 //p" "$log" | head -n 1)
+	[ "$r" = "pong $want from-cid 42" ] || { echo "the guest got '${r:-nothing}'"; return 1; }
+	case $h in *"got '$want' from cid 42 "*) ;; *) echo "the host: '${h:-nothing}'"; return 1 ;; esac
+	echo "guest CID 42; host got '$want' from CID 42, guest got '$r'"
+}
 check_all() { # check_all CASE TRANSPORT [KINDS]: every device's check (default console blk net rng)
 	local r=0 k d
 	for k in ${3:-console blk net rng}; do
@@ -94,6 +114,8 @@ virtio_verdict() {
 			blk) check_blk "$name" "$tport" ;;
 			console | rng) "check_$kind" "$name" ;;
 			net | vhost) check_net "$name" ;;
+			mq) check_mq "$name" ;;
+			vsock) check_vsock "$name" "$tport" ;;
 			all) check_all "$name" "$tport" ;;
 			blknet) check_all "$name" "$tport" "blk net" ;;
 			itspmu) check_all "$name" "$tport" "blk net msi pmu" ;;

@@ -18,13 +18,22 @@
 #            to /dev/hvc0 only), and a line fed to minivmm's stdin must be read back from hvc0
 #   rng      --rng: the guest's current hwrng is virtio_rng; it reads 4 KiB from /dev/hwrng
 #   all      the four devices in one guest (console first, then blk on blk's disk, net, rng)
+#   vsock    --vsock 42 through the emulated host's vhost-vsock (skipped without /dev/vhost-vsock):
+#            the guest's local CID must be 42, and it exchanges a request and an answer with a server
+#            on the host (CID 2, port 5100) over AF_VSOCK; both sides print what they got
+# and over PCI only (per-queue MSI-X vectors show which queue carried what):
+#   mq       -c 2 and mq=2 on lanetap1, a two-queue tap (10.0.3.1/24): the net test, then the guest
+#            checks that eth0 runs two queue pairs and that both RX queues interrupted after pings
+#            from each CPU
 # Not covered: acpi=off guests (minivmm then names its virtio-mmio devices on the command line, but
-# Debian's kernel is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), vsock, mq.
+# Debian's kernel is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), mq with vhost=1.
 # Exit status: 0 pass, 1 fail, 77 skip (only when qemu-system-x86_64 cannot be installed, or, outside
-# CI, when minivmm.static, e2fsprogs, binutils or the lane's kernel cannot be had; CI=true: those fail).
+# CI, when minivmm.static, e2fsprogs, binutils, gcc or the lane's kernel cannot be had; CI=true: those
+# fail).
 # Environment: CI, MINIVMM_STATIC, MINIVMM_CACHE, LANE_VERBOSE=1 (the host's console to stdout),
-# LANE_X86_VIRTIO_CASES (a space-separated subset of the case names), LANE_X86_CASE_TIMEOUT (60),
-# LANE_X86_TIMEOUT, LANE_X86_SILENCE (30).
+# LANE_X86_VIRTIO_CASES (a space-separated subset of the case names), LANE_X86_VIRTIO_RUN_DIR (the
+# run's directory, default $C/last-run-virtio), LANE_X86_CASE_TIMEOUT (60), LANE_X86_TIMEOUT,
+# LANE_X86_SILENCE (30).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -53,9 +62,11 @@ cases_for() { # cases_for TRANSPORT
 	echo "rng-$t|0|-|$tr --rng|lane.test=rng|"
 	# All four devices in one guest (the same disk as blk-$t, another file on it).
 	echo "all-$t|0|-|$tr --console virtio --rng -d @vd:lane-blk-$t@,serial=lane-guest-all-$t $net|console=hvc0 lane.test=console,blk,net,rng lane.tag=all-$t lane.serial=lane-guest-all-$t $gnet|lane-input-all-$t"
+	echo "vsock-$t|0|/dev/vhost-vsock|$tr --vsock 42|lane.test=vsock lane.cid=42 lane.tag=$t|"
 }
 CASES="$(cases_for pci)
-$(cases_for mmio)"
+$(cases_for mmio)
+mq-pci|0|-|--virtio-transport pci -c 2 -n mode=tap,tapif=lanetap1,guest_mac=$MAC,mq=2|lane.test=net,mq lane.ip=10.0.3.15 lane.peer=10.0.3.1 lane.mac=$MAC|"
 if [ -n "${LANE_X86_VIRTIO_CASES:-}" ]; then
 	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_X86_VIRTIO_CASES " 'index(want, " " $1 " ")')
 fi
@@ -73,6 +84,7 @@ command -v cpio >/dev/null || need+=(cpio)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v objcopy >/dev/null || need+=(binutils)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "installing ${need[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
@@ -84,7 +96,7 @@ fi
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "qemu-system-x86_64 is not installed and cannot be installed (apt-get install qemu-system-x86)"
 PATH=$PATH:/sbin:/usr/sbin
-for t in cpio xz mkfs.ext4 debugfs e2fsck objcopy; do
+for t in cpio xz mkfs.ext4 debugfs e2fsck objcopy gcc; do
 	command -v $t >/dev/null || missing "$t is not installed (scripts/setup)"
 done
 
@@ -108,7 +120,9 @@ mkdir -p "$C"
 prep_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
 # --- the disks and the per-run archive ---------------------------------------------------------------
-run=$C/last-run-virtio # kept for a look after the run; replaced by the next one
+# Kept for a look after the run; replaced by the next one with the same directory (two lanes running
+# at once on one cache each need their own: LANE_X86_VIRTIO_RUN_DIR).
+run=${LANE_X86_VIRTIO_RUN_DIR:-$C/last-run-virtio}
 rm -rf "$run"
 mkdir -p "$run/extra/lane" "$run/seed"
 echo minivmm-virtio-lane-seed >"$run/seed/seed.txt"
@@ -159,7 +173,8 @@ if [ $qrc -eq 2 ]; then
 fi
 kvm=$(sed -n 's/.*LANE-HOST-KVM \([a-z]*\).*/\1/p' "$log" | head -n 1)
 vhn=$(sed -n 's/^LANE-VHOST vhost-net=\([a-z]*\).*/\1/p' "$log" | head -n 1)
-echo "emulated host: /dev/kvm ${kvm:-?}, /dev/vhost-net ${vhn:-?}, whole boot ${wall} s wall"
+vhv=$(sed -n 's/^LANE-VHOST vhost-vsock=\([a-z]*\).*/\1/p' "$log" | head -n 1)
+echo "emulated host: /dev/kvm ${kvm:-?}, /dev/vhost-net ${vhn:-?}, /dev/vhost-vsock ${vhv:-?}, whole boot ${wall} s wall"
 grep '^LANE-VHOST' "$log" | sed 's/^/  /'
 if [ "$kvm" != ok ]; then
 	tail -n 40 "$log"
