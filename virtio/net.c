@@ -517,6 +517,7 @@ int virtio_net_test_new(const struct guest_mem *mem, const struct net_caps *caps
 int virtio_net_test_new_tap(const struct guest_mem *mem,
 			    const struct net_config *cfg, const int *fds,
 			    const struct net_tap_ops *ops, void *ctx,
+			    vhost_ioctl_fn vhost, void *vhost_ctx,
 			    struct virtio_net **out)
 {
 	struct virtio_net *n = net_alloc(cfg);
@@ -526,14 +527,18 @@ int virtio_net_test_new_tap(const struct guest_mem *mem,
 		return -ENOMEM;
 	n->tap_ops = ops;
 	n->tap_ctx = ctx;
+	n->vhost_ioctl = vhost;
+	n->vhost_ctx = vhost_ctx;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", cfg->tapif);
 	for (unsigned int i = 0; i < n->nr_pairs; i++)
 		n->pairs[i].fd = fds[i];
 	ret = net_tap_init(n);
+	if (!ret && cfg->vhost)
+		ret = net_vhost_open(n, NULL);
 	if (!ret)
 		ret = net_dev_init(n, mem);
 	if (ret) {
-		free(n);
+		virtio_net_test_free(n); /* the fds stay the test's */
 		return ret;
 	}
 	n->vdev_live = true;

@@ -60,6 +60,8 @@ struct virtio_net {
 	unsigned int tap_offloads; /* TUN_F_* the tap accepted at open */
 	const struct net_tap_ops *tap_ops; /* the tap ioctls (or a test's) */
 	void *tap_ctx;
+	vhost_ioctl_fn vhost_ioctl;	   /* a test's vhost-net, or NULL */
+	void *vhost_ctx;
 	struct virtio_worker worker;
 	struct event_loop *loop;
 	int err_fd;		   /* vhost vring errors */

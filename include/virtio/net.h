@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "virtio/features.h"
+#include "virtio/vhost.h"
 
 struct vm;
 struct virtio_device;
@@ -157,11 +158,14 @@ int virtio_net_test_new(const struct guest_mem *mem, const struct net_caps *caps
 /*
  * The same over fds that stand for tap queues driven through 'ops': the
  * offloads are probed through ops and the acked ones applied through them,
- * exactly as on a real tap (the capabilities come from the probe).
+ * exactly as on a real tap (the capabilities come from the probe). With
+ * cfg->vhost, vhost-net is a fake too: 'vhost' answers its ioctls (one
+ * vhost device per queue pair, as with /dev/vhost-net).
  */
 int virtio_net_test_new_tap(const struct guest_mem *mem,
 			    const struct net_config *cfg, const int *fds,
 			    const struct net_tap_ops *ops, void *ctx,
+			    vhost_ioctl_fn vhost, void *vhost_ctx,
 			    struct virtio_net **out);
 struct virtio_device *virtio_net_vdev(struct virtio_net *n);
 void virtio_net_process(struct virtio_net *n);

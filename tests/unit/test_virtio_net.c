@@ -342,12 +342,75 @@ static const struct net_tap_ops fake_ops = {
 	.set_hdr_len = fake_set_hdr_len,
 };
 
-/* Two queue pairs over socket pairs: sv[i][0] the device's, [1] ours. */
-static struct virtio_net *fake_tap_dev(struct fake_tap *t, int sv[][2])
+/* A vhost-net: with the features-array ioctls (Linux 6.17+) or without
+ * (array_err: what the probe gets instead, -ENOBUFS on Linux 6.1). */
+struct fake_vhost {
+	int array_err;
+	struct virtio_features offer, acked;
+	unsigned int set_array_calls, backends;
+};
+
+static int fake_vhost_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	struct fake_vhost *k = ctx;
+	struct vh_features_array *a = arg;
+
+	switch (req) {
+	case VH_GET_FEATURES_ARRAY:
+		if (k->array_err)
+			return k->array_err;
+		for (uint64_t i = 0; i < a->count; i++)
+			a->features[i] = i < 2 ? k->offer.q[i] : 0;
+		return 0;
+	case VH_SET_FEATURES_ARRAY:
+		if (k->array_err)
+			return k->array_err;
+		k->set_array_calls++;
+		for (uint64_t i = 0; i < a->count && i < 2; i++) {
+			if (a->features[i] & ~k->offer.q[i])
+				return -EOPNOTSUPP;
+			k->acked.q[i] = a->features[i];
+		}
+		return 0;
+	case VH_GET_FEATURES:
+		*(uint64_t *)arg = k->offer.q[0];
+		return 0;
+	case VH_SET_FEATURES:
+		k->acked.q[0] = *(uint64_t *)arg;
+		return 0;
+	case VH_NET_SET_BACKEND:
+		k->backends += ((struct vh_vring_file *)arg)->fd >= 0;
+		return 0;
+	default: /* owner, memory table, vrings */
+		return 0;
+	}
+}
+
+static void fake_vhost_init(struct fake_vhost *k, int array_err)
+{
+	static const unsigned int bits[] = {
+		VIRTIO_F_VERSION_1, VIRTIO_F_RING_EVENT_IDX,
+		VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_NET_F_MRG_RXBUF,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM,
+	};
+
+	memset(k, 0, sizeof(*k));
+	k->array_err = array_err;
+	for (unsigned int i = 0; i < ARRAY_SIZE(bits); i++)
+		virtio_feat_set(&k->offer, bits[i]);
+}
+
+/* Two queue pairs over socket pairs: sv[i][0] the device's, [1] ours;
+ * served by a fake vhost-net when vh is not NULL. */
+static struct virtio_net *fake_tap_dev_vhost(struct fake_tap *t, int sv[][2],
+					     struct fake_vhost *vh)
 {
 	struct net_config cfg = { .mac = { 2, 0, 0, 0, 0, 9 },
 				  .queue_pairs = FAKE_QUEUES,
-				  .tapif = "fake0" };
+				  .tapif = "fake0", .vhost = vh != NULL };
 	struct virtio_net *n = NULL;
 
 	for (int i = 0; i < FAKE_QUEUES; i++) {
@@ -357,9 +420,15 @@ static struct virtio_net *fake_tap_dev(struct fake_tap *t, int sv[][2])
 		t->hdr_len[i] = -1;
 		t->offload[i] = ~0u;
 	}
-	CHECK_EQ(virtio_net_test_new_tap(&mem, &cfg, t->fd, &fake_ops, t, &n),
+	CHECK_EQ(virtio_net_test_new_tap(&mem, &cfg, t->fd, &fake_ops, t,
+					 vh ? fake_vhost_ioctl : NULL, vh, &n),
 		 0);
 	return n;
+}
+
+static struct virtio_net *fake_tap_dev(struct fake_tap *t, int sv[][2])
+{
+	return fake_tap_dev_vhost(t, sv, NULL);
 }
 
 static void fake_tap_free(struct virtio_net *n, int sv[][2])
@@ -550,6 +619,53 @@ static void test_tunnel_new_tap(void)
 	fake_tap_free(n, sv);
 }
 
+/* vhost-net on a 6.17+ tap: bits 65-68 offered only when vhost-net lists
+ * them (VHOST_GET_FEATURES_ARRAY); acked, they reach it through
+ * VHOST_SET_FEATURES_ARRAY and the tap's header is the 24 bytes vhost-net
+ * then expects of it. A vhost-net without the array ioctls (6.1) cannot
+ * take them: nothing past bit 63 is offered. */
+static void test_tunnel_vhost(void)
+{
+	struct fake_tap t = { .tunnel = true };
+	struct fake_vhost k;
+	int sv[FAKE_QUEUES][2];
+	struct virtio_net *n;
+	struct virtio_device *vdev;
+	static const unsigned int b[] = {
+		VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM,
+		VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_HOST_TSO4,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
+		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
+		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM,
+	};
+	struct virtio_features f = feats(b, ARRAY_SIZE(b));
+
+	fake_vhost_init(&k, 0);
+	n = fake_tap_dev_vhost(&t, sv, &k);
+	vdev = virtio_net_vdev(n);
+	CHECK_EQ(virtio_get_device_features(vdev, 2), 0x1e);
+	CHECK(negotiate(vdev, &f));
+	check_tap(&t, 24, TUN_F_CSUM | TUN_F_TSO4 | NET_TUN_F_UDP_TUNNEL_GSO |
+				  NET_TUN_F_UDP_TUNNEL_GSO_CSUM);
+	CHECK(k.set_array_calls >= 1);
+	CHECK_EQ(k.acked.q[1], 0x1eull); /* bits 65-68 of the second u64 */
+	CHECK(virtio_feat_test(&k.acked, VIRTIO_F_VERSION_1));
+	CHECK_EQ(k.backends, 2);	/* pair 0's RX and TX (pair 1 unused) */
+	virtio_set_status(vdev, 0);
+	check_tap(&t, 12, 0);
+	fake_tap_free(n, sv);
+
+	fake_vhost_init(&k, -ENOBUFS);
+	memset(&t, 0, sizeof(t));
+	t.tunnel = true;
+	n = fake_tap_dev_vhost(&t, sv, &k);
+	vdev = virtio_net_vdev(n);
+	CHECK_EQ(vdev->offered.q[1], 0);
+	CHECK(virtio_feat_test(&vdev->offered, VIRTIO_NET_F_GUEST_TSO4));
+	fake_tap_free(n, sv);
+}
+
 static void test_opts(void)
 {
 	struct net_config c;
@@ -587,6 +703,7 @@ int main(void)
 	test_plain_rx_and_tx();
 	test_tunnel_old_tap();
 	test_tunnel_new_tap();
+	test_tunnel_vhost();
 	test_opts();
 	free(mem.regions[0].hva);
 	return unit_done("virtio_net");
