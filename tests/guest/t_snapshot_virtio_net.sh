@@ -11,6 +11,7 @@
 # while no VMM had the tap open) is covered by the guest sending its ping
 # again; the number of such resends is reported.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/snaplib.sh"
 need_kvm
 need_guest vnet.bzimage
 [ -c /dev/net/tun ] || skip "no /dev/net/tun (tun/tap) on this host"
@@ -23,18 +24,8 @@ AT=40 # the snapshot is taken once this round is done
 NS=minivmm-snapnet-$$
 IF=snap0
 MAC=52:54:00:12:34:57
-export XDG_RUNTIME_DIR=$T/xdg
-mkdir -p "$XDG_RUNTIME_DIR"
-declare -a BG=()
-cleanup() {
-	local p
-	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$T"
-}
 ip netns add "$NS" 2>"$T/ns.err" || skip "cannot create a network namespace: $(cat "$T/ns.err")"
-trap cleanup EXIT
+trap 'snap_cleanup; ip netns del "$NS" 2>/dev/null' EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip tuntap add dev "$IF" mode tap vnet_hdr || fail "ip tuntap add in $NS"
 in_ns sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
@@ -70,19 +61,6 @@ VMM=$T/vmm-ns
 for ((i = 0; i < ROUNDS; i++)); do printf 'vnet: round %d ok\r\n' "$i"; done >"$T/expected"
 rounds() { grep -a '^vnet: round ' "$@"; }
 
-wait_log() { # FILE TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "$NAME: '$2' did not appear in $1 within $3 s"
-}
-ctl() {
-	"$VMM" "$@" >"$T/ctl.out" 2>"$T/ctl.err" ||
-		fail "minivmm $*: status $?: $(cat "$T/ctl.err")"
-}
-
 NAME=orig LOG=$T/orig.serial ERR=$T/orig.err
 "$VMM" run -k "$G/vnet.bzimage" -m 64M --virtio-transport mmio \
 	-n "mode=tap,tapif=$IF,guest_mac=$MAC" -p "acpi=off netloop=$ROUNDS" \
@@ -98,12 +76,7 @@ grep -q "vnet: loop done" "$LOG" && fail "$NAME: the loop ended before the snaps
 before=$(rounds "$LOG" | wc -l)
 answered=$(wc -l <"$T/responder.log")
 
-NAME=restored LOG=$T/restored.serial OUT=$T/restored.out ERR=$T/restored.err
-t0=$(date +%s%N)
-timeout -k 5 120 "$VMM" restore "$T/net.snap" --serial-log "$LOG" --timeout 90 \
-	</dev/null >"$OUT" 2>"$ERR"
-RC=$?
-ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+RESTORE_TIMEOUT=90 restore restored "$T/net.snap"
 expect_rc 53 "the restored guest finishes its rounds"
 [ -s "$ERR" ] && fail "$NAME: unexpected stderr: $(head -c 300 "$ERR")"
 expect_log "vnet: loop done"
