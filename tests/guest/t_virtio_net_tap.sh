@@ -26,7 +26,8 @@ in_ns sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
 in_ns ip link set "$IF" up || fail "ip link set $IF up"
 
 # responder OUT: the host side: wait for the guest's frame (EtherType
-# 0x88b5), then answer it (in the background).
+# 0x88b5), then answer it (in the background). Returns once its socket is
+# bound (OUT.ready), so the guest's one frame cannot come before it.
 responder() {
 	in_ns python3 - "$IF" "$1" <<'PY' &
 import socket, sys, time
@@ -34,6 +35,7 @@ ifname, out = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
 s.bind((ifname, 0))
 s.settimeout(60)
+open(out + ".ready", "w").close()
 with open(out, "w") as f:
     try:
         while True:
@@ -53,7 +55,12 @@ with open(out, "w") as f:
         time.sleep(0.2)
 PY
 	helper=$!
-	sleep 0.3
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$1.ready" ] && return 0
+		sleep 0.05
+	done
+	fail "the host-side responder did not start within 10 s"
 }
 printf '#!/bin/sh\nexec ip netns exec %s %s/minivmm "$@"\n' "$NS" "$PWD" >"$T/vmm-ns"
 chmod +x "$T/vmm-ns"
