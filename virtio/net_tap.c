@@ -35,8 +35,9 @@ _Static_assert(NET_TUN_F_UDP_TUNNEL_GSO == TUN_F_UDP_TUNNEL_GSO &&
 
 static int net_sys_set_offload(void *ctx, int fd, unsigned int tun_flags)
 {
-	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0 ? -errno :
-									 0;
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0)
+		return -errno;
+	return 0;
 }
 
 static int net_sys_set_hdr_len(void *ctx, int fd, int len)
