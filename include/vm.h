@@ -35,6 +35,8 @@ struct vm_disk {
 	bool ro;
 	bool direct;
 	char serial[VM_DISK_SERIAL_MAX + 1]; /* "": the default */
+	int poll_us;	/* -1: the default (VIRTIO_BLK_POLL_US_DEFAULT) */
+	int iothreads;	/* -1: the default (VIRTIO_BLK_IOTHREADS_DEFAULT) */
 };
 
 /* Everything the command line says, validated; nothing else is global. */

@@ -1,8 +1,10 @@
-/* blk.c: virtio-blk on a raw image: request parsing and file I/O on a worker thread. */
+/* blk.c: virtio-blk on a raw image: request parsing, and file I/O on a worker thread and its I/O threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "device.h"
 #include "log.h"
@@ -29,31 +32,34 @@
 #define BLK_DISCARD_SEGS 32
 #define BLK_DIO_ALIGN	 512	/* O_DIRECT buffer/offset alignment assumed */
 #define BLK_PROBE_LEN	 4096
+#define BLK_MAX_INFLIGHT 64	   /* requests out at once (slots) */
+#define BLK_POLL_START_NS 4000	   /* first poll window after a short sleep */
+#define BLK_IOTHREAD_STACK (256u << 10)
 
 /*
- * Threads: the vCPU's QueueNotify only kicks the worker (queue_notify op);
- * the worker owns the queue between activate and reset and does every
- * read, write, flush and fallocate, so a slow disk never stalls a vCPU.
- * A request is completed (pushed to the used ring) only after the system
- * call that makes it durable as promised returned: data in the file for
- * writes, fdatasync for FLUSH.
+ * Threads: the vCPU's QueueNotify only kicks the worker (queue_notify op).
+ * The worker owns the queue between activate and reset: it alone pops,
+ * parses (the header is read once, by it), pushes and interrupts. It runs
+ * a request itself when the ring holds nothing else and nothing is out;
+ * otherwise it hands it to the disk's I/O threads (started on demand, up
+ * to 'iothreads'), which make only the system call and give the request
+ * back on a lock-free list. The worker then pushes every finished request
+ * and interrupts once per batch (EVENT_IDX decides whether at all), so
+ * requests complete out of order, as virtio allows.
+ *
+ * Before it sleeps the worker busy-polls the ring and the finished list
+ * for an adaptive window (at most poll_us; it grows while the gaps it
+ * sleeps through are short and shrinks to nothing when they are long, so
+ * an idle disk costs no CPU), with the driver's notifications off.
+ *
+ * Guarantees: a request is pushed to the used ring only after the system
+ * call that makes it durable as promised returned (data in the file for
+ * writes, fdatasync for FLUSH). A FLUSH waits until every request taken
+ * before it has finished, and no request after it is taken meanwhile, so
+ * it covers every write the driver submitted before it. work() returns
+ * only with nothing out: a stop (reset) or a pause (snapshots) makes it
+ * take no more, wait for the I/O threads, push, and return.
  */
-struct virtio_blk {
-	struct device dev;
-	struct virtio_device vdev;
-	struct virtio_queue queue;
-	struct virtio_worker worker;
-	int fd;
-	bool ro, direct, can_discard, can_zero;
-	uint64_t sectors;
-	char id[VIRTIO_BLK_ID_BYTES];
-	char name[32];
-	const char *path;
-	uint8_t config[VIRTIO_BLK_CFG_LEN];
-	struct virtq_buf bufs[BLK_MAX_BUFS];
-	struct iovec iov[BLK_MAX_BUFS];
-	uint64_t reads, writes, flushes, errors; /* worker only */
-};
 
 /* The parsed shape of one request. */
 struct blk_req {
@@ -63,6 +69,53 @@ struct blk_req {
 			    * WRITE_ZEROES) or writable before the status */
 	int niov;
 	uint64_t len;
+};
+
+/* One request between its pop and its push. */
+struct blk_io {
+	struct blk_io *next;	/* free list, pool queue or finished list */
+	struct virtq_chain chain;
+	struct blk_req req;
+	bool parsed;		/* the header was there */
+	uint8_t *status;	/* the status byte; NULL: the chain has none */
+	uint32_t written;	/* for the used ring */
+	struct iovec iov[BLK_MAX_BUFS];
+};
+
+/* A disk's I/O threads: they run the requests the worker queues and give
+ * them back on 'done'. */
+struct blk_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t more;	/* queued work, or stop */
+	struct blk_io *head, **tail; /* queued (lock) */
+	unsigned int queued, idle, nthreads, max; /* (lock; max constant) */
+	bool stop, warned;	/* (lock) */
+	pthread_t threads[VIRTIO_BLK_IOTHREADS_MAX];
+	struct blk_io *done;	/* __atomic: finished, newest first */
+	bool sleeping;		/* __atomic: the worker waits for a kick */
+};
+
+struct virtio_blk {
+	struct device dev;
+	struct virtio_device vdev;
+	struct virtio_queue queue;
+	struct virtio_worker worker;
+	struct blk_pool pool;
+	int fd;
+	bool ro, direct, can_discard, can_zero;
+	uint64_t sectors;
+	char id[VIRTIO_BLK_ID_BYTES];
+	char name[32];
+	const char *path;
+	uint8_t config[VIRTIO_BLK_CFG_LEN];
+	/* The worker's (see "Threads" above). */
+	struct virtq_buf bufs[BLK_MAX_BUFS]; /* the chain being taken */
+	struct blk_io *ios;	/* BLK_MAX_INFLIGHT slots */
+	struct blk_io *free;
+	unsigned int out;	/* slots with the I/O threads */
+	struct blk_io *barrier;	/* a FLUSH waiting for 'out' to drain */
+	uint64_t poll_max_ns, poll_ns, idle_since;
+	uint64_t reads, writes, flushes, errors; /* __atomic */
 };
 
 /* ---- iovecs over a chain ---- */
@@ -224,17 +277,14 @@ static uint8_t blk_do_rw(struct virtio_blk *b, const struct blk_req *r,
 		return VIRTIO_BLK_S_IOERR;
 	if (write && b->ro)
 		return VIRTIO_BLK_S_IOERR;
-	if (write)
-		b->writes++;
-	else
-		b->reads++;
+	__atomic_add_fetch(write ? &b->writes : &b->reads, 1, __ATOMIC_RELAXED);
 	return blk_errno_status(b, write ? "write" : "read",
 				blk_rw(b, write, r));
 }
 
 static uint8_t blk_do_flush(struct virtio_blk *b)
 {
-	b->flushes++;
+	__atomic_add_fetch(&b->flushes, 1, __ATOMIC_RELAXED);
 	if (b->ro)
 		return VIRTIO_BLK_S_OK;
 	return blk_errno_status(b, "fdatasync",
@@ -296,28 +346,29 @@ static uint8_t blk_do_ranges(struct virtio_blk *b, const struct blk_req *r)
 
 /* The header, and where the data is: after the header for requests that
  * carry data to the device, before the status byte otherwise. */
-static bool blk_parse(struct virtio_blk *b, const struct virtq_buf *bufs,
-		      unsigned int n, struct blk_req *r)
+static bool blk_parse(const struct virtq_buf *bufs, unsigned int n,
+		      struct blk_io *io)
 {
+	struct blk_req *r = &io->req;
 	uint8_t hdr[VIRTIO_BLK_HDR_LEN];
 	uint64_t rlen;
-	int cnt = blk_iov(bufs, n, false, 0, 0, b->iov, &rlen);
+	int cnt = blk_iov(bufs, n, false, 0, 0, io->iov, &rlen);
 
 	if (rlen < VIRTIO_BLK_HDR_LEN)
 		return false;
-	iov_to_buf(b->iov, cnt, hdr, sizeof(hdr));
+	iov_to_buf(io->iov, cnt, hdr, sizeof(hdr));
 	r->type = get_le32(hdr);
 	r->sector = get_le64(hdr + 8);
-	r->iov = b->iov;
+	r->iov = io->iov;
 	switch (r->type) {
 	case VIRTIO_BLK_T_OUT:
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		r->niov = blk_iov(bufs, n, false, VIRTIO_BLK_HDR_LEN, 0, b->iov,
-				  &r->len);
+		r->niov = blk_iov(bufs, n, false, VIRTIO_BLK_HDR_LEN, 0,
+				  io->iov, &r->len);
 		break;
 	default:
-		r->niov = blk_iov(bufs, n, true, 0, 1, b->iov, &r->len);
+		r->niov = blk_iov(bufs, n, true, 0, 1, io->iov, &r->len);
 		break;
 	}
 	return true;
@@ -344,55 +395,370 @@ static uint8_t blk_execute(struct virtio_blk *b, const struct blk_req *r,
 	}
 }
 
+/* What the chain asks for (worker: reads the header from guest RAM). */
+static void blk_prepare(const struct virtq_buf *bufs, unsigned int n,
+			struct blk_io *io)
+{
+	const struct virtq_buf *last = n ? &bufs[n - 1] : NULL;
+
+	io->written = 0;
+	io->parsed = false;
+	io->status = NULL;
+	/* The status byte is the last byte of the chain, device-writable. */
+	if (!last || !last->writable || !last->len)
+		return;
+	io->status = (uint8_t *)last->addr + last->len - 1;
+	io->parsed = blk_parse(bufs, n, io);
+}
+
+/* Run a prepared request and write its status: any thread, one request
+ * on one thread at a time. -EINVAL when it has no status byte. */
+static int blk_run(struct virtio_blk *b, struct blk_io *io)
+{
+	uint32_t data_len = 0;
+	uint8_t status;
+
+	if (!io->status)
+		return -EINVAL;
+	if (io->parsed)
+		status = blk_execute(b, &io->req, &data_len);
+	else
+		status = VIRTIO_BLK_S_IOERR;
+	if (status != VIRTIO_BLK_S_OK) {
+		__atomic_add_fetch(&b->errors, 1, __ATOMIC_RELAXED);
+		data_len = 0;
+	}
+	*io->status = status;
+	io->written = data_len + 1;
+	return status;
+}
+
 int virtio_blk_request(struct virtio_blk *b, const struct virtq_buf *bufs,
 		       unsigned int n, uint32_t *written)
 {
-	const struct virtq_buf *last = n ? &bufs[n - 1] : NULL;
-	uint32_t data_len = 0;
-	struct blk_req r;
-	uint8_t status;
+	struct blk_io io;
+	int ret;
 
-	*written = 0;
-	/* The status byte is the last byte of the chain, device-writable. */
-	if (!last || !last->writable || !last->len)
-		return -EINVAL;
-	if (!blk_parse(b, bufs, n, &r))
-		status = VIRTIO_BLK_S_IOERR;
-	else
-		status = blk_execute(b, &r, &data_len);
-	if (status != VIRTIO_BLK_S_OK) {
-		b->errors++;
-		data_len = 0;
+	blk_prepare(bufs, n, &io);
+	ret = blk_run(b, &io);
+	*written = io.written;
+	return ret;
+}
+
+static uint64_t blk_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the I/O threads ---- */
+
+/* Give a finished request back to the worker; wake it only if it sleeps
+ * (sleeping and done are each written before the other is read, both
+ * sequentially consistent: one side always sees the other). */
+static void blk_pool_done(struct virtio_blk *b, struct blk_io *io)
+{
+	struct blk_pool *p = &b->pool;
+
+	io->next = __atomic_load_n(&p->done, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&p->done, &io->next, io, true,
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	if (__atomic_load_n(&p->sleeping, __ATOMIC_SEQ_CST))
+		virtio_worker_kick(&b->worker);
+}
+
+static void *blk_iothread(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+	struct blk_pool *p = &b->pool;
+	struct blk_io *io;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->head && !p->stop) {
+			p->idle++;
+			pthread_cond_wait(&p->more, &p->lock);
+			p->idle--;
+		}
+		if (!p->head)
+			break; /* stopped, nothing left */
+		io = p->head;
+		p->head = io->next;
+		if (!p->head)
+			p->tail = &p->head;
+		p->queued--;
+		pthread_mutex_unlock(&p->lock);
+		blk_run(b, io);
+		blk_pool_done(b, io);
+		pthread_mutex_lock(&p->lock);
 	}
-	((uint8_t *)last->addr)[last->len - 1] = status;
-	*written = data_len + 1;
-	return status;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* One more thread (pool lock held). */
+static int blk_pool_spawn(struct virtio_blk *b)
+{
+	struct blk_pool *p = &b->pool;
+	pthread_attr_t attr;
+	int ret;
+
+	ret = -pthread_attr_init(&attr);
+	if (!ret)
+		ret = -pthread_attr_setstacksize(&attr, BLK_IOTHREAD_STACK);
+	if (!ret)
+		ret = -pthread_create(&p->threads[p->nthreads], &attr,
+				      blk_iothread, b);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		if (!p->warned)
+			pr_warn("%s: cannot start an I/O thread (%u running): "
+				"%s", b->name, p->nthreads, strerror(-ret));
+		p->warned = true;
+		return ret;
+	}
+	p->nthreads++;
+	return 0;
+}
+
+/* Queue io for the I/O threads, starting one when none is free. -errno
+ * when there is no thread to run it (the caller runs it itself). */
+static int blk_pool_submit(struct virtio_blk *b, struct blk_io *io)
+{
+	struct blk_pool *p = &b->pool;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->queued >= p->idle && p->nthreads < p->max &&
+	    blk_pool_spawn(b) && !p->nthreads)
+		ret = -EAGAIN;
+	if (!ret) {
+		io->next = NULL;
+		*p->tail = io;
+		p->tail = &io->next;
+		p->queued++;
+		pthread_cond_signal(&p->more);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+static int blk_pool_init(struct blk_pool *p, unsigned int max)
+{
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->tail = &p->head;
+	p->max = MIN(max, (unsigned int)VIRTIO_BLK_IOTHREADS_MAX);
+	ret = -pthread_mutex_init(&p->lock, NULL);
+	if (ret)
+		return ret;
+	ret = -pthread_cond_init(&p->more, NULL);
+	if (ret)
+		pthread_mutex_destroy(&p->lock);
+	return ret;
+}
+
+/* After the worker stopped: nothing is queued; the threads end. */
+static void blk_pool_destroy(struct blk_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->lock);
 }
 
 /* ---- the worker ---- */
 
+/* Push one request back to the driver (no interrupt yet); free its slot. */
+static void blk_complete(struct virtio_blk *b, struct blk_io *io)
+{
+	if (!io->status)
+		pr_debug("%s: request without a status byte", b->name);
+	virtio_queue_push(&b->vdev, 0, &io->chain, io->written);
+	io->next = b->free;
+	b->free = io;
+}
+
+/* Push what the I/O threads finished, oldest first; how many. */
+static int blk_reap(struct virtio_blk *b)
+{
+	struct blk_io *io, *next, *fifo = NULL;
+	int n = 0;
+
+	io = __atomic_exchange_n(&b->pool.done, NULL, __ATOMIC_ACQUIRE);
+	for (; io; io = next) {
+		next = io->next;
+		io->next = fifo;
+		fifo = io;
+	}
+	for (io = fifo; io; io = next) {
+		next = io->next;
+		blk_complete(b, io);
+		b->out--;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A taken request: held when it is a FLUSH and requests taken before it
+ * are still out; run here when nothing is out and the ring holds nothing
+ * else (one request at a time gains nothing from a hand-over), or when
+ * there are no I/O threads; else given to them. Returns how many requests
+ * completed here (0 or 1).
+ */
+static int blk_start(struct virtio_blk *b, struct blk_io *io)
+{
+	if (io->parsed && io->req.type == VIRTIO_BLK_T_FLUSH && b->out) {
+		b->barrier = io;
+		return 0;
+	}
+	if (b->pool.max && (b->out || virtio_queue_has_avail(&b->vdev, 0)) &&
+	    !blk_pool_submit(b, io)) {
+		b->out++;
+		return 0;
+	}
+	blk_run(b, io);
+	blk_complete(b, io);
+	return 1;
+}
+
+/* Take chains while slots are free and no FLUSH waits. Returns how many
+ * were taken, or -errno once the ring is broken (the core set
+ * NEEDS_RESET); *done counts those completed on the spot. */
+static int blk_take(struct virtio_blk *b, int *done)
+{
+	int ret, n = 0;
+
+	while (b->free && !b->barrier) {
+		struct blk_io *io = b->free;
+
+		ret = virtio_queue_pop(&b->vdev, 0, &io->chain, b->bufs,
+				       BLK_MAX_BUFS);
+		if (ret <= 0)
+			return ret < 0 ? ret : n;
+		b->free = io->next;
+		blk_prepare(b->bufs, io->chain.nbufs, io);
+		*done += blk_start(b, io);
+		n++;
+	}
+	return n;
+}
+
+/* The poll window follows the gaps the worker sleeps through: one no
+ * longer than the longest window would have been caught by polling, so
+ * the window grows; a longer one (an idle disk) halves it, down to 0. */
+static void blk_poll_adapt(struct virtio_blk *b, uint64_t slept)
+{
+	if (!b->poll_max_ns)
+		return;
+	if (slept <= b->poll_max_ns)
+		b->poll_ns = MIN(b->poll_max_ns,
+				 b->poll_ns ? 2 * b->poll_ns : BLK_POLL_START_NS);
+	else if (b->poll_ns)
+		b->poll_ns = b->poll_ns / 2 < BLK_POLL_START_NS ?
+				     0 : b->poll_ns / 2;
+}
+
+/* Busy-wait up to the poll window for a finished request or, when 'ring',
+ * a new chain or a request to stop or pause; true when one came. */
+static bool blk_poll(struct virtio_blk *b, bool ring)
+{
+	uint64_t end;
+
+	if (!b->poll_ns)
+		return false;
+	end = blk_now_ns() + b->poll_ns;
+	do {
+		if (__atomic_load_n(&b->pool.done, __ATOMIC_ACQUIRE))
+			return true;
+		if (ring && (virtio_queue_has_avail(&b->vdev, 0) ||
+			     virtio_worker_should_yield(&b->worker)))
+			return true;
+	} while (blk_now_ns() < end);
+	return false;
+}
+
+/* Requests are out: sleep until an I/O thread finishes one or, when
+ * 'ring', the driver notifies (notifications are on only meanwhile). */
+static void blk_sleep(struct virtio_blk *b, bool ring)
+{
+	struct blk_pool *p = &b->pool;
+	uint64_t t0;
+
+	if (ring && virtio_queue_notify_enable(&b->vdev, 0, true))
+		goto out; /* chains came */
+	__atomic_store_n(&p->sleeping, true, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&p->done, __ATOMIC_SEQ_CST) &&
+	    !(ring && virtio_worker_should_yield(&b->worker))) {
+		t0 = blk_now_ns();
+		virtio_worker_wait(&b->worker);
+		blk_poll_adapt(b, blk_now_ns() - t0);
+	}
+	__atomic_store_n(&p->sleeping, false, __ATOMIC_RELAXED);
+out:
+	if (ring)
+		virtio_queue_notify_enable(&b->vdev, 0, false);
+}
+
 int virtio_blk_process_queue(struct virtio_blk *b)
 {
 	struct virtio_device *vdev = &b->vdev;
-	struct virtq_chain c;
-	uint32_t written;
-	int ret, done = 0;
+	int ret = 0, done = 0, got, before;
+	struct blk_io *io;
+	bool ring;
 
-	do {
-		virtio_queue_notify_enable(vdev, 0, false);
-		while ((ret = virtio_queue_pop(vdev, 0, &c, b->bufs,
-					       BLK_MAX_BUFS)) > 0) {
-			if (virtio_blk_request(b, b->bufs, c.nbufs, &written) < 0)
-				pr_debug("%s: request without a status byte",
-					 b->name);
-			virtio_queue_push(vdev, 0, &c, written);
-			virtio_queue_interrupt(vdev, 0);
-			done++;
+	if (b->idle_since)
+		blk_poll_adapt(b, blk_now_ns() - b->idle_since);
+	virtio_queue_notify_enable(vdev, 0, false);
+	for (;;) {
+		before = done;
+		done += blk_reap(b);
+		if (b->barrier && !b->out) {
+			io = b->barrier;
+			b->barrier = NULL;
+			done += blk_start(b, io);
 		}
-		if (ret < 0)
-			return ret; /* the core set NEEDS_RESET */
-	} while (virtio_queue_notify_enable(vdev, 0, true));
-	return done;
+		got = 0;
+		if (!ret && !virtio_worker_should_yield(&b->worker)) {
+			got = blk_take(b, &done);
+			if (got < 0)
+				ret = got;
+		}
+		if (done != before)
+			virtio_queue_interrupt(vdev, 0); /* once per batch */
+		if (got > 0)
+			continue;
+		ring = !ret && b->free && !b->barrier &&
+		       !virtio_worker_should_yield(&b->worker);
+		if (b->out || b->barrier) {
+			if (!blk_poll(b, ring))
+				blk_sleep(b, ring);
+			continue;
+		}
+		/* Nothing out: poll the ring, then sleep in the worker. */
+		if (!ring || (!blk_poll(b, true) &&
+			      !virtio_queue_notify_enable(vdev, 0, true)))
+			break;
+		virtio_queue_notify_enable(vdev, 0, false);
+	}
+	/* Leave notifications on (also after a stop or pause): the ring's
+	 * state as a snapshot records it, and any later kick is seen. */
+	virtio_queue_notify_enable(vdev, 0, true);
+	b->idle_since = blk_now_ns();
+	return ret < 0 ? ret : done;
 }
 
 static void blk_work(void *opaque)
@@ -430,8 +796,9 @@ static void blk_reset(struct virtio_device *vdev)
 }
 
 /*
- * Snapshots: nothing is in flight (the worker completes each request
- * before it takes the next, and is held between batches while saving);
+ * Snapshots: nothing is in flight (a pause makes the worker wait for the
+ * I/O threads and push what they did before it lets go; it is held
+ * between batches while saving);
  * the image's size is recorded so that a restore onto another image of a
  * different size (the guest has read the capacity) is refused.
  */
@@ -592,7 +959,21 @@ static void blk_offer(struct virtio_blk *b)
 		virtio_feat_set(f, VIRTIO_BLK_F_WRITE_ZEROES);
 }
 
-static int blk_init_vdev(struct virtio_blk *b, const struct guest_mem *mem)
+/* The request slots, all free. */
+static int blk_init_slots(struct virtio_blk *b)
+{
+	b->ios = calloc(BLK_MAX_INFLIGHT, sizeof(*b->ios));
+	if (!b->ios)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++) {
+		b->ios[i].next = b->free;
+		b->free = &b->ios[i];
+	}
+	return 0;
+}
+
+static int blk_init_vdev(struct virtio_blk *b, const struct guest_mem *mem,
+			 unsigned int iothreads)
 {
 	struct virtio_device *v = &b->vdev;
 	int ret;
@@ -607,12 +988,30 @@ static int blk_init_vdev(struct virtio_blk *b, const struct guest_mem *mem)
 	b->queue.size_max = VIRTIO_BLK_QUEUE_SIZE;
 	blk_offer(b);
 	blk_fill_config(b);
+	ret = blk_init_slots(b);
+	if (ret)
+		goto err;
+	ret = blk_pool_init(&b->pool, iothreads);
+	if (ret) {
+		free(b->ios);
+		goto err;
+	}
 	ret = virtio_worker_init(&b->worker, b->name, blk_work, b);
 	if (ret)
-		return ret;
+		goto err_pool;
 	ret = virtio_dev_init(v);
 	if (ret)
-		virtio_worker_destroy(&b->worker);
+		goto err_worker;
+	return 0;
+err_worker:
+	virtio_worker_destroy(&b->worker);
+err_pool:
+	blk_pool_destroy(&b->pool);
+	free(b->ios);
+	return ret; /* reported by the call that failed */
+err:
+	pr_err("%s (%s): cannot set it up: %s", b->name, b->path,
+	       strerror(-ret));
 	return ret;
 }
 
@@ -628,6 +1027,8 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 	b->path = o->path;
 	b->ro = o->ro;
 	b->direct = o->direct;
+	b->poll_max_ns = (uint64_t)MIN(o->poll_us, VIRTIO_BLK_POLL_US_MAX) *
+			 1000u;
 	snprintf(b->name, sizeof(b->name), "virtio-blk%u", o->index);
 	if (o->serial)
 		/* 20 bytes, NUL-padded; not NUL-ended when all 20 are used */
@@ -636,7 +1037,7 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 		snprintf(b->id, sizeof(b->id), "minivmm-disk%u", o->index);
 	ret = blk_open_file(b);
 	if (!ret)
-		ret = blk_init_vdev(b, mem);
+		ret = blk_init_vdev(b, mem, o->iothreads);
 	if (ret) {
 		if (b->fd >= 0)
 			close(b->fd);
@@ -651,6 +1052,8 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 void virtio_blk_close(struct virtio_blk *b)
 {
 	virtio_worker_destroy(&b->worker);
+	blk_pool_destroy(&b->pool);
+	free(b->ios);
 	close(b->fd);
 	free(b);
 }
@@ -676,7 +1079,10 @@ static void blk_dev_report(struct device *dev)
 
 	pr_debug("%s (%s): %" PRIu64 " reads, %" PRIu64 " writes, %" PRIu64
 		 " flushes, %" PRIu64 " failed requests", b->name, b->path,
-		 b->reads, b->writes, b->flushes, b->errors);
+		 __atomic_load_n(&b->reads, __ATOMIC_RELAXED),
+		 __atomic_load_n(&b->writes, __ATOMIC_RELAXED),
+		 __atomic_load_n(&b->flushes, __ATOMIC_RELAXED),
+		 __atomic_load_n(&b->errors, __ATOMIC_RELAXED));
 }
 
 static const struct device_ops blk_dev_ops = {

@@ -279,6 +279,13 @@ void virtio_queue_interrupt(struct virtio_device *vdev, unsigned int q)
 		vdev->tops->notify_used(vdev, q);
 }
 
+bool virtio_queue_has_avail(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtq *vq = virtio_live_vq(vdev, q);
+
+	return vq && virtq_has_avail(vq);
+}
+
 bool virtio_queue_notify_enable(struct virtio_device *vdev, unsigned int q,
 				bool enable)
 {

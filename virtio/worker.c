@@ -103,10 +103,32 @@ void virtio_worker_kick(struct virtio_worker *w)
 
 void virtio_worker_pause(struct virtio_worker *w)
 {
+	__atomic_add_fetch(&w->pause_req, 1, __ATOMIC_SEQ_CST);
+	virtio_worker_kick(w); /* a waiting work() sees the request */
 	pthread_mutex_lock(&w->busy);
+	__atomic_sub_fetch(&w->pause_req, 1, __ATOMIC_SEQ_CST);
 }
 
 void virtio_worker_resume(struct virtio_worker *w)
 {
 	pthread_mutex_unlock(&w->busy);
+	virtio_worker_kick(w);
+}
+
+bool virtio_worker_should_yield(struct virtio_worker *w)
+{
+	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&w->pause_req, __ATOMIC_ACQUIRE);
+}
+
+void virtio_worker_wait(struct virtio_worker *w)
+{
+	uint64_t v;
+
+	while (read(w->kick_fd, &v, sizeof(v)) < 0) {
+		if (errno != EINTR) {
+			pr_err("%s: worker: %s", w->name, strerror(errno));
+			return;
+		}
+	}
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "virtio/blk.h"
 #include "virtio/vsock.h"
 
 enum {
@@ -118,8 +119,11 @@ void config_usage_run(void)
 	       "      --disable-sbi-NAME  riscv64: hide an SBI extension KVM implements: legacy, time,\n"
 	       "                          ipi, rfence, srst, hsm, pmu, experimental, vendor, dbcn,\n"
 	       "                          sta, susp, fwft, mpxy\n"
-	       "  -d, --disk PATH[,ro][,direct][,serial=ID]   a raw disk image as virtio-blk\n"
-	       "                          (repeatable, up to %u)\n"
+	       "  -d, --disk PATH[,ro][,direct][,serial=ID][,poll_us=N][,iothreads=N]\n"
+	       "                          a raw disk image as virtio-blk (repeatable, up to %u);\n"
+	       "                          poll_us: longest busy-poll before sleeping (default 32,\n"
+	       "                          0 off), iothreads: concurrent I/O threads (default 32,\n"
+	       "                          0: one request at a time)\n"
 	       "      --rng               a virtio-rng entropy device\n"
 	       "      --virtio-transport pci|mmio   how virtio devices attach (default pci)\n"
 	       "  -n, --network mode=tap[,tapif=NAME][,guest_mac=MAC][,vhost=1][,mq=N]\n"
@@ -219,12 +223,45 @@ static int parse_format(const char *s, struct vm_config *cfg)
 	return bad("unknown kernel format '%s' (auto, bzimage, elf, flat)", s);
 }
 
-/* One ",word" of a disk spec: ro, direct or serial=ID. */
+/* "name=N" of a disk spec, 0..max, into *out; 1 if opt is not name=. */
+static int parse_disk_num(const char *opt, size_t len, const char *name,
+			  unsigned int max, int *out, const char *spec)
+{
+	size_t n = strlen(name);
+	char num[16];
+	uint64_t v;
+
+	if (len <= n || strncmp(opt, name, n))
+		return 1;
+	if (len - n >= sizeof(num))
+		return bad("-d %s: number too long", spec);
+	memcpy(num, opt + n, len - n);
+	num[len - n] = 0;
+	if (parse_u64(num, &v) || v > max) {
+		fprintf(stderr, "minivmm: -d %s: %.*s must be a number from 0 "
+			"to %u\n", spec, (int)(n - 1), name, max);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* One ",word" of a disk spec: ro, direct, serial=ID, poll_us=N or
+ * iothreads=N. */
 static int parse_disk_opt(const char *opt, size_t len, struct vm_disk *d,
 			  const char *spec)
 {
 	static const char serial[] = "serial=";
+	int ret;
 
+	ret = parse_disk_num(opt, len, "poll_us=", VIRTIO_BLK_POLL_US_MAX,
+			     &d->poll_us, spec);
+	if (ret <= 0)
+		return ret;
+	ret = parse_disk_num(opt, len, "iothreads=", VIRTIO_BLK_IOTHREADS_MAX,
+			     &d->iothreads, spec);
+	if (ret <= 0)
+		return ret;
 	if (len == 2 && !strncmp(opt, "ro", 2)) {
 		d->ro = true;
 	} else if (len == 6 && !strncmp(opt, "direct", 6)) {
@@ -235,8 +272,8 @@ static int parse_disk_opt(const char *opt, size_t len, struct vm_disk *d,
 			return bad("-d %s: serial longer than 20 bytes", spec);
 		memcpy(d->serial, opt + strlen(serial), len);
 	} else {
-		return bad("-d %s: unknown disk option (ro, direct, serial=ID)",
-			   spec);
+		return bad("-d %s: unknown disk option (ro, direct, serial=ID, "
+			   "poll_us=N, iothreads=N)", spec);
 	}
 	return 0;
 }
@@ -257,7 +294,8 @@ static int check_disk(const char *path)
 	return 0;
 }
 
-/* PATH[,ro][,direct][,serial=ID]; the path cannot hold a comma. */
+/* PATH[,ro][,direct][,serial=ID][,poll_us=N][,iothreads=N]; the path
+ * cannot hold a comma. */
 static int parse_disk(const char *spec, struct vm_config *cfg)
 {
 	const char *end = strchr(spec, ','), *opt;
@@ -271,6 +309,7 @@ static int parse_disk(const char *spec, struct vm_config *cfg)
 		return bad("-d '%s': no image path, or one too long", spec);
 	d = &cfg->disks[cfg->nr_disks];
 	memset(d, 0, sizeof(*d));
+	d->poll_us = d->iothreads = -1;
 	memcpy(d->path, spec, len);
 	while (end) {
 		opt = end + 1;
@@ -608,7 +647,8 @@ void config_usage_restore(void)
 	       "The snapshot records the VM's devices; without device options they are\n"
 	       "re-created as recorded (disk images reopened by their recorded paths).\n"
 	       "Device options given replace the back-ends and must keep the shape:\n"
-	       "  -d, --disk PATH[,ro][,direct][,serial=ID]   one per recorded disk, in\n"
+	       "  -d, --disk PATH[,ro][,direct][,serial=ID][,poll_us=N][,iothreads=N]\n"
+	       "                          one per recorded disk, in\n"
 	       "                          order, with the same ro (and serial, if given)\n"
 	       "  -n, --network mode=tap[,tapif=NAME][,vhost=0|1][,guest_mac=MAC][,mq=N]\n"
 	       "                          one per recorded network, in order (same MAC, mq)\n"

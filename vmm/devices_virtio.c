@@ -49,6 +49,11 @@ static int virtio_disks_create(struct vm *vm)
 			.direct = d->direct,
 			.serial = d->serial[0] ? d->serial : NULL,
 			.index = i,
+			.poll_us = d->poll_us < 0 ? VIRTIO_BLK_POLL_US_DEFAULT
+						  : (unsigned int)d->poll_us,
+			.iothreads = d->iothreads < 0 ?
+					     VIRTIO_BLK_IOTHREADS_DEFAULT :
+					     (unsigned int)d->iothreads,
 		};
 
 		ret = virtio_blk_create(vm, &o, &b);

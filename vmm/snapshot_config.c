@@ -94,6 +94,7 @@ static bool get_disk(struct sbuf_reader *in, struct vm_disk *d)
 	direct = sbuf_get_u8(in);
 	d->ro = ro;
 	d->direct = direct;
+	d->poll_us = d->iothreads = -1; /* back-end choices, not recorded */
 	return get_str(in, d->serial, sizeof(d->serial)) && ro <= 1 &&
 	       direct <= 1;
 }

@@ -75,6 +75,8 @@ static const char *path;
 static uint64_t file_size;
 static double seconds = 1.0;
 static int cached, poll_used;
+static unsigned int dev_poll_us = VIRTIO_BLK_POLL_US_DEFAULT;
+static unsigned int dev_iothreads = VIRTIO_BLK_IOTHREADS_DEFAULT;
 
 static double now(void)
 {
@@ -208,7 +210,9 @@ static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 
 static struct virtio_device *dev_start(struct virtio_blk **bp)
 {
-	struct virtio_blk_opts o = { .path = path, .direct = !cached };
+	struct virtio_blk_opts o = { .path = path, .direct = !cached,
+				     .poll_us = dev_poll_us,
+				     .iothreads = dev_iothreads };
 	struct virtio_device *vdev;
 	uint8_t want = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 		       VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
@@ -418,7 +422,7 @@ int main(int argc, char **argv)
 	path = "/tmp/minivmm-blkbench.img";
 	for (int k = 0; k < NR_WORKLOADS; k++)
 		wsel[k] = 1;
-	while ((opt = getopt(argc, argv, "f:s:t:r:q:w:cpk")) != -1) {
+	while ((opt = getopt(argc, argv, "f:s:t:r:q:w:cpkP:T:")) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;
 		case 's': mib = strtoull(optarg, NULL, 0); break;
@@ -436,6 +440,8 @@ int main(int argc, char **argv)
 		case 'c': cached = 1; break;
 		case 'p': poll_used = 1; break;
 		case 'k': keep = 1; break;
+		case 'P': dev_poll_us = (unsigned int)atoi(optarg); break;
+		case 'T': dev_iothreads = (unsigned int)atoi(optarg); break;
 		default: usage();
 		}
 	}

@@ -58,12 +58,24 @@ struct virtio_worker;
 #define VIRTIO_BLK_CFG_WZ_MAY_UNMAP	 56
 #define VIRTIO_BLK_CFG_LEN		 60
 
+/* Defaults and limits of the performance options (-d ...,poll_us=,iothreads=). */
+#define VIRTIO_BLK_POLL_US_DEFAULT   32
+#define VIRTIO_BLK_POLL_US_MAX	     1000
+#define VIRTIO_BLK_IOTHREADS_DEFAULT 32
+#define VIRTIO_BLK_IOTHREADS_MAX     64
+
 struct virtio_blk_opts {
 	const char *path;
 	bool ro;	     /* offer F_RO, open O_RDONLY with a read lock */
 	bool direct;	     /* O_DIRECT */
 	const char *serial;  /* GET_ID; NULL: "minivmm-disk<index>" */
 	unsigned int index;
+	/* The worker's longest busy-poll of the ring and of finished I/O
+	 * before it sleeps (adaptive, microseconds); 0: never poll. */
+	unsigned int poll_us;
+	/* I/O threads (started on demand) that run requests concurrently;
+	 * 0: the worker runs every request itself, one at a time. */
+	unsigned int iothreads;
 };
 
 /*

@@ -180,6 +180,8 @@ int virtio_queue_push(struct virtio_device *vdev, unsigned int q,
 		      const struct virtq_chain *chain, uint32_t written);
 /* After a batch of pushes: interrupt the driver if it asked for it. */
 void virtio_queue_interrupt(struct virtio_device *vdev, unsigned int q);
+/* Is a chain waiting (without taking it)? For polling the ring. */
+bool virtio_queue_has_avail(struct virtio_device *vdev, unsigned int q);
 /* Arm/disarm driver notifications; enable returns true if buffers wait. */
 bool virtio_queue_notify_enable(struct virtio_device *vdev, unsigned int q,
 				bool enable);
