@@ -41,9 +41,12 @@
  * The worker owns the queue between activate and reset: it alone pops,
  * parses (the header is read once, by it), pushes and interrupts. It runs
  * a request itself when the ring holds nothing else and nothing is out;
- * otherwise it hands it to the disk's I/O threads (started on demand, up
- * to 'iothreads'), which make only the system call and give the request
- * back on a lock-free list. The worker then pushes every finished request
+ * otherwise it submits it with Linux AIO (an aligned read or write of an
+ * O_DIRECT image: batches of io_submit, completions reaped without a
+ * thread hand-over), or hands it to the disk's I/O threads (started on
+ * demand, up to 'iothreads'), which make only the system call and give
+ * the request back on a lock-free list. The worker pushes every finished
+ * request
  * and interrupts once per batch (EVENT_IDX decides whether at all), so
  * requests complete out of order, as virtio allows.
  *
@@ -79,6 +82,7 @@ struct blk_io {
 	bool parsed;		/* the header was there */
 	uint8_t *status;	/* the status byte; NULL: the chain has none */
 	uint32_t written;	/* for the used ring */
+	struct iocb cb;		/* when it goes through AIO */
 	struct iovec iov[BLK_MAX_BUFS];
 };
 
@@ -101,6 +105,7 @@ struct virtio_blk {
 	struct virtio_queue queue;
 	struct virtio_worker worker;
 	struct blk_pool pool;
+	struct blk_aio aio;	/* ctx 0: no AIO (not O_DIRECT, or no iothreads) */
 	int fd;
 	bool ro, direct, can_discard, can_zero;
 	uint64_t sectors;
@@ -112,7 +117,9 @@ struct virtio_blk {
 	struct virtq_buf bufs[BLK_MAX_BUFS]; /* the chain being taken */
 	struct blk_io *ios;	/* BLK_MAX_INFLIGHT slots */
 	struct blk_io *free;
-	unsigned int out;	/* slots with the I/O threads */
+	unsigned int out;	/* slots with the I/O threads or AIO */
+	struct iocb *sub[BLK_MAX_INFLIGHT]; /* AIO to submit */
+	unsigned int nsub, aio_out;
 	struct blk_io *barrier;	/* a FLUSH waiting for 'out' to drain */
 	uint64_t poll_max_ns, poll_ns, idle_since;
 	uint64_t reads, writes, flushes, errors; /* __atomic */
@@ -270,13 +277,24 @@ static uint8_t blk_errno_status(struct virtio_blk *b, const char *what,
 	return err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
-static uint8_t blk_do_rw(struct virtio_blk *b, const struct blk_req *r,
-			 bool write)
+/* May the disk take this read or write? OK, or the status to fail it. */
+static uint8_t blk_rw_check(const struct virtio_blk *b,
+			    const struct blk_req *r, bool write)
 {
 	if (r->len % VIRTIO_BLK_SECTOR || !blk_in_range(b, r->sector, r->len))
 		return VIRTIO_BLK_S_IOERR;
 	if (write && b->ro)
 		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_do_rw(struct virtio_blk *b, const struct blk_req *r,
+			 bool write)
+{
+	uint8_t status = blk_rw_check(b, r, write);
+
+	if (status != VIRTIO_BLK_S_OK)
+		return status;
 	__atomic_add_fetch(write ? &b->writes : &b->reads, 1, __ATOMIC_RELAXED);
 	return blk_errno_status(b, write ? "write" : "read",
 				blk_rw(b, write, r));
@@ -581,6 +599,7 @@ static void blk_pool_destroy(struct blk_pool *p)
 
 /* ---- the worker ---- */
 
+
 /* Push one request back to the driver (no interrupt yet); free its slot. */
 static void blk_complete(struct virtio_blk *b, struct blk_io *io)
 {
@@ -591,11 +610,122 @@ static void blk_complete(struct virtio_blk *b, struct blk_io *io)
 	b->free = io;
 }
 
-/* Push what the I/O threads finished, oldest first; how many. */
+/* ---- AIO (aligned reads and writes of O_DIRECT images) ---- */
+
+/* The rest of a read or write after its first 'moved' bytes (a short AIO
+ * transfer, or all of one the kernel refused), synchronously. */
+static int blk_rw_from(int fd, bool write, struct iovec *iov, int cnt,
+		       uint64_t off, uint64_t moved)
+{
+	off += moved;
+	while (cnt && moved >= iov->iov_len) {
+		moved -= iov->iov_len;
+		iov++;
+		cnt--;
+	}
+	if (cnt) {
+		iov->iov_base = (uint8_t *)iov->iov_base + moved;
+		iov->iov_len -= moved;
+	}
+	return blk_rw_full(fd, write, iov, cnt, off);
+}
+
+/* Status of an AIO read or write that moved 'res' bytes (or -errno). */
+static void blk_aio_finish(struct virtio_blk *b, struct blk_io *io,
+			   int64_t res)
+{
+	const struct blk_req *r = &io->req;
+	bool write = r->type == VIRTIO_BLK_T_OUT;
+	int err = res < 0 ? (int)res : 0;
+	uint8_t status;
+
+	if (!err && (uint64_t)res < r->len)
+		err = blk_rw_from(b->fd, write, io->iov, r->niov,
+				  r->sector * VIRTIO_BLK_SECTOR, (uint64_t)res);
+	status = blk_errno_status(b, write ? "write" : "read", err);
+	if (status != VIRTIO_BLK_S_OK)
+		__atomic_add_fetch(&b->errors, 1, __ATOMIC_RELAXED);
+	*io->status = status;
+	io->written = (status == VIRTIO_BLK_S_OK && !write ?
+			       (uint32_t)r->len : 0) + 1;
+}
+
+/* A read or write AIO can do (O_DIRECT, aligned): queued for submission. */
+static bool blk_aio_queue(struct virtio_blk *b, struct blk_io *io)
+{
+	const struct blk_req *r = &io->req;
+	bool write = r->type == VIRTIO_BLK_T_OUT;
+	uint64_t off = r->sector * VIRTIO_BLK_SECTOR;
+
+	if (!b->aio.ctx || !io->parsed ||
+	    (!write && r->type != VIRTIO_BLK_T_IN) || !r->len ||
+	    r->niov > IOV_MAX || blk_rw_check(b, r, write) != VIRTIO_BLK_S_OK ||
+	    !blk_dio_aligned(r->iov, r->niov, off))
+		return false;
+	__atomic_add_fetch(write ? &b->writes : &b->reads, 1, __ATOMIC_RELAXED);
+	blk_aio_prep(&b->aio, &io->cb, b->fd, write, r->iov, r->niov, off, io);
+	b->sub[b->nsub++] = &io->cb;
+	return true;
+}
+
+/* Give the queued requests to the kernel in one call; one it refuses
+ * (-EAGAIN: out of resources, -EINVAL: the file cannot) is done here.
+ * Returns how many completed here. */
+static int blk_aio_submit_all(struct virtio_blk *b)
+{
+	unsigned int i = 0;
+	int r, done = 0;
+
+	while (i < b->nsub) {
+		struct blk_io *io;
+
+		r = blk_aio_submit(&b->aio, b->sub + i, b->nsub - i);
+		if (r > 0) {
+			i += (unsigned int)r;
+			b->aio_out += (unsigned int)r;
+			continue;
+		}
+		io = container_of(b->sub[i++], struct blk_io, cb);
+		pr_debug("%s: io_submit: %s; done synchronously", b->name,
+			 strerror(r ? -r : EAGAIN));
+		blk_aio_finish(b, io, 0);
+		b->out--;
+		blk_complete(b, io);
+		done++;
+	}
+	b->nsub = 0;
+	return done;
+}
+
+/* Push the AIO requests the kernel finished; how many. */
+static int blk_aio_complete(struct virtio_blk *b)
+{
+	struct io_event ev[BLK_MAX_INFLIGHT];
+	int n, total = 0;
+
+	if (!b->aio_out || (b->aio.peek && !blk_aio_ready(&b->aio)))
+		return 0;
+	n = blk_aio_reap(&b->aio, ev, ARRAY_SIZE(ev));
+	if (n < 0)
+		pr_debug("%s: io_getevents: %s", b->name, strerror(-n));
+	for (int i = 0; i < n; i++) {
+		struct blk_io *io = (struct blk_io *)(uintptr_t)ev[i].data;
+
+		blk_aio_finish(b, io, (int64_t)ev[i].res);
+		blk_complete(b, io);
+		b->aio_out--;
+		b->out--;
+		total++;
+	}
+	return total;
+}
+
+/* Push what the I/O threads and AIO finished (the threads' oldest
+ * first); how many. */
 static int blk_reap(struct virtio_blk *b)
 {
 	struct blk_io *io, *next, *fifo = NULL;
-	int n = 0;
+	int n = blk_aio_complete(b);
 
 	io = __atomic_exchange_n(&b->pool.done, NULL, __ATOMIC_ACQUIRE);
 	for (; io; io = next) {
@@ -616,17 +746,20 @@ static int blk_reap(struct virtio_blk *b)
  * A taken request: held when it is a FLUSH and requests taken before it
  * are still out; run here when nothing is out and the ring holds nothing
  * else (one request at a time gains nothing from a hand-over), or when
- * there are no I/O threads; else given to them. Returns how many requests
- * completed here (0 or 1).
+ * there are no I/O threads; else queued for AIO or given to the threads.
+ * Returns how many requests completed here (0 or 1).
  */
 static int blk_start(struct virtio_blk *b, struct blk_io *io)
 {
+	bool alone;
+
 	if (io->parsed && io->req.type == VIRTIO_BLK_T_FLUSH && b->out) {
 		b->barrier = io;
 		return 0;
 	}
-	if (b->pool.max && (b->out || virtio_queue_has_avail(&b->vdev, 0)) &&
-	    !blk_pool_submit(b, io)) {
+	alone = !b->out && !virtio_queue_has_avail(&b->vdev, 0);
+	if (!alone && (blk_aio_queue(b, io) ||
+		       (b->pool.max && !blk_pool_submit(b, io)))) {
 		b->out++;
 		return 0;
 	}
@@ -640,7 +773,7 @@ static int blk_start(struct virtio_blk *b, struct blk_io *io)
  * NEEDS_RESET); *done counts those completed on the spot. */
 static int blk_take(struct virtio_blk *b, int *done)
 {
-	int ret, n = 0;
+	int ret = 0, n = 0;
 
 	while (b->free && !b->barrier) {
 		struct blk_io *io = b->free;
@@ -648,13 +781,14 @@ static int blk_take(struct virtio_blk *b, int *done)
 		ret = virtio_queue_pop(&b->vdev, 0, &io->chain, b->bufs,
 				       BLK_MAX_BUFS);
 		if (ret <= 0)
-			return ret < 0 ? ret : n;
+			break;
 		b->free = io->next;
 		blk_prepare(b->bufs, io->chain.nbufs, io);
 		*done += blk_start(b, io);
 		n++;
 	}
-	return n;
+	*done += blk_aio_submit_all(b);
+	return ret < 0 ? ret : n;
 }
 
 /* The poll window follows the gaps the worker sleeps through: one no
@@ -682,7 +816,8 @@ static bool blk_poll(struct virtio_blk *b, bool ring)
 		return false;
 	end = blk_now_ns() + b->poll_ns;
 	do {
-		if (__atomic_load_n(&b->pool.done, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&b->pool.done, __ATOMIC_ACQUIRE) ||
+		    (b->aio_out && blk_aio_ready(&b->aio)))
 			return true;
 		if (ring && (virtio_queue_has_avail(&b->vdev, 0) ||
 			     virtio_worker_should_yield(&b->worker)))
@@ -691,8 +826,9 @@ static bool blk_poll(struct virtio_blk *b, bool ring)
 	return false;
 }
 
-/* Requests are out: sleep until an I/O thread finishes one or, when
- * 'ring', the driver notifies (notifications are on only meanwhile). */
+/* Requests are out: sleep until an I/O thread or AIO finishes one (AIO
+ * signals the worker's eventfd) or, when 'ring', the driver notifies
+ * (notifications are on only meanwhile). */
 static void blk_sleep(struct virtio_blk *b, bool ring)
 {
 	struct blk_pool *p = &b->pool;
@@ -702,6 +838,7 @@ static void blk_sleep(struct virtio_blk *b, bool ring)
 		goto out; /* chains came */
 	__atomic_store_n(&p->sleeping, true, __ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&p->done, __ATOMIC_SEQ_CST) &&
+	    !(b->aio_out && blk_aio_ready(&b->aio)) &&
 	    !(ring && virtio_worker_should_yield(&b->worker))) {
 		t0 = blk_now_ns();
 		virtio_worker_wait(&b->worker);
@@ -1038,6 +1175,14 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 	ret = blk_open_file(b);
 	if (!ret)
 		ret = blk_init_vdev(b, mem, o->iothreads);
+	if (!ret && b->direct && o->iothreads) {
+		int err = blk_aio_init(&b->aio, BLK_MAX_INFLIGHT,
+				       b->worker.kick_fd);
+
+		if (err)
+			pr_debug("%s: no Linux AIO (%s); I/O threads serve "
+				 "every request", b->name, strerror(-err));
+	}
 	if (ret) {
 		if (b->fd >= 0)
 			close(b->fd);
@@ -1052,6 +1197,7 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 void virtio_blk_close(struct virtio_blk *b)
 {
 	virtio_worker_destroy(&b->worker);
+	blk_aio_destroy(&b->aio);
 	blk_pool_destroy(&b->pool);
 	free(b->ios);
 	close(b->fd);

@@ -2,7 +2,37 @@
 #ifndef MINIVMM_VIRTIO_BLK_INTERNAL_H
 #define MINIVMM_VIRTIO_BLK_INTERNAL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/aio_abi.h>
+#include <sys/uio.h>
+
 #include "virtio/blk.h"
+
+/*
+ * Linux native AIO (blk_aio.c), used for aligned reads and writes of
+ * O_DIRECT images: the worker submits them in batches and reaps them
+ * without a thread hand-over. Completions also signal 'efd' (the worker's
+ * eventfd), so a sleeping worker wakes.
+ */
+struct blk_aio {
+	aio_context_t ctx;	/* 0: none */
+	int efd;
+	bool peek;		/* the completion ring can be read directly */
+};
+
+/* -errno (io_setup failed: no AIO, or the host's aio-max-nr reached). */
+int blk_aio_init(struct blk_aio *a, unsigned int nr, int efd);
+void blk_aio_destroy(struct blk_aio *a);
+void blk_aio_prep(const struct blk_aio *a, struct iocb *cb, int fd,
+		  bool write, const struct iovec *iov, int niov, uint64_t off,
+		  void *data);
+/* How many of cbs[0..n) the kernel took (from the first), or -errno. */
+int blk_aio_submit(struct blk_aio *a, struct iocb **cbs, unsigned int n);
+/* Finished requests, without waiting: how many, or -errno. */
+int blk_aio_reap(struct blk_aio *a, struct io_event *ev, unsigned int max);
+/* Is a completion waiting? (false when the ring cannot be read) */
+bool blk_aio_ready(const struct blk_aio *a);
 
 /*
  * One batch of the worker: with driver notifications off, pop, run and
