@@ -123,6 +123,8 @@ struct virtio_blk {
 	struct blk_io *barrier;	/* a FLUSH waiting for 'out' to drain */
 	uint64_t poll_max_ns, poll_ns, idle_since;
 	uint64_t reads, writes, flushes, errors; /* __atomic */
+	virtio_blk_run_hook *run_hook;	/* tests (blk_internal.h) */
+	void *run_hook_opaque;
 };
 
 /* ---- iovecs over a chain ---- */
@@ -438,6 +440,8 @@ static int blk_run(struct virtio_blk *b, struct blk_io *io)
 
 	if (!io->status)
 		return -EINVAL;
+	if (io->parsed && b->run_hook)
+		b->run_hook(b->run_hook_opaque, io->req.type);
 	if (io->parsed)
 		status = blk_execute(b, &io->req, &data_len);
 	else
@@ -1202,6 +1206,13 @@ void virtio_blk_close(struct virtio_blk *b)
 	free(b->ios);
 	close(b->fd);
 	free(b);
+}
+
+void virtio_blk_set_run_hook(struct virtio_blk *b, virtio_blk_run_hook *fn,
+			     void *opaque)
+{
+	b->run_hook = fn;
+	b->run_hook_opaque = opaque;
 }
 
 struct virtio_device *virtio_blk_vdev(struct virtio_blk *b)

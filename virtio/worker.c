@@ -52,6 +52,9 @@ static void *virtio_worker_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
+		/* work() may have taken the stop's kick (virtio_worker_wait) */
+		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
+			break;
 		if (read(w->kick_fd, &v, sizeof(v)) < 0 && errno != EINTR) {
 			pr_err("%s: worker: %s", w->name, strerror(errno));
 			break;

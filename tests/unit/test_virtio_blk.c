@@ -48,7 +48,7 @@ static int req(struct virtio_blk *b, uint32_t type, uint64_t sector,
 
 static struct virtio_blk *open_disk(bool ro, const char *serial, int *err)
 {
-	struct virtio_blk_opts o = {path, ro, false, serial, 0};
+	struct virtio_blk_opts o = {path, ro, false, serial, 0, 0, 0};
 	struct virtio_blk *b = NULL;
 
 	*err = virtio_blk_open(&o, &mem, &b);
