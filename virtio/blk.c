@@ -122,6 +122,7 @@ struct virtio_blk {
 	unsigned int nsub, aio_out;
 	struct blk_io *barrier;	/* a FLUSH waiting for 'out' to drain */
 	uint64_t poll_max_ns, poll_ns, idle_since;
+	bool poll_starved;	/* the last poll was preempted */
 	uint64_t reads, writes, flushes, errors; /* __atomic */
 	virtio_blk_run_hook *run_hook;	/* tests (blk_internal.h) */
 	void *run_hook_opaque;
@@ -798,27 +799,43 @@ static int blk_take(struct virtio_blk *b, int *done)
 /* The poll window follows the gaps the worker sleeps through: one no
  * longer than the longest window would have been caught by polling, so
  * the window grows; a longer one (an idle disk) halves it, down to 0. */
+static void blk_poll_shrink(struct virtio_blk *b)
+{
+	b->poll_ns = b->poll_ns / 2 < BLK_POLL_START_NS ? 0 : b->poll_ns / 2;
+}
+
 static void blk_poll_adapt(struct virtio_blk *b, uint64_t slept)
 {
 	if (!b->poll_max_ns)
 		return;
-	if (slept <= b->poll_max_ns)
+	if (b->poll_starved)
+		b->poll_starved = false; /* see blk_poll */
+	else if (slept <= b->poll_max_ns)
 		b->poll_ns = MIN(b->poll_max_ns,
 				 b->poll_ns ? 2 * b->poll_ns : BLK_POLL_START_NS);
-	else if (b->poll_ns)
-		b->poll_ns = b->poll_ns / 2 < BLK_POLL_START_NS ?
-				     0 : b->poll_ns / 2;
+	else
+		blk_poll_shrink(b);
+}
+
+static uint64_t blk_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Busy-wait up to the poll window for a finished request or, when 'ring',
  * a new chain or a request to stop or pause; true when one came. */
 static bool blk_poll(struct virtio_blk *b, bool ring)
 {
-	uint64_t end;
+	uint64_t t0, cpu0, end;
 
 	if (!b->poll_ns)
 		return false;
-	end = blk_now_ns() + b->poll_ns;
+	t0 = blk_now_ns();
+	cpu0 = blk_cpu_ns();
+	end = t0 + b->poll_ns;
 	do {
 		if (__atomic_load_n(&b->pool.done, __ATOMIC_ACQUIRE) ||
 		    (b->aio_out && blk_aio_ready(&b->aio)))
@@ -827,6 +844,14 @@ static bool blk_poll(struct virtio_blk *b, bool ring)
 			     virtio_worker_should_yield(&b->worker)))
 			return true;
 	} while (blk_now_ns() < end);
+	/* Nothing came. When the host did not even give us the CPU for half
+	 * the window, spinning only held up the threads we wait for (the
+	 * driver's, the I/O's): shrink the window, and do not let the short
+	 * sleep that follows grow it again. */
+	if (2 * (blk_cpu_ns() - cpu0) < blk_now_ns() - t0) {
+		blk_poll_shrink(b);
+		b->poll_starved = true;
+	}
 	return false;
 }
 
