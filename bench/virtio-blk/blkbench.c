@@ -311,6 +311,8 @@ static struct virtio_device *dev_start(struct virtio_blk **bp)
 	virtio_set_status(vdev, VIRTIO_STATUS_ACKNOWLEDGE |
 					VIRTIO_STATUS_DRIVER);
 	virtio_set_driver_features(vdev, 1, 1); /* VERSION_1 */
+	/* EVENT_IDX, as Linux's driver acks it */
+	virtio_set_driver_features(vdev, 0, 1u << VIRTIO_F_RING_EVENT_IDX);
 	virtio_set_status(vdev, want & ~VIRTIO_STATUS_DRIVER_OK);
 	if (virtio_queue_set_size(vdev, 0, QSIZE) ||
 	    virtio_queue_set_area(vdev, 0, VIRTIO_AREA_DESC, GPA_DESC) ||
@@ -352,14 +354,18 @@ static void post(enum workload w, unsigned int s, uint64_t i, uint16_t *aidx)
 	(*aidx)++;
 }
 
-static void kick(struct virtio_device *vdev, uint16_t aidx)
+/* Publish avail entries old..aidx; notify if the device's avail_event
+ * asks for it (EVENT_IDX). */
+static void kick(struct virtio_device *vdev, uint16_t old, uint16_t aidx)
 {
-	uint16_t *idx = gpa(GPA_AVAIL + 2), *uflags = gpa(GPA_USED);
+	uint16_t *idx = gpa(GPA_AVAIL + 2);
+	uint16_t *avail_event = gpa(GPA_USED + 4 + 8 * QSIZE);
 
 	__atomic_store_n(idx, htole16(aidx), __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!(le16toh(__atomic_load_n(uflags, __ATOMIC_ACQUIRE)) &
-	      VIRTQ_USED_F_NO_NOTIFY))
+	if (virtq_need_event(le16toh(__atomic_load_n(avail_event,
+						     __ATOMIC_ACQUIRE)),
+			     aidx, old))
 		virtio_queue_notify(vdev, 0);
 }
 
@@ -367,8 +373,9 @@ static double run_virtio(enum workload w, unsigned int qd)
 {
 	struct virtio_blk *b;
 	struct virtio_device *vdev = dev_start(&b);
-	uint16_t aidx = 0, seen = 0, uidx;
+	uint16_t aidx = 0, seen = 0, uidx, old;
 	uint16_t *used_idx = gpa(GPA_USED + 2);
+	uint16_t *used_event = gpa(GPA_AVAIL + 4 + 2 * QSIZE);
 	unsigned int free_slots[MAX_QD], nfree = 0, inflight = 0;
 	uint64_t next = 0, done = 0, v;
 	double t0, deadline, t;
@@ -382,17 +389,27 @@ static double run_virtio(enum workload w, unsigned int qd)
 	deadline = t0 + seconds;
 	for (;;) {
 		if (now() < deadline && nfree) {
+			old = aidx;
 			while (nfree) {
 				post(w, free_slots[--nfree], next++, &aidx);
 				inflight++;
 			}
-			kick(vdev, aidx);
+			kick(vdev, old, aidx);
 		}
 		if (!inflight)
 			break;
 		uidx = le16toh(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE));
 		if (uidx == seen) {
-			if (!poll_used && read(used_efd, &v, sizeof(v)) < 0)
+			if (poll_used)
+				continue;
+			/* interrupt me at the next used entry, then look
+			 * again before sleeping (as Linux's driver) */
+			__atomic_store_n(used_event, htole16(seen),
+					 __ATOMIC_RELEASE);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (le16toh(__atomic_load_n(used_idx,
+						    __ATOMIC_ACQUIRE)) == seen &&
+			    read(used_efd, &v, sizeof(v)) < 0)
 				perror("blkbench: eventfd");
 			continue;
 		}
