@@ -123,6 +123,7 @@ struct virtio_blk {
 	struct blk_io *barrier;	/* a FLUSH waiting for 'out' to drain */
 	uint64_t poll_max_ns, poll_ns, idle_since;
 	bool poll_starved;	/* the last poll was preempted */
+	bool nowait_no_read, nowait_no_write; /* RWF_NOWAIT refused */
 	uint64_t reads, writes, flushes, errors; /* __atomic */
 	virtio_blk_run_hook *run_hook;	/* tests (blk_internal.h) */
 	void *run_hook_opaque;
@@ -748,6 +749,43 @@ static int blk_reap(struct virtio_blk *b)
 }
 
 /*
+ * A read or write of a buffered image that the page cache can serve at
+ * once (RWF_NOWAIT: the kernel does it only if it need not wait for the
+ * disk) is done here: cheaper than handing it over. True when done;
+ * false when it would block (or the file cannot say), and then nothing
+ * was done that matters (a partial write is written again, whole, later).
+ */
+static bool blk_try_nowait(struct virtio_blk *b, struct blk_io *io)
+{
+	const struct blk_req *r = &io->req;
+	bool write = r->type == VIRTIO_BLK_T_OUT;
+	bool *no = write ? &b->nowait_no_write : &b->nowait_no_read;
+	ssize_t got;
+
+	/* (a test's run hook holds requests on the threads that run them) */
+	if (b->direct || b->run_hook || !io->parsed || *no || !r->len ||
+	    (!write && r->type != VIRTIO_BLK_T_IN) || r->niov > IOV_MAX ||
+	    blk_rw_check(b, r, write) != VIRTIO_BLK_S_OK)
+		return false;
+	if (write)
+		got = pwritev2(b->fd, r->iov, r->niov,
+			       (off_t)(r->sector * VIRTIO_BLK_SECTOR),
+			       RWF_NOWAIT);
+	else
+		got = preadv2(b->fd, r->iov, r->niov,
+			      (off_t)(r->sector * VIRTIO_BLK_SECTOR),
+			      RWF_NOWAIT);
+	if (got < 0 && errno == EOPNOTSUPP)
+		*no = true; /* this file never can: stop trying */
+	if (got != (ssize_t)r->len)
+		return false;
+	__atomic_add_fetch(write ? &b->writes : &b->reads, 1, __ATOMIC_RELAXED);
+	*io->status = VIRTIO_BLK_S_OK;
+	io->written = (write ? 0 : (uint32_t)r->len) + 1;
+	return true;
+}
+
+/*
  * A taken request: held when it is a FLUSH and requests taken before it
  * are still out; run here when nothing is out and the ring holds nothing
  * else (one request at a time gains nothing from a hand-over), or when
@@ -763,12 +801,14 @@ static int blk_start(struct virtio_blk *b, struct blk_io *io)
 		return 0;
 	}
 	alone = !b->out && !virtio_queue_has_avail(&b->vdev, 0);
-	if (!alone && (blk_aio_queue(b, io) ||
-		       (b->pool.max && !blk_pool_submit(b, io)))) {
+	if (!alone && !blk_try_nowait(b, io) &&
+	    (blk_aio_queue(b, io) ||
+	     (b->pool.max && !blk_pool_submit(b, io)))) {
 		b->out++;
 		return 0;
 	}
-	blk_run(b, io);
+	if (!io->written) /* not done by blk_try_nowait */
+		blk_run(b, io);
 	blk_complete(b, io);
 	return 1;
 }
@@ -1225,8 +1265,9 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 /* The transport has reset the device (its worker stopped) by now. */
 void virtio_blk_close(struct virtio_blk *b)
 {
+	virtio_worker_stop(&b->worker); /* nothing is out after it */
+	blk_aio_destroy(&b->aio);	/* before its eventfd closes */
 	virtio_worker_destroy(&b->worker);
-	blk_aio_destroy(&b->aio);
 	blk_pool_destroy(&b->pool);
 	free(b->ios);
 	close(b->fd);

@@ -47,7 +47,9 @@ int virtio_blk_process_queue(struct virtio_blk *b);
 
 /* Tests: called with each well-formed request's type on the thread that
  * runs it (an I/O thread or the worker; not for AIO), before its system
- * call. Set it before the device is activated; NULL for none. */
+ * call; while one is set, no request is served from the page cache on the
+ * worker (RWF_NOWAIT), so every request reaches it. Set it before the
+ * device is activated; NULL for none. */
 typedef void virtio_blk_run_hook(void *opaque, uint32_t type);
 void virtio_blk_set_run_hook(struct virtio_blk *b, virtio_blk_run_hook *fn,
 			     void *opaque);

@@ -1,34 +1,38 @@
 /*
- * blkbench.c: virtio-blk's device model against plain pread/pwrite, on the
- * host, without KVM.
+ * blkbench.c: virtio-blk's device model against raw pread/pwrite and Linux
+ * AIO, on the host, without KVM.
  *
  * usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] [-r ROUNDS] [-q QD,...]
- *                 [-w WORKLOAD,...] [-c] [-p] [-k]
+ *                 [-w WORKLOAD,...] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS]
  *
  * The virtio side is the device from virtio/blk.c (virtio_blk_open with
- * 'direct') on "guest RAM" that is plain anonymous memory described by a
- * struct guest_mem, driven through the core's driver-facing calls as a
- * driver would: ACKNOWLEDGE, DRIVER, VERSION_1, FEATURES_OK, one 256-entry
- * split queue, DRIVER_OK. Requests (header, data, status: three
- * descriptors) go in the avail ring; a notify (virtio_queue_notify, what
- * an ioeventfd delivers) is sent unless the device set NO_NOTIFY; the
- * device's worker thread does the I/O and pushes used entries, and its
+ * 'direct', and minivmm's defaults for poll_us and iothreads unless -P, -T)
+ * on "guest RAM" that is plain anonymous memory described by a struct
+ * guest_mem, driven through the core's driver-facing calls as Linux's
+ * driver would: ACKNOWLEDGE, DRIVER, VERSION_1 and EVENT_IDX, FEATURES_OK,
+ * one 256-entry split queue, DRIVER_OK. Requests (header, data, status:
+ * three descriptors) go in the avail ring; a notify (virtio_queue_notify,
+ * what an ioeventfd delivers) is sent when the device's avail_event asks
+ * for it; the device does the I/O and pushes used entries, and its
  * used-buffer notification (the transport's notify_used hook, which would
- * raise the guest's interrupt) wakes the driver through an eventfd. With
- * -p the driver polls the used index instead of sleeping.
+ * raise the guest's interrupt) wakes the driver through an eventfd; the
+ * driver sets used_event before it sleeps. With -p the driver polls the
+ * used index instead of sleeping.
  *
- * The raw side is pread/pwrite on the same file, also O_DIRECT (or both
- * through the page cache with -c), with the same request sizes, the same
- * offsets and the same number of requests in flight: QD threads, each
- * doing one synchronous call at a time.
+ * The raw side is what a good program would do on the same file, also
+ * O_DIRECT (or both through the page cache with -c), with the same request
+ * sizes, the same offsets and the same number of requests in flight, run
+ * two ways: QD threads each doing one synchronous pread/pwrite at a time,
+ * and (O_DIRECT only) one thread keeping QD requests in flight with Linux
+ * AIO (io_submit/io_getevents, as fio's libaio engine). The faster of the
+ * two in each round is "raw".
  *
  * Workloads: randread/randwrite (4 KiB at random 4 KiB-aligned offsets),
  * seqread/seqwrite (128 KiB, consecutive). Request i of a run has the same
  * offset on both sides. Each round runs every workload at every QD for
- * SECONDS on each side, raw and virtio alternating (the order flips every
- * round); the ratio is virtio's rate over raw's, per round, and the median
- * over the rounds is the figure reported.
- */
+ * SECONDS on each side, the raw programs and virtio alternating (the order
+ * flips every round); the ratio is virtio's rate over the faster raw rate,
+ * per round, and the median over the rounds is the figure reported. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -510,7 +514,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] "
 		"[-r ROUNDS] [-q QD,...] [-w randread,randwrite,seqread,"
-		"seqwrite] [-c] [-p] [-k]\n");
+		"seqwrite] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS]\n");
 	exit(2);
 }
 
@@ -572,6 +576,11 @@ int main(int argc, char **argv)
 		      : "O_DIRECT on both sides",
 	       seconds, rounds,
 	       poll_used ? "polling the used index" : "the notify_used hook");
+	printf("device: poll_us=%u iothreads=%u; raw: thr = %s, aio = one "
+	       "thread keeping QD requests in flight with Linux AIO%s; "
+	       "ratios are against the faster\n", dev_poll_us, dev_iothreads,
+	       "QD threads each with one pread/pwrite at a time",
+	       cached ? " (not run: AIO needs O_DIRECT)" : "");
 	if (cached) { /* warm the page cache: read the whole file once */
 		int fd = open_file();
 		char *buf = malloc(1 << 20);

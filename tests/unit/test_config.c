@@ -129,9 +129,48 @@ static void test_run_errors(void)
 	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "stray", NULL), -EINVAL);
 }
 
+/* -d's performance options: parsed, bounded, -1 when not given. */
+static void test_disk_options(void)
+{
+	struct vm_config cfg;
+	int lvl = LOG_WARN;
+	const char *k = "/proc/self/exe";
+
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "-d", "/proc/self/exe", "-d",
+		       "/proc/self/exe,ro,poll_us=0,iothreads=4", "-d",
+		       "/proc/self/exe,iothreads=0,poll_us=1000,serial=x",
+		       NULL),
+		 0);
+	CHECK_EQ(cfg.nr_disks, 3);
+	CHECK_EQ(cfg.disks[0].poll_us, -1);
+	CHECK_EQ(cfg.disks[0].iothreads, -1);
+	CHECK(cfg.disks[1].ro);
+	CHECK_EQ(cfg.disks[1].poll_us, 0);
+	CHECK_EQ(cfg.disks[1].iothreads, 4);
+	CHECK_EQ(cfg.disks[2].poll_us, 1000);
+	CHECK_EQ(cfg.disks[2].iothreads, 0);
+	CHECK_STR(cfg.disks[2].serial, "x");
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "-d", "/proc/self/exe,poll_us=1001",
+		       NULL),
+		 -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "-d",
+		       "/proc/self/exe,iothreads=65", NULL),
+		 -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "-d", "/proc/self/exe,poll_us=",
+		       NULL),
+		 -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "-d",
+		       "/proc/self/exe,iothreads=-1", NULL),
+		 -EINVAL);
+	CHECK_EQ(parse(&cfg, &lvl, "-k", k, "-d",
+		       "/proc/self/exe,poll_us=99999999999999999", NULL),
+		 -EINVAL);
+}
+
 int main(void)
 {
 	test_sizes();
+	test_disk_options();
 	test_run_options();
 	test_run_errors();
 	return unit_done("config");
