@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -883,6 +884,7 @@ static bool blk_poll(struct virtio_blk *b, bool ring)
 		if (ring && (virtio_queue_has_avail(&b->vdev, 0) ||
 			     virtio_worker_should_yield(&b->worker)))
 			return true;
+		sched_yield(); /* a thread we wait for may share our CPU */
 	} while (blk_now_ns() < end);
 	/* Nothing came. When the host did not even give us the CPU for half
 	 * the window, spinning only held up the threads we wait for (the
