@@ -41,20 +41,21 @@
  * Threads: the vCPU's QueueNotify only kicks the worker (queue_notify op).
  * The worker owns the queue between activate and reset: it alone pops,
  * parses (the header is read once, by it), pushes and interrupts. It runs
- * a request itself when the ring holds nothing else and nothing is out;
+ * a request itself when the ring holds nothing else and nothing is out,
+ * or when the page cache serves it at once (RWF_NOWAIT, buffered images);
  * otherwise it submits it with Linux AIO (an aligned read or write of an
  * O_DIRECT image: batches of io_submit, completions reaped without a
  * thread hand-over), or hands it to the disk's I/O threads (started on
  * demand, up to 'iothreads'), which make only the system call and give
- * the request back on a lock-free list. The worker pushes every finished
- * request
- * and interrupts once per batch (EVENT_IDX decides whether at all), so
- * requests complete out of order, as virtio allows.
+ * the request back on a lock-free list. The worker pushes finished
+ * requests in batches with one interrupt per batch (EVENT_IDX decides
+ * whether at all), so requests complete out of order, as virtio allows.
  *
- * Before it sleeps the worker busy-polls the ring and the finished list
- * for an adaptive window (at most poll_us; it grows while the gaps it
- * sleeps through are short and shrinks to nothing when they are long, so
- * an idle disk costs no CPU), with the driver's notifications off.
+ * Before it sleeps the worker busy-polls the ring and the finished
+ * requests for an adaptive window (at most poll_us) with the driver's
+ * notifications off, yielding the CPU each turn. The window grows while
+ * the gaps it sleeps through are short and halves when they are long (an
+ * idle disk costs no CPU) or when the host preempted the poll.
  *
  * Guarantees: a request is pushed to the used ring only after the system
  * call that makes it durable as promised returned (data in the file for
@@ -97,7 +98,7 @@ struct blk_pool {
 	bool stop, warned;	/* (lock) */
 	pthread_t threads[VIRTIO_BLK_IOTHREADS_MAX];
 	struct blk_io *done;	/* __atomic: finished, newest first */
-	bool sleeping;		/* __atomic: the worker waits for a kick */
+	bool sleeping;		/* __atomic: the worker waits on its kick */
 };
 
 struct virtio_blk {
@@ -106,7 +107,7 @@ struct virtio_blk {
 	struct virtio_queue queue;
 	struct virtio_worker worker;
 	struct blk_pool pool;
-	struct blk_aio aio;	/* ctx 0: no AIO (not O_DIRECT, or no iothreads) */
+	struct blk_aio aio;	/* ctx 0: none (not O_DIRECT, no iothreads) */
 	int fd;
 	bool ro, direct, can_discard, can_zero;
 	uint64_t sectors;
@@ -852,8 +853,8 @@ static void blk_poll_adapt(struct virtio_blk *b, uint64_t slept)
 	if (b->poll_starved)
 		b->poll_starved = false; /* see blk_poll */
 	else if (slept <= b->poll_max_ns)
-		b->poll_ns = MIN(b->poll_max_ns,
-				 b->poll_ns ? 2 * b->poll_ns : BLK_POLL_START_NS);
+		b->poll_ns = MIN(b->poll_max_ns, b->poll_ns ?
+				 2 * b->poll_ns : BLK_POLL_START_NS);
 	else
 		blk_poll_shrink(b);
 }

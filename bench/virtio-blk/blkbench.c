@@ -215,7 +215,8 @@ static double run_raw_aio(enum workload w, unsigned int qd)
 	t0 = now();
 	deadline = t0 + seconds;
 	for (unsigned int k = 0; k < qd; k++) {
-		raw_aio_prep(&cbs[k], w, fd, bufs + (size_t)k * wl[w].bs, next++);
+		raw_aio_prep(&cbs[k], w, fd, bufs + (size_t)k * wl[w].bs,
+			     next++);
 		cbp[k] = &cbs[k];
 	}
 	if (syscall(SYS_io_submit, ctx, (long)qd, cbp) != (long)qd)
@@ -257,6 +258,12 @@ fail:
 	fprintf(stderr, "blkbench: raw AIO %s failed: %s\n", wl[w].name,
 		strerror(errno));
 	exit(1);
+}
+
+/* The AIO program's rate; 0 (not run) through the page cache. */
+static double raw_aio(enum workload w, unsigned int qd)
+{
+	return cached ? 0 : run_raw_aio(w, qd);
 }
 
 /* ---- virtio: the device model on anonymous "guest RAM" ---- */
@@ -411,9 +418,9 @@ static double run_virtio(enum workload w, unsigned int qd)
 			__atomic_store_n(used_event, htole16(seen),
 					 __ATOMIC_RELEASE);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (le16toh(__atomic_load_n(used_idx,
-						    __ATOMIC_ACQUIRE)) == seen &&
-			    read(used_efd, &v, sizeof(v)) < 0)
+			uidx = le16toh(__atomic_load_n(used_idx,
+						       __ATOMIC_ACQUIRE));
+			if (uidx == seen && read(used_efd, &v, sizeof(v)) < 0)
 				perror("blkbench: eventfd");
 			continue;
 		}
@@ -606,11 +613,11 @@ int main(int argc, char **argv)
 				 * in odd rounds */
 				if (r % 2) {
 					vio_r[r] = run_virtio(k, qd);
-					aio_r[r] = cached ? 0 : run_raw_aio(k, qd);
+					aio_r[r] = raw_aio(k, qd);
 					thr_r[r] = run_raw(k, qd);
 				} else {
 					thr_r[r] = run_raw(k, qd);
-					aio_r[r] = cached ? 0 : run_raw_aio(k, qd);
+					aio_r[r] = raw_aio(k, qd);
 					vio_r[r] = run_virtio(k, qd);
 				}
 				ratio[r] = vio_r[r] /
