@@ -20,6 +20,8 @@ void config_usage_run(void);
  * Which device options `minivmm restore` was given. The snapshot records
  * the VM's devices; options given must match that shape and replace the
  * back-ends (snapshot_config_merge), the others are taken from the file.
+ * --irqchip and --pmu must say what the snapshot records
+ * (snapshot_config_merge_machine).
  */
 #define RESTORE_DISKS	  (1u << 0)
 #define RESTORE_NETS	  (1u << 1)
@@ -27,6 +29,8 @@ void config_usage_run(void);
 #define RESTORE_CONSOLE	  (1u << 3)
 #define RESTORE_TRANSPORT (1u << 4)
 #define RESTORE_VSOCK	  (1u << 5)
+#define RESTORE_IRQCHIP	  (1u << 6)
+#define RESTORE_PMU	  (1u << 7)
 #define RESTORE_NET_MAC	  (1u << 0) /* in net[i]: guest_mac= spelled out */
 #define RESTORE_NET_MQ	  (1u << 1) /* mq= spelled out */
 struct restore_given {

@@ -19,8 +19,9 @@ int snapshot_save(struct vm *vm, const char *path);
  * exit port from it. Errors (reported): a bad or foreign file. */
 int snapshot_open(const char *path, struct vm_config *cfg,
 		  struct snap_reader **r);
-/* Then the devices: the recorded ones (files from version 2 of the CONFIG
- * section on), with the back-ends the command line gave (see
+/* Then the interrupt controller and PMU (recorded from version 3 of the
+ * CONFIG section on), and the devices: the recorded ones (from version 2
+ * on), with the back-ends the command line gave (see
  * snapshot_config_merge). -ENOENT: a recorded disk image is missing;
  * -EINVAL: the command line does not match the recorded devices. */
 int snapshot_use_devices(struct snap_reader *r, struct vm_config *cfg,
@@ -48,6 +49,12 @@ int snapshot_config_decode(const void *data, size_t len, struct vm_config *rec,
  * names the first difference (-EINVAL); a recorded disk image that is not
  * there is -ENOENT.
  */
+/* The interrupt controller (gic_its) and PMU: the recorded ones (files
+ * before version 3: none); a given --irqchip or --pmu that says otherwise
+ * is -EINVAL with one line. */
+int snapshot_config_merge_machine(struct vm_config *cfg,
+				  const struct vm_config *rec,
+				  const struct restore_given *given);
 int snapshot_config_merge(struct vm_config *cfg, const struct vm_config *rec,
 			  const struct restore_given *given);
 /* After vm_create(): RAM, vCPUs, device and arch state. */

@@ -470,6 +470,8 @@ static void note_given(int c, const char *arg, const struct vm_config *cfg,
 	case OPT_CONSOLE: g->opts |= RESTORE_CONSOLE; break;
 	case OPT_VIRTIO_TRANSPORT: g->opts |= RESTORE_TRANSPORT; break;
 	case OPT_VSOCK: g->opts |= RESTORE_VSOCK; break;
+	case OPT_IRQCHIP: g->opts |= RESTORE_IRQCHIP; break;
+	case OPT_PMU: g->opts |= RESTORE_PMU; break;
 	case 'n':
 		g->opts |= RESTORE_NETS;
 		g->net[cfg->nr_nets - 1] =
@@ -495,10 +497,6 @@ static int run_only(int c, struct restore_args *ra)
 		return bad("%s: the snapshot fixes the VM's devices and kernel",
 			   c == OPT_EXIT_PORT ? "--exit-port"
 					      : "--kernel-format");
-	if (c == OPT_IRQCHIP || c == OPT_PMU)
-		return bad("%s: a VM with an ITS or a PMU cannot be "
-			   "snapshotted, so a restore has neither",
-			   c == OPT_IRQCHIP ? "--irqchip" : "--pmu");
 	if (c > 0 && c < (int)ARRAY_SIZE(names) && names[c]) {
 		fprintf(stderr, "minivmm: %s is an option of 'minivmm run': the "
 			"snapshot fixes the kernel, memory and vCPUs\n",
@@ -653,6 +651,8 @@ void config_usage_restore(void)
 	       "  -n, --network mode=tap[,tapif=NAME][,vhost=0|1][,guest_mac=MAC][,mq=N]\n"
 	       "                          one per recorded network, in order (same MAC, mq)\n"
 	       "  --console, --virtio-transport, --rng, --vsock   must match the recording\n"
+	       "  --irqchip, --pmu        arm64: the recorded ones are re-created; given,\n"
+	       "                          they must match the recording\n"
 	       "\n"
 	       "Exit status: as 'minivmm run'; 66 for a bad or foreign snapshot file or a\n"
 	       "missing disk image, 64 for device options that do not match the snapshot.\n");

@@ -101,20 +101,21 @@ static void devices_unquiesce(struct vm *vm)
 			d->ops->unquiesce(d);
 }
 
-/* The devices are quiet from before the first is saved until the RAM is
- * written: what the file records of a ring matches the RAM it records. */
+/* The devices are quiet from before the arch state is saved until the
+ * RAM is written: what the file records of a ring matches the RAM it
+ * records, and no device interrupt arrives between the arch's save of
+ * the interrupt controller (on arm64 with an ITS: the LPI pending tables,
+ * written into guest RAM) and the RAM. */
 static int save_all(struct vm *vm, struct snap_writer *w)
 {
 	unsigned int idx = 0;
-	int ret = save_config(vm, w);
+	int ret = devices_quiesce(vm);
 
+	if (ret)
+		return ret;
+	ret = save_config(vm, w);
 	if (!ret)
 		ret = arch_snapshot_save(vm, w);
-	if (ret)
-		return ret;
-	ret = devices_quiesce(vm);
-	if (ret)
-		return ret;
 	for (struct device *d = vm->devices; d && !ret; d = d->next)
 		ret = save_device(d, idx++, w);
 	if (!ret)
@@ -201,6 +202,8 @@ int snapshot_use_devices(struct snap_reader *r, struct vm_config *cfg,
 
 	if (!ret)
 		ret = snapshot_config_decode(data, len, rec, &has_devices);
+	if (!ret)
+		ret = snapshot_config_merge_machine(cfg, rec, given);
 	/* Version 1 recorded no devices: the command line's, as they are. */
 	if (!ret && has_devices)
 		ret = snapshot_config_merge(cfg, rec, given);

@@ -1,4 +1,4 @@
-/* snapshot_config.c: the snapshot's CONFIG section (the VM's shape and its device options) and how a restore's command line replaces the recorded back-ends. */
+/* snapshot_config.c: the snapshot's CONFIG section (the VM's shape, interrupt controller, PMU and device options) and how a restore's command line replaces the recorded back-ends. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,9 +14,13 @@
 #include "vm.h"
 
 /* CONFIG section versions: 1 had RAM, vCPUs, exit port and the device
- * count; 2 adds the device-shaping options. */
-#define CONFIG_VERSION 2
+ * count; 2 adds the device-shaping options; 3 the interrupt controller
+ * (u8: 0 the default, 1 arm64's gicv3-its) and the PMU (u8). Older files
+ * read as the default controller without a PMU: minivmm refused to
+ * snapshot anything else before version 3. */
+#define CONFIG_VERSION 3
 #define NET_MODE_TAP   0
+#define IRQCHIP_ITS    1
 
 static void put_str(struct sbuf *b, const char *s, size_t max)
 {
@@ -81,6 +85,8 @@ int snapshot_config_encode(const struct vm_config *cfg, unsigned int nr_vcpus,
 	sbuf_put_u32(out, cfg->nr_nets);
 	for (unsigned int i = 0; i < cfg->nr_nets; i++)
 		put_net(out, &cfg->nets[i]);
+	sbuf_put_u8(out, cfg->gic_its ? IRQCHIP_ITS : 0);
+	sbuf_put_u8(out, cfg->pmu);
 	return out->err;
 }
 
@@ -161,6 +167,14 @@ int snapshot_config_decode(const void *data, size_t len, struct vm_config *rec,
 	sbuf_get_u32(&in); /* device count: checked against the VM's later */
 	if (version >= 2 && !get_devices(&in, rec))
 		return -EINVAL;
+	if (version >= 3) {
+		uint8_t irqchip = sbuf_get_u8(&in), pmu = sbuf_get_u8(&in);
+
+		if (irqchip > IRQCHIP_ITS || pmu > 1)
+			return -EINVAL;
+		rec->gic_its = irqchip == IRQCHIP_ITS;
+		rec->pmu = pmu;
+	}
 	*has_devices = version >= 2;
 	if (sbuf_reader_done(&in) || !rec->nr_cpus || !rec->mem_size ||
 	    (rec->exit_port >= 0 &&
@@ -330,6 +344,24 @@ static int merge_nets(struct vm_config *cfg, const struct vm_config *rec,
 		ret = merge_net(i, &cfg->nets[i], &rec->nets[i],
 				given->net[i]);
 	return ret;
+}
+
+/* The recorded interrupt controller and PMU; --irqchip or --pmu given to
+ * restore must say the same. */
+int snapshot_config_merge_machine(struct vm_config *cfg,
+				  const struct vm_config *rec,
+				  const struct restore_given *given)
+{
+	if (given->opts & RESTORE_IRQCHIP && cfg->gic_its != rec->gic_its)
+		return differ("--irqchip %s: the snapshot's VM has %s",
+			      cfg->gic_its ? "gicv3-its" : "gicv3",
+			      rec->gic_its ? "an ITS (gicv3-its)"
+					   : "no ITS (gicv3)");
+	if (given->opts & RESTORE_PMU && cfg->pmu != rec->pmu)
+		return differ("--pmu: the snapshot's VM has no PMU");
+	cfg->gic_its = rec->gic_its;
+	cfg->pmu = rec->pmu;
+	return 0;
 }
 
 int snapshot_config_merge(struct vm_config *cfg, const struct vm_config *rec,

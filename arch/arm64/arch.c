@@ -296,14 +296,6 @@ int arch_snapshot_save(struct vm *vm, struct snap_writer *w)
 {
 	const struct arm64_host h = {host_realtime_ns, host_counter_hz()};
 
-	/* Neither the ITS (its tables, LPI pending state) nor the PMU's
-	 * configuration are in the snapshot format yet. */
-	if (vm->arch->its_fd >= 0 || vm->cfg->pmu) {
-		pr_err("snapshot: not supported for a VM with %s",
-		       vm->arch->its_fd >= 0 ? "an ITS (--irqchip gicv3-its)"
-					     : "a PMU (--pmu)");
-		return -EOPNOTSUPP;
-	}
 	return arm64_state_save(vm, w, &h);
 }
 

@@ -1,7 +1,8 @@
-/* arm64_state.h: arm64 snapshot state: vCPU registers and the counter (state.c), the vGICv3 (gic_state.c). */
+/* arm64_state.h: arm64 snapshot state: vCPU registers, the counter and the PMU (state.c), the vGICv3 (gic_state.c), the ITS (its_state.c). */
 #ifndef MINIVMM_ARM64_STATE_H
 #define MINIVMM_ARM64_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,8 @@ struct arm64_host {
 int arm64_state_save(struct vm *vm, struct snap_writer *w,
 		     const struct arm64_host *h);
 /* After the vCPUs exist, before the first KVM_RUN: also does the vGIC's
- * CTRL_INIT (arch_vm_finalize does not run on a restore). */
+ * CTRL_INIT and the PMU's set-up (arch_vm_finalize does not run on a
+ * restore). */
 int arm64_state_restore(struct vm *vm, struct snap_reader *r,
 			const struct restore_opts *o,
 			const struct arm64_host *h);
@@ -57,9 +59,12 @@ void gic_state_encode(const struct gic_state *g, struct sbuf *b);
  * message naming the problem. */
 int gic_state_decode(const void *data, size_t len, unsigned int nr_vcpus,
 		     struct gic_state *g);
+struct its_state;
 /* CTRL_INIT, then every register in restore order (gic_state.c's comment);
- * the vCPUs' MPIDRs must be the saved ones. */
-int gic_state_restore(struct vm *vm, const struct gic_state *g);
+ * the vCPUs' MPIDRs must be the saved ones. With its (a VM with an ITS),
+ * each redistributor's LPI registers go before its GICR_CTLR. */
+int gic_state_restore(struct vm *vm, const struct gic_state *g,
+		      const struct its_state *its);
 /* Reads the vGIC back and compares it with g: the number of registers
  * that differ (each logged), or -errno. */
 int gic_state_verify(struct vm *vm, const struct gic_state *g);
@@ -67,5 +72,41 @@ void gic_state_free(struct gic_state *g);
 /* "VMCR 0x... (gic-cpu 0.0.0.0 v3: pmr=0xf0 ...)" for vCPU i. */
 void gic_cpu_if_line(const struct gic_state *g, unsigned int i, char *buf,
 		     size_t len);
+
+/* ---- the ITS and the redistributors' LPI registers (its_state.c) ---- */
+
+/* GITS_IIDR, CBASER, CREADR, CWRITER, BASER0-7, CTLR: the restore order. */
+#define ITS_NR_REGS 13
+
+struct gic_lpi {
+	uint64_t propbaser, pendbaser;
+};
+
+struct its_state {
+	unsigned int nr_vcpus;
+	struct gic_lpi *lpi; /* per vCPU */
+	uint64_t regs[ITS_NR_REGS];
+};
+
+/* Every vCPU paused: the vGIC's SAVE_PENDING_TABLES and the ITS's
+ * SAVE_TABLES (both write guest RAM, so before it is saved), then the
+ * registers; mpidr[i] is vCPU i's. */
+int its_state_save(struct vm *vm, const uint64_t *mpidr, struct its_state *s);
+void its_state_encode(const struct its_state *s, struct sbuf *b);
+int its_state_decode(const void *data, size_t len, unsigned int nr_vcpus,
+		     struct its_state *s);
+/* vCPU i's GICR_PROPBASER and GICR_PENDBASER (gic_state_restore calls it
+ * before that redistributor's GICR_CTLR). */
+int its_state_restore_lpi(struct vm *vm, const struct its_state *s,
+			  unsigned int i, uint64_t mpidr);
+/* After every redistributor: the ITS registers but GITS_CTLR,
+ * RESTORE_TABLES, then GITS_CTLR. */
+int its_state_restore(struct vm *vm, const struct its_state *s);
+/* Reads it all back: the number of registers that differ (each logged),
+ * or -errno. */
+int its_state_verify(struct vm *vm, const uint64_t *mpidr,
+		     const struct its_state *s);
+bool its_state_enabled(const struct its_state *s);
+void its_state_free(struct its_state *s);
 
 #endif

@@ -38,13 +38,11 @@
  *
  * All of it needs CTRL_INIT first (KVM refuses register access before),
  * which needs every vCPU; accesses while a vCPU runs fail with -EBUSY.
- * Not saved: GICR_WAKER, PROPBASER, PENDBASER, GICD_STATUSR, IGRPMODR
- * (RAZ/WI), and the LPI pending tables: minivmm creates no ITS, so the
- * guest has no LPIs and KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (CTRL 3,
- * which writes LPI pending bits into guest RAM) has nothing to do. An ITS
- * would need ITS_SAVE_TABLES + SAVE_PENDING_TABLES before the RAM is
- * saved, and the ITS registers and RESTORE_TABLES after the
- * redistributors.
+ * Not saved here: GICR_WAKER, GICD_STATUSR, IGRPMODR (RAZ/WI). A VM
+ * with an ITS (the only way a guest gets LPIs) also has GICR_PROPBASER
+ * and GICR_PENDBASER, the LPI pending tables and the ITS itself saved by
+ * its_state.c; gic_state_restore() writes the two LPI registers of each
+ * redistributor before its GICR_CTLR.
  */
 
 enum gic_kind {
@@ -568,9 +566,10 @@ static int ctrl_init(struct vm *vm)
 	return ret;
 }
 
-/* CTRL_INIT; the distributor (GICD_IIDR first); each redistributor; each
- * CPU interface. */
-int gic_state_restore(struct vm *vm, const struct gic_state *g)
+/* CTRL_INIT; the distributor (GICD_IIDR first); each redistributor (with
+ * an ITS: its PROPBASER and PENDBASER first); each CPU interface. */
+int gic_state_restore(struct vm *vm, const struct gic_state *g,
+		      const struct its_state *its)
 {
 	struct gic_range d = {dist_regs,
 			      ARRAY_SIZE(dist_regs),
@@ -589,7 +588,11 @@ int gic_state_restore(struct vm *vm, const struct gic_state *g)
 				      KVMA_VGIC_GRP_REDIST_REGS, 0, NR_PRIVATE,
 				      vgic_attr_from_mpidr(g->cpu[i].mpidr)};
 
-		ret = range_restore(vm, &r, g->cpu[i].rd);
+		if (its)
+			ret = its_state_restore_lpi(vm, its, i,
+						    g->cpu[i].mpidr);
+		if (!ret)
+			ret = range_restore(vm, &r, g->cpu[i].rd);
 	}
 	for (unsigned int i = 0; i < g->nr_vcpus && !ret; i++)
 		ret = cif_restore(vm, &g->cpu[i]);

@@ -46,9 +46,13 @@ struct kvma_create_device {
 #define KVMA_VGIC_ADDR_TYPE_ITS		  4
 #define KVMA_VGIC_ADDR_TYPE_REDIST_REGION 5
 #define KVMA_VGIC_CTRL_INIT		  0
-/* CTRL: write every LPI's pending bit to the guest's pending tables (only
- * with an ITS; snapshots of a VM with an ITS are refused, so unused). */
+/* CTRL on the vGIC: write every LPI's pending bit to the guest's pending
+ * tables (only with an ITS). */
 #define KVMA_VGIC_CTRL_SAVE_PENDING_TABLES 3
+/* CTRL on the ITS: write its device, interrupt translation and collection
+ * tables into guest RAM, or load them back from it. */
+#define KVMA_ITS_CTRL_SAVE_TABLES    1
+#define KVMA_ITS_CTRL_RESTORE_TABLES 2
 /* LEVEL_INFO attr info field: the line level of 32 interrupts. */
 #define KVMA_VGIC_LEVEL_INFO_LINE_LEVEL	   0
 

@@ -1,4 +1,4 @@
-/* state.c: arm64 vCPU and VM state to and from snapshot sections: every ONE_REG register, MP state, the virtual counter, the vGICv3. */
+/* state.c: arm64 vCPU and VM state to and from snapshot sections: every ONE_REG register, MP state, the virtual counter, the vGICv3 and ITS, the PMU. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -24,18 +24,22 @@
  *  per vCPU (section ARCH_VCPU, instance = vCPU id): MP_STATE (RUNNABLE,
  *   or STOPPED for a vCPU the guest has not started or has turned off with
  *   PSCI), then KVM_GET_REG_LIST and every listed register through
- *   KVM_GET_ONE_REG: core registers, FP/SIMD, system registers, the
+ *   KVM_GET_ONE_REG: core registers, FP/SIMD, system registers (with
+ *   --pmu the PMU's too: KVM lists them once the vCPU has PMU_V3), the
  *   firmware pseudo-registers, the timers' CTL/CVAL/CNT. Each is stored
  *   as its id and the number of bytes the id's size field gives.
  *  the VM (section ARCH_VM): COUNTER: CLOCK_REALTIME and vCPU 0's virtual
  *   counter read back to back, and the counter frequency; GIC: every
  *   vGICv3 register (gic_state.c), after a one-line ICH_VMCR_EL2 dump of
- *   each vCPU's CPU interface (info level).
+ *   each vCPU's CPU interface (info level); ITS (only with an ITS): the
+ *   LPI pending tables and the ITS tables written into guest RAM, then
+ *   the ITS and LPI registers (its_state.c). The core writes guest RAM
+ *   to the file after this, with the devices quiet since before it.
  *
  * Restore order (after the vCPUs are created with KVM_ARM_VCPU_INIT,
  * before the first KVM_RUN; every section is decoded and checked first):
  *  1. per vCPU: the registers in the saved (list) order, except the
- *     timers' (TIMER_* and PTIMER_*), then MP_STATE.
+ *     timers' (TIMER_* and PTIMER_*) and the PMU's, then MP_STATE.
  *  2. the virtual counter, once for the VM. The target is the saved
  *     counter, plus (catch-up) the wall-clock time since the save in
  *     counter ticks; freeze: nothing added. With KVM_CAP_COUNTER_OFFSET
@@ -48,17 +52,25 @@
  *  3. per vCPU: the timers' CVAL, then CTL: after the counter, so that a
  *     deadline keeps its distance from it (freeze) or is seen as passed.
  *  4. the vGIC: CTRL_INIT (it needs every vCPU, and MPIDR_EL1 restored),
- *     then its registers (gic_state.c: GICD_IIDR first), then they are
- *     read back and compared with the saved ones (warnings, and a summary
- *     line at info level) with the VMCR dump again.
+ *     then its registers (gic_state.c: GICD_IIDR first; with an ITS each
+ *     redistributor's PROPBASER and PENDBASER before its GICR_CTLR),
+ *     then the ITS (its_state.c: registers but GITS_CTLR, RESTORE_TABLES,
+ *     GITS_CTLR), then all of it is read back and compared with the saved
+ *     state (warnings, and a summary line at info level) with the VMCR
+ *     dump again.
+ *  5. with --pmu, per vCPU: the PMU's interrupt (PPI) and PMU_V3_INIT
+ *     (KVM wants the vGIC initialised first, and the PMU set up before
+ *     its registers are written: a counter register write can create the
+ *     host perf event), then the PMU registers in the saved order, read
+ *     back and compared.
  * A vGIC register write while a vCPU runs fails with -EBUSY: restore runs
  * before the vCPU threads start.
  *
  * Format: each section is u32 version, u32 record count, then records
  * {u32 tag, u32 len, len bytes}, little-endian. REGS: u32 n, then n times
  * {u64 id, the value in 1 << size bytes}. COUNTER: u64 realtime ns, u64
- * counter, u64 Hz. GIC: gic_state.c's encoding. Every count and size is
- * checked before use.
+ * counter, u64 Hz. GIC: gic_state.c's encoding. ITS: its_state.c's. Every
+ * count and size is checked before use.
  */
 
 #define STATE_VERSION 1
@@ -67,7 +79,7 @@
 #define NSEC	      1000000000ULL
 
 enum vcpu_rec { VR_MP_STATE = 1, VR_REGS };
-enum vm_rec { MR_COUNTER = 1, MR_GIC };
+enum vm_rec { MR_COUNTER = 1, MR_GIC, MR_ITS };
 
 #define BIT(tag) (1U << (tag))
 
@@ -95,6 +107,7 @@ struct vm_state {
 	uint32_t have;
 	struct counter_rec cnt;
 	struct gic_state gic;
+	struct its_state its;
 };
 
 static size_t reg_size(uint64_t id)
@@ -112,6 +125,21 @@ static bool is_timer(uint64_t id)
 	return is_counter(id) || id == KVMA_REG_TIMER_CTL ||
 	       id == KVMA_REG_TIMER_CVAL || id == KVMA_REG_PTIMER_CTL ||
 	       id == KVMA_REG_PTIMER_CVAL;
+}
+
+/* The PMU's system registers (op0 3): PMCR_EL0 ... PMOVSSET_EL0 and
+ * PMINTEN*_EL1, PMMIR_EL1 (CRn 9, CRm 12-14), PMEVCNTRn, PMEVTYPERn and
+ * PMCCFILTR_EL0 (op1 3, CRn 14, CRm 8-15). */
+static bool is_pmu(uint64_t id)
+{
+	unsigned int enc = (unsigned int)(id & 0xffff);
+	unsigned int op0 = enc >> 14, op1 = (enc >> 11) & 7;
+	unsigned int crn = (enc >> 7) & 15, crm = (enc >> 3) & 15;
+
+	if ((id & ~0xffffULL) != KVMA_REG_ARM64_SYSREG || op0 != 3)
+		return false;
+	return (crn == 9 && crm >= 12 && crm <= 14) ||
+	       (op1 == 3 && crn == 14 && crm >= 8);
 }
 
 static int one_reg(struct vcpu *v, bool set, uint64_t id, void *buf)
@@ -249,6 +277,32 @@ static int save_gic(struct vm *vm, struct snap_records *b)
 	return 0;
 }
 
+/* The tables go into guest RAM here, which the core saves afterwards. */
+static int save_its(struct vm *vm, struct snap_records *b)
+{
+	uint64_t *mpidr = calloc(vm->nr_vcpus, sizeof(*mpidr));
+	struct its_state s;
+	struct sbuf p;
+	int ret = mpidr ? read_mpidrs(vm, mpidr) : -ENOMEM;
+
+	if (!ret)
+		ret = its_state_save(vm, mpidr, &s);
+	free(mpidr);
+	if (ret)
+		return ret;
+	pr_info("snapshot: ITS (%s): tables and LPI pending bits written to "
+		"guest RAM, %u registers and %u redistributors' LPI registers "
+		"saved",
+		its_state_enabled(&s) ? "enabled" : "disabled", ITS_NR_REGS,
+		s.nr_vcpus);
+	sbuf_init(&p);
+	its_state_encode(&s, &p);
+	snap_records_put_sbuf(b, MR_ITS, &p);
+	sbuf_free(&p);
+	its_state_free(&s);
+	return 0;
+}
+
 static int vm_save(struct vm *vm, struct snap_writer *w,
 		   const struct arm64_host *h)
 {
@@ -269,6 +323,8 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 	snap_records_put_sbuf(&b, MR_COUNTER, &p);
 	sbuf_free(&p);
 	ret = save_gic(vm, &b);
+	if (!ret && vm->arch->its_fd >= 0)
+		ret = save_its(vm, &b);
 	if (!ret)
 		ret = snap_records_write(w, SNAP_SEC_ARCH_VM, 0, &b);
 	sbuf_free(&b.b);
@@ -348,6 +404,11 @@ static int decode_rec(void *base, bool vcpu, struct sbuf_reader *r,
 		r->pos += n;
 		return ret;
 	}
+	if (!vcpu && tag == MR_ITS) {
+		ret = its_state_decode(r->data + r->pos, n, nr_vcpus, &vs->its);
+		r->pos += n;
+		return ret;
+	}
 	return corrupt(vcpu ? "ARCH_VCPU" : "ARCH_VM", inst,
 		       "record type %u of %u bytes is not known", tag, n);
 }
@@ -396,6 +457,24 @@ struct restore_ctx {
 	struct vm_state vs;
 };
 
+/* PMU registers in a snapshot of a VM with a PMU only: the vCPUs were
+ * created with the features of the saved ones. */
+static int check_pmu(struct restore_ctx *c)
+{
+	bool pmu = c->vm->cfg && c->vm->cfg->pmu;
+
+	for (unsigned int i = 0; i < c->vm->nr_vcpus; i++)
+		for (uint32_t k = 0; k < c->st[i].nr_regs; k++)
+			if (is_pmu(c->st[i].regs[k].id) && !pmu) {
+				pr_err("snapshot vCPU %u has PMU register "
+				       "0x%016" PRIx64 ", but this VM has no "
+				       "PMU",
+				       i, c->st[i].regs[k].id);
+				return -EINVAL;
+			}
+	return 0;
+}
+
 static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 {
 	unsigned int n = c->vm->nr_vcpus;
@@ -427,7 +506,13 @@ static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 	need = BIT(MR_COUNTER) | BIT(MR_GIC);
 	if (!ret && (c->vs.have & need) != need)
 		ret = corrupt("ARCH_VM", 0, "no COUNTER or GIC record");
-	return ret;
+	if (!ret && !(c->vs.have & BIT(MR_ITS)) != (c->vm->arch->its_fd < 0)) {
+		pr_err("snapshot %s ITS state, but this VM %s an ITS",
+		       c->vs.have & BIT(MR_ITS) ? "has" : "has no",
+		       c->vm->arch->its_fd < 0 ? "has no" : "has");
+		ret = -EINVAL;
+	}
+	return ret ? ret : check_pmu(c);
 }
 
 /* ---- restore ---- */
@@ -440,7 +525,7 @@ static int restore_regs(struct vcpu *v, const struct vcpu_state *st)
 		uint8_t val[MAX_REG_SIZE];
 		uint64_t id = st->regs[i].id;
 
-		if (is_timer(id))
+		if (is_timer(id) || is_pmu(id))
 			continue;
 		memcpy(val, st->regs[i].val, reg_size(id));
 		ret = one_reg(v, true, id, val);
@@ -558,10 +643,38 @@ static int restore_counter(struct restore_ctx *c)
 	return 0;
 }
 
+/* The ITS after every redistributor; read back with the vGIC. */
+static int restore_its(struct restore_ctx *c)
+{
+	const struct its_state *s = &c->vs.its;
+	uint64_t *mpidr = calloc(s->nr_vcpus, sizeof(*mpidr));
+	int ret = mpidr ? its_state_restore(c->vm, s) : -ENOMEM;
+
+	for (unsigned int i = 0; i < s->nr_vcpus && mpidr; i++)
+		mpidr[i] = c->vs.gic.cpu[i].mpidr;
+	if (!ret)
+		ret = its_state_verify(c->vm, mpidr, s);
+	free(mpidr);
+	if (ret > 0)
+		pr_warn("restore: ITS state read back: %d registers differ "
+			"from the saved ones",
+			ret);
+	else if (!ret)
+		pr_info("restore: ITS state read back: %u ITS registers (%s) "
+			"and %u redistributors' LPI registers equal the saved "
+			"state; tables restored from guest RAM",
+			ITS_NR_REGS, its_state_enabled(s) ? "enabled" : "disabled",
+			s->nr_vcpus);
+	return ret < 0 ? ret : 0;
+}
+
 static int restore_gic(struct restore_ctx *c)
 {
-	int ret = gic_state_restore(c->vm, &c->vs.gic);
+	bool its = c->vs.have & BIT(MR_ITS);
+	int ret = gic_state_restore(c->vm, &c->vs.gic, its ? &c->vs.its : NULL);
 
+	if (!ret && its)
+		ret = restore_its(c);
 	if (ret)
 		return ret;
 	ret = gic_state_verify(c->vm, &c->vs.gic);
@@ -580,12 +693,64 @@ static int restore_gic(struct restore_ctx *c)
 	return 0;
 }
 
+/* The saved PMU registers of one vCPU written, read back, compared. */
+static int pmu_regs(struct vcpu *v, const struct vcpu_state *st,
+		    unsigned int *n, unsigned int *differ)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < st->nr_regs && !ret; i++) {
+		uint8_t val[MAX_REG_SIZE], back[MAX_REG_SIZE];
+		uint64_t id = st->regs[i].id;
+
+		if (!is_pmu(id))
+			continue;
+		memcpy(val, st->regs[i].val, reg_size(id));
+		ret = one_reg(v, true, id, val);
+		if (!ret)
+			ret = one_reg(v, false, id, back);
+		if (ret)
+			break;
+		(*n)++;
+		if (memcmp(back, st->regs[i].val, reg_size(id))) {
+			pr_warn("PMU read-back: vCPU %u register 0x%016" PRIx64
+				" differs from the saved value",
+				v->id, id);
+			(*differ)++;
+		}
+	}
+	return ret;
+}
+
+/* After the vGIC's CTRL_INIT: the PMU's PPI and INIT on every vCPU (as
+ * arch_vm_finalize does on a boot), then its registers. */
+static int restore_pmu(struct restore_ctx *c)
+{
+	unsigned int n = 0, differ = 0;
+	int ret = arm64_pmu_init(c->vm);
+
+	for (unsigned int i = 0; i < c->vm->nr_vcpus && !ret; i++)
+		ret = pmu_regs(&c->vm->vcpus[i], &c->st[i], &n, &differ);
+	if (ret)
+		return ret;
+	if (differ)
+		pr_warn("restore: PMU registers read back: %u of %u differ "
+			"from the saved ones",
+			differ, n);
+	else
+		pr_info("restore: PMU registers read back: %u on %u vCPUs "
+			"equal the saved ones",
+			n, c->vm->nr_vcpus);
+	return 0;
+}
+
 static void free_states(struct restore_ctx *c)
 {
 	for (unsigned int i = 0; c->st && i < c->vm->nr_vcpus; i++)
 		free(c->st[i].regs);
 	free(c->st);
 	gic_state_free(&c->vs.gic);
+	its_state_free(&c->vs.its);
 }
 
 int arm64_state_restore(struct vm *vm, struct snap_reader *r,
@@ -609,6 +774,8 @@ int arm64_state_restore(struct vm *vm, struct snap_reader *r,
 		ret = restore_timers(&vm->vcpus[i], &c.st[i]);
 	if (!ret)
 		ret = restore_gic(&c);
+	if (!ret && vm->cfg && vm->cfg->pmu)
+		ret = restore_pmu(&c);
 	free_states(&c);
 	return ret;
 }

@@ -1,4 +1,4 @@
-/* test_arm64_state.c: arm64 snapshot state (vCPU registers, counter, vGICv3) against a fake KVM: round trip, restore order, corrupt sections. */
+/* test_arm64_state.c: arm64 snapshot state (vCPU registers, counter, vGICv3, ITS, PMU) against a fake KVM: round trip, save and restore order, corrupt sections. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -21,6 +21,7 @@
 #define MAX_CALLS 4096
 #define MAX_SECS  8
 #define GIC_FD	  99
+#define ITS_FD	  98
 #define NR_IRQS	  128
 #define HZ	  62500000ULL
 #define NSYS	  9 /* PRIbits 4: one AP0R and one AP1R */
@@ -39,6 +40,18 @@ static const uint64_t reg_ids[] = {
 };
 #define NREGS ARRAY_SIZE(reg_ids)
 
+/* With PMU_V3, KVM_GET_REG_LIST also lists these (after the others):
+ * PMCR_EL0, PMCNTENSET_EL0, PMINTENSET_EL1, PMEVCNTR0_EL0, PMCCFILTR_EL0. */
+#define REG_PMCR     (KVMA_REG_ARM64_SYSREG | 0xdce0)
+#define REG_PMCNTEN  (KVMA_REG_ARM64_SYSREG | 0xdce1)
+#define REG_PMINTEN  (KVMA_REG_ARM64_SYSREG | 0xc4f1)
+#define REG_PMEVCNT0 (KVMA_REG_ARM64_SYSREG | 0xdf40)
+#define REG_PMCCFILT (KVMA_REG_ARM64_SYSREG | 0xdf7f)
+static const uint64_t pmu_ids[] = {REG_PMCR, REG_PMCNTEN, REG_PMINTEN,
+				   REG_PMEVCNT0, REG_PMCCFILT};
+#define NPMU ARRAY_SIZE(pmu_ids)
+#define PMU_PPI 23
+
 static const uint16_t sys_instr[NSYS] = {
     SYS_ICC_SRE_EL1,	 SYS_ICC_CTLR_EL1, SYS_ICC_IGRPEN0_EL1,
     SYS_ICC_IGRPEN1_EL1, SYS_ICC_PMR_EL1,  SYS_ICC_BPR0_EL1,
@@ -48,7 +61,9 @@ static const uint16_t sys_instr[NSYS] = {
 #define CTLR_RO (4ULL << 8 | 1ULL << 15)
 
 struct fake_cpu {
-	uint8_t val[NREGS][16];
+	uint8_t val[NREGS + NPMU][16];
+	int pmu_irq;
+	bool pmu_inited;
 	uint32_t mp;
 	uint32_t rd[0x20000 / 4];
 	uint32_t ppi_level;
@@ -56,7 +71,7 @@ struct fake_cpu {
 };
 
 struct call {
-	char who; /* 'v'CPU, 'm' VM, 'd'evice */
+	char who; /* 'v'CPU, 'm' VM, 'd'evice (vGIC), 'i' the ITS */
 	unsigned int id;
 	unsigned long req;
 	uint32_t group;
@@ -72,6 +87,10 @@ struct fake {
 	uint32_t spi_level[32];
 	bool inited, has_offset;
 	uint64_t host_cnt, voffset, realtime;
+	struct vm_config cfg; /* gic_its, pmu */
+	/* the ITS: GITS_CTLR, IIDR, CBASER, CWRITER, CREADR, BASER0-7 */
+	uint64_t its_ctlr, its_iidr, its_cbaser, its_cwriter, its_creadr;
+	uint64_t its_baser[8];
 	struct call log[MAX_CALLS];
 	unsigned int nlog;
 };
@@ -120,7 +139,18 @@ static int reg_slot(uint64_t id)
 	for (size_t i = 0; i < NREGS; i++)
 		if (reg_ids[i] == id)
 			return (int)i;
+	for (size_t i = 0; i < NPMU; i++)
+		if (pmu_ids[i] == id && cur && cur->cfg.pmu)
+			return (int)(NREGS + i);
 	return -1;
+}
+
+static bool is_pmu_id(uint64_t id)
+{
+	for (size_t i = 0; i < NPMU; i++)
+		if (pmu_ids[i] == id)
+			return true;
+	return false;
 }
 
 static size_t id_size(uint64_t id)
@@ -137,6 +167,10 @@ static long one_reg(struct fake *f, unsigned int id, bool set,
 
 	if (s < 0)
 		return -ENOENT;
+	/* the fake's rule for KVM's: no PMU register write before the PMU's
+	 * INIT (a counter write may create the host's perf event) */
+	if (set && is_pmu_id(r->id) && !f->cpu[id].pmu_inited)
+		return -EBUSY;
 	if (r->id == KVMA_REG_TIMER_CNT) {
 		if (set) {
 			memcpy(&cnt, p, 8);
@@ -154,6 +188,29 @@ static long one_reg(struct fake *f, unsigned int id, bool set,
 	return 0;
 }
 
+/* The vCPU's PMU attributes, with KVM's rules: a PMU_V3 vCPU only; the
+ * interrupt before INIT, nothing after it; INIT after the vGIC's. */
+static long pmu_attr(struct fake *f, struct fake_cpu *c,
+		     const struct kvma_device_attr *a)
+{
+	if (!f->cfg.pmu || a->group != KVMA_ARM_VCPU_PMU_V3_CTRL)
+		return -ENXIO;
+	if (c->pmu_inited)
+		return -EBUSY;
+	if (a->attr == KVMA_ARM_VCPU_PMU_V3_IRQ) {
+		c->pmu_irq = *(const int *)(uintptr_t)a->addr;
+		return 0;
+	}
+	if (a->attr != KVMA_ARM_VCPU_PMU_V3_INIT)
+		return -ENXIO;
+	if (!f->inited)
+		return -ENODEV;
+	if (!c->pmu_irq)
+		return -ENXIO;
+	c->pmu_inited = true;
+	return 0;
+}
+
 long kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long req, void *arg)
 {
 	struct fake *f = fake_of(vcpu->vm);
@@ -162,6 +219,13 @@ long kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long req, void *arg)
 	struct kvma_mp_state *mp = arg;
 	unsigned int id = vcpu->id;
 
+	struct kvma_device_attr *a = arg;
+	size_t n = NREGS + (f->cfg.pmu ? NPMU : 0);
+
+	if (req == KVMA_SET_DEVICE_ATTR) {
+		record(f, 'v', id, req, a->group, a->attr);
+		return pmu_attr(f, &f->cpu[id], a);
+	}
 	record(f, 'v', id, req,
 	       0, req == KVMA_SET_ONE_REG || req == KVMA_GET_ONE_REG ? r->id
 								  : 0);
@@ -170,10 +234,12 @@ long kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long req, void *arg)
 	if (req == KVMA_GET_REG_LIST) {
 		uint64_t room = l->n;
 
-		l->n = NREGS;
-		if (room < NREGS)
+		l->n = n;
+		if (room < n)
 			return -E2BIG;
 		memcpy(l->reg, reg_ids, sizeof(reg_ids));
+		if (f->cfg.pmu)
+			memcpy(l->reg + NREGS, pmu_ids, sizeof(pmu_ids));
 		return 0;
 	}
 	if (req == KVMA_GET_MP_STATE)
@@ -202,6 +268,9 @@ static long mmio_word(uint32_t *regs, uint32_t off, bool set, uint32_t *v,
 
 	if (dist && off == 0x4 && set)
 		return -EINVAL;
+	/* KVM ignores PROPBASER and PENDBASER writes once LPIs are on */
+	if (!dist && set && off >= 0x70 && off < 0x80 && (regs[0] & 1))
+		return 0;
 	if (icpend) {
 		if (!set)
 			*v = 0;
@@ -255,6 +324,9 @@ static long dev_attr(struct fake *f, bool set, struct kvma_device_attr *a)
 		f->inited = true;
 		return 0;
 	}
+	if (a->group == KVMA_VGIC_GRP_CTRL && set &&
+	    a->attr == KVMA_VGIC_CTRL_SAVE_PENDING_TABLES)
+		return f->inited && f->cfg.gic_its ? 0 : -ENXIO;
 	if (!f->inited)
 		return -EBUSY;
 	if (!c)
@@ -283,13 +355,64 @@ static long dev_attr(struct fake *f, bool set, struct kvma_device_attr *a)
 	return -ENXIO;
 }
 
+static uint64_t *its_slot(struct fake *f, uint64_t off)
+{
+	switch (off) {
+	case 0x0:
+		return &f->its_ctlr;
+	case 0x4:
+		return &f->its_iidr;
+	case 0x80:
+		return &f->its_cbaser;
+	case 0x88:
+		return &f->its_cwriter;
+	case 0x90:
+		return &f->its_creadr;
+	}
+	return off >= 0x100 && off < 0x140 && !(off % 8)
+		   ? &f->its_baser[(off - 0x100) / 8]
+		   : NULL;
+}
+
+/* The ITS as KVM has it: CBASER resets CREADR and CWRITER; with the ITS
+ * enabled the other registers ignore writes; IIDR takes another
+ * revision only. */
+static long its_attr(struct fake *f, bool set, struct kvma_device_attr *a)
+{
+	uint64_t *v = (uint64_t *)(uintptr_t)a->addr, *slot;
+
+	if (a->group == KVMA_VGIC_GRP_CTRL)
+		return set && a->attr <= KVMA_ITS_CTRL_RESTORE_TABLES ? 0
+								     : -ENXIO;
+	if (a->group != KVMA_VGIC_GRP_ITS_REGS ||
+	    !(slot = its_slot(f, a->attr)))
+		return -ENXIO;
+	if (!set) {
+		*v = *slot;
+		return 0;
+	}
+	if (slot == &f->its_iidr && ((*v ^ f->its_iidr) & ~0xf0000ULL))
+		return -EINVAL;
+	if (slot != &f->its_ctlr && (f->its_ctlr & 1))
+		return 0;
+	*slot = *v;
+	if (slot == &f->its_cbaser)
+		f->its_creadr = f->its_cwriter = 0;
+	return 0;
+}
+
 long kvm_device_ioctl(int fd, unsigned long req, void *arg)
 {
 	struct kvma_device_attr *a = arg;
 	bool set = req == KVMA_SET_DEVICE_ATTR;
 
-	if (fd != GIC_FD ||
-	    (req != KVMA_SET_DEVICE_ATTR && req != KVMA_GET_DEVICE_ATTR))
+	if (req != KVMA_SET_DEVICE_ATTR && req != KVMA_GET_DEVICE_ATTR)
+		return -ENOTTY;
+	if (fd == ITS_FD && cur->cfg.gic_its) {
+		record(cur, 'i', 0, req, a->group, a->attr);
+		return its_attr(cur, set, a);
+	}
+	if (fd != GIC_FD)
 		return -ENOTTY;
 	record(cur, 'd', 0, req, a->group, a->attr);
 	return dev_attr(cur, set, a);
@@ -401,6 +524,36 @@ static void seed_gic(struct fake *f)
 	}
 }
 
+/* A VM with an ITS and a PMU: their registers seeded on a source. */
+static void make_its_pmu(struct fake *f, bool seeded)
+{
+	f->cfg.gic_its = f->cfg.pmu = true;
+	f->arch.its_fd = ITS_FD;
+	f->its_iidr = 0x4b00043b; /* KVM's: product 'K', revision 0 */
+	if (!seeded)
+		return;
+	f->its_iidr = 0x4b01043b; /* revision 1 */
+	f->its_ctlr = 1 | 1ULL << 31;
+	f->its_cbaser = 0x8000000040a00000ULL;
+	f->its_creadr = 0x1a0;
+	f->its_cwriter = 0x1a0;
+	for (unsigned int n = 0; n < 8; n++)
+		f->its_baser[n] = n < 2 ? 0x8000000041000000ULL + n * 0x10000 : 0;
+	for (unsigned int v = 0; v < NV; v++) {
+		struct fake_cpu *c = &f->cpu[v];
+
+		c->rd[0] = 1; /* GICR_CTLR.EnableLPIs */
+		c->rd[0x70 / 4] = 0x40b00000u + v;  /* PROPBASER low */
+		c->rd[0x74 / 4] = 0x7;		    /* PROPBASER high */
+		c->rd[0x78 / 4] = 0x40c00000u + v;  /* PENDBASER low */
+		c->rd[0x7c / 4] = 0x40000000u;	    /* PENDBASER high */
+		for (size_t r = 0; r < NPMU; r++)
+			for (size_t b = 0; b < 8; b++)
+				c->val[NREGS + r][b] =
+				    (uint8_t)(0x51 * r + 3 * b + v + 1);
+	}
+}
+
 static struct fake *fake_new(bool seeded)
 {
 	struct fake *f = calloc(1, sizeof(*f));
@@ -408,7 +561,9 @@ static struct fake *fake_new(bool seeded)
 	f->vm.vcpus = f->vcpus;
 	f->vm.nr_vcpus = NV;
 	f->vm.arch = &f->arch;
+	f->vm.cfg = &f->cfg;
 	f->arch.gic_fd = GIC_FD;
+	f->arch.its_fd = -1;
 	f->has_offset = true;
 	f->dist[1] = (NR_IRQS / 32 - 1) | 1u << 24; /* ITLinesNumber, A3V */
 	f->dist[2] = 0x0300043b;		      /* GICD_IIDR */
@@ -543,7 +698,8 @@ static int last_call(const struct fake *f, bool (*pred)(const struct call *))
 
 static bool c_plain_reg_set(const struct call *c)
 {
-	return c->req == KVMA_SET_ONE_REG && !is_timer_id(c->a);
+	return c->req == KVMA_SET_ONE_REG && !is_timer_id(c->a) &&
+	       !is_pmu_id(c->a);
 }
 static bool c_timer_set(const struct call *c)
 {
@@ -868,6 +1024,229 @@ static void test_other_host(struct snap_writer *w)
 	free(dst);
 }
 
+/* ---- a VM with an ITS and a PMU ---- */
+
+static bool c_its_any(const struct call *c)
+{
+	return c->who == 'i';
+}
+static bool c_save_pending(const struct call *c)
+{
+	return c->who == 'd' && c->group == KVMA_VGIC_GRP_CTRL &&
+	       c->a == KVMA_VGIC_CTRL_SAVE_PENDING_TABLES;
+}
+static bool c_its_save_tables(const struct call *c)
+{
+	return c->who == 'i' && c->group == KVMA_VGIC_GRP_CTRL &&
+	       c->a == KVMA_ITS_CTRL_SAVE_TABLES;
+}
+static bool c_its_reg(const struct call *c)
+{
+	return c->who == 'i' && c->group == KVMA_VGIC_GRP_ITS_REGS;
+}
+static bool c_rd_set(const struct call *c)
+{
+	return c_gic_set(c) && c->group == KVMA_VGIC_GRP_REDIST_REGS;
+}
+static bool c_gic_init(const struct call *c)
+{
+	return c_gic_set(c) && c->group == KVMA_VGIC_GRP_CTRL &&
+	       c->a == KVMA_VGIC_CTRL_INIT;
+}
+
+/* The call index of vCPU v's redistributor write at offset off. */
+static int rd_write(const struct fake *f, unsigned int v, uint32_t off)
+{
+	for (unsigned int i = 0; i < f->nlog; i++)
+		if (c_rd_set(&f->log[i]) &&
+		    ((f->log[i].a >> 32) & 0xff) == v &&
+		    (uint32_t)f->log[i].a == off)
+			return (int)i;
+	return -1;
+}
+
+static int vcpu_call(const struct fake *f, unsigned int v, unsigned long req,
+		     uint64_t a, bool last)
+{
+	int found = -1;
+
+	for (unsigned int i = 0; i < f->nlog; i++) {
+		const struct call *c = &f->log[i];
+
+		if (c->who != 'v' || c->id != v || c->req != req ||
+		    (req == KVMA_SET_ONE_REG ? !is_pmu_id(c->a) : c->a != a))
+			continue;
+		found = (int)i;
+		if (!last)
+			break;
+	}
+	return found;
+}
+
+/* Each redistributor's LPI registers before its GICR_CTLR; the ITS after
+ * every redistributor: CTRL_INIT, IIDR, CBASER, CREADR, CWRITER,
+ * BASER0-7, RESTORE_TABLES, CTLR, exactly; the PMU's PPI and INIT after
+ * the vGIC's CTRL_INIT and before its registers. */
+static void check_its_pmu_order(const struct fake *f)
+{
+	static const struct {
+		uint32_t group;
+		uint64_t attr;
+	} want[] = {
+	    {KVMA_VGIC_GRP_CTRL, KVMA_VGIC_CTRL_INIT},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x4},   {KVMA_VGIC_GRP_ITS_REGS, 0x80},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x90},  {KVMA_VGIC_GRP_ITS_REGS, 0x88},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x100}, {KVMA_VGIC_GRP_ITS_REGS, 0x108},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x110}, {KVMA_VGIC_GRP_ITS_REGS, 0x118},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x120}, {KVMA_VGIC_GRP_ITS_REGS, 0x128},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x130}, {KVMA_VGIC_GRP_ITS_REGS, 0x138},
+	    {KVMA_VGIC_GRP_CTRL, KVMA_ITS_CTRL_RESTORE_TABLES},
+	    {KVMA_VGIC_GRP_ITS_REGS, 0x0},
+	};
+	unsigned int k = 0;
+	int init = first_call(f, c_gic_init);
+
+	for (unsigned int v = 0; v < NV; v++) {
+		int ctlr = rd_write(f, v, 0);
+		int irq = vcpu_call(f, v, KVMA_SET_DEVICE_ATTR,
+				    KVMA_ARM_VCPU_PMU_V3_IRQ, false);
+		int pinit = vcpu_call(f, v, KVMA_SET_DEVICE_ATTR,
+				      KVMA_ARM_VCPU_PMU_V3_INIT, false);
+
+		for (uint32_t off = 0x70; off < 0x80; off += 4)
+			CHECK(rd_write(f, v, off) >= 0 &&
+			      rd_write(f, v, off) < ctlr);
+		CHECK(init >= 0 && init < irq && irq < pinit);
+		CHECK(pinit < vcpu_call(f, v, KVMA_SET_ONE_REG, 0, false));
+		CHECK(last_call(f, c_its_any) < pinit);
+		CHECK_EQ(f->cpu[v].pmu_irq, PMU_PPI);
+	}
+	CHECK(last_call(f, c_rd_set) < first_call(f, c_its_any));
+	for (unsigned int i = 0; i < f->nlog; i++) {
+		const struct call *c = &f->log[i];
+
+		if (c->who != 'i' || c->req != KVMA_SET_DEVICE_ATTR)
+			continue;
+		CHECK(k < ARRAY_SIZE(want) && c->group == want[k].group &&
+		      c->a == want[k].attr);
+		k++;
+	}
+	CHECK_EQ(k, ARRAY_SIZE(want));
+}
+
+static void check_its_pmu_same(const struct fake *a, const struct fake *b)
+{
+	CHECK_EQ(a->its_ctlr, b->its_ctlr);
+	CHECK_EQ(a->its_iidr, b->its_iidr);
+	CHECK_EQ(a->its_cbaser, b->its_cbaser);
+	CHECK_EQ(a->its_creadr, b->its_creadr);
+	CHECK_EQ(a->its_cwriter, b->its_cwriter);
+	CHECK(!memcmp(a->its_baser, b->its_baser, sizeof(a->its_baser)));
+	for (unsigned int v = 0; v < NV; v++) {
+		CHECK_EQ(a->cpu[v].rd[0], b->cpu[v].rd[0]);
+		CHECK(!memcmp(&a->cpu[v].rd[0x70 / 4], &b->cpu[v].rd[0x70 / 4],
+			      16));
+		CHECK(b->cpu[v].pmu_inited);
+		for (size_t r = 0; r < NPMU; r++)
+			CHECK(!memcmp(a->cpu[v].val[NREGS + r],
+				      b->cpu[v].val[NREGS + r],
+				      id_size(pmu_ids[r])));
+	}
+}
+
+/* Restored into dst (freed): 0 when refused before anything was set. */
+static int refused_by(struct fake *dst, struct snap_writer *w)
+{
+	int saved = quiet_begin();
+	int ret = restore(dst, w, &catchup), bad = ret >= 0 || n_sets(dst);
+
+	quiet_end(saved);
+	free(dst);
+	return bad;
+}
+
+static struct fake *its_pmu_vm(bool its, bool pmu)
+{
+	struct fake *f = fake_new(false);
+
+	make_its_pmu(f, false);
+	f->cfg.gic_its = its;
+	f->cfg.pmu = pmu;
+	f->arch.its_fd = its ? ITS_FD : -1;
+	return f;
+}
+
+static void test_its_pmu(void)
+{
+	struct snap_writer *w = calloc(1, sizeof(*w));
+	struct snap_writer *plain = calloc(1, sizeof(*plain));
+	struct fake *src = fake_new(true), *dst;
+	struct sec *vm;
+	int pend, tabs, saved, bad = 0;
+
+	make_its_pmu(src, true);
+	cur = src;
+	CHECK_EQ(save(src, w), 0);
+	/* the pending tables, then the ITS tables (both into guest RAM),
+	 * then the ITS registers; nothing else set */
+	pend = first_call(src, c_save_pending);
+	tabs = first_call(src, c_its_save_tables);
+	CHECK(pend >= 0 && pend < tabs && tabs < first_call(src, c_its_reg));
+	CHECK_EQ(n_sets(src), 2);
+
+	dst = its_pmu_vm(true, true);
+	CHECK_EQ(restore(dst, w, &catchup), 0);
+	check_same(src, dst);
+	check_order(dst);
+	check_its_pmu_same(src, dst);
+	check_its_pmu_order(dst);
+	free(dst);
+
+	/* a VM of another shape: refused before anything is set */
+	CHECK(!refused_by(its_pmu_vm(false, true), w));
+	CHECK(!refused_by(its_pmu_vm(true, false), w));
+	CHECK(!refused_by(fake_new(false), w));
+	dst = fake_new(true);
+	CHECK_EQ(save(dst, plain), 0);
+	free(dst);
+	CHECK(!refused_by(its_pmu_vm(true, true), plain));
+	CHECK(!refused_by(its_pmu_vm(true, false), plain));
+
+	/* the VM section cut anywhere, the ITS record's counts changed */
+	vm = find_sec(w, SNAP_SEC_ARCH_VM, 0);
+	saved = vm->len;
+	for (size_t n = 0; n < (size_t)saved; n++) {
+		vm->len = n;
+		bad += refused_by(its_pmu_vm(true, true), w);
+	}
+	vm->len = saved;
+	CHECK_EQ(bad, 0);
+	{
+		/* ITS: u32 nr_vcpus, NV x 16, u32 count, 13 x {u32, u64}:
+		 * the last record, at the end of the section */
+		size_t its = vm->len - (4 + 16 * NV + 4 + 12 * ITS_NR_REGS);
+
+		CHECK_EQ(get_le32(vm->data + its), NV);
+		poke32(vm, its, NV + 1);
+		CHECK(!refused_by(its_pmu_vm(true, true), w));
+		poke32(vm, its, NV);
+		poke32(vm, its + 4 + 16 * NV, ITS_NR_REGS - 1);
+		CHECK(!refused_by(its_pmu_vm(true, true), w));
+		poke32(vm, its + 4 + 16 * NV, ITS_NR_REGS);
+		poke32(vm, its + 8 + 16 * NV, 0x80); /* CBASER where IIDR is */
+		CHECK(!refused_by(its_pmu_vm(true, true), w));
+		poke32(vm, its + 8 + 16 * NV, 0x4);
+	}
+	dst = its_pmu_vm(true, true);
+	CHECK_EQ(restore(dst, w, &catchup), 0); /* put back as it was */
+	free(dst);
+	free(src);
+	writer_free(w);
+	writer_free(plain);
+	free(w);
+	free(plain);
+}
+
 int main(void)
 {
 	struct snap_writer *w = calloc(1, sizeof(*w));
@@ -877,6 +1256,7 @@ int main(void)
 	test_corrupt(w);
 	test_missing(w);
 	test_other_host(w);
+	test_its_pmu();
 	writer_free(w);
 	free(w);
 	return unit_done("arm64_state");
