@@ -1,4 +1,4 @@
-/* test_snapshot_config.c: the snapshot's CONFIG section (versions 1 and 2) and how `minivmm restore` options replace the recorded device back-ends. */
+/* test_snapshot_config.c: the snapshot's CONFIG section (versions 1 to 3) and how `minivmm restore` options replace the recorded device back-ends and must match the recorded irqchip and PMU. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -40,6 +40,8 @@ static void make_recorded(struct vm_config *c)
 	strcpy(c->nets[0].tapif, "tap7");
 	memcpy(c->nets[0].mac, mac, 6);
 	c->nets[0].queue_pairs = 2;
+	c->gic_its = true;
+	c->pmu = true;
 }
 
 static void test_round_trip(void)
@@ -72,6 +74,8 @@ static void test_round_trip(void)
 	CHECK_STR(got.nets[0].tapif, "tap7");
 	CHECK(!memcmp(got.nets[0].mac, rec.nets[0].mac, 6));
 	CHECK_EQ(got.nets[0].queue_pairs, 2);
+	CHECK(got.gic_its);
+	CHECK(got.pmu);
 
 	/* Every truncation is refused, and so is a trailing byte. */
 	for (size_t n = 0; n < b.len; n++)
@@ -79,7 +83,7 @@ static void test_round_trip(void)
 	sbuf_put_u8(&b, 0);
 	CHECK_EQ(snapshot_config_decode(b.data, b.len, &got, &has), -EINVAL);
 	/* A newer version is refused. */
-	b.data[0] = 3;
+	b.data[0] = 4;
 	CHECK_EQ(snapshot_config_decode(b.data, b.len - 1, &got, &has),
 		 -EINVAL);
 	sbuf_free(&b);
@@ -105,6 +109,36 @@ static void test_version1(void)
 	b.data[12] = 0; /* 0 vCPUs */
 	b.data[13] = 0;
 	CHECK_EQ(snapshot_config_decode(b.data, b.len, &got, &has), -EINVAL);
+	sbuf_free(&b);
+}
+
+/* Version 2 (devices, no irqchip or PMU) still reads: the default
+ * controller, no PMU. Written here as version 3 without its last two
+ * bytes. */
+static void test_version2(void)
+{
+	struct sbuf b;
+	bool has = false;
+
+	make_recorded(&rec);
+	sbuf_init(&b);
+	CHECK_EQ(snapshot_config_encode(&rec, 2, 9, &b), 0);
+	b.data[0] = 2;
+	CHECK_EQ(snapshot_config_decode(b.data, b.len - 2, &got, &has), 0);
+	CHECK(has);
+	CHECK(!got.gic_its && !got.pmu);
+	CHECK_EQ(got.nr_nets, 1);
+	CHECK_EQ(snapshot_config_decode(b.data, b.len, &got, &has), -EINVAL);
+	/* version 3 with values it does not define */
+	b.data[0] = 3;
+	b.data[b.len - 2] = 2;
+	CHECK_EQ(snapshot_config_decode(b.data, b.len, &got, &has), -EINVAL);
+	b.data[b.len - 2] = 0;
+	b.data[b.len - 1] = 2;
+	CHECK_EQ(snapshot_config_decode(b.data, b.len, &got, &has), -EINVAL);
+	b.data[b.len - 1] = 0;
+	CHECK_EQ(snapshot_config_decode(b.data, b.len, &got, &has), 0);
+	CHECK(!got.gic_its && !got.pmu);
 	sbuf_free(&b);
 }
 
@@ -278,14 +312,50 @@ static void test_merge_mismatch(void)
 	CHECK_EQ(snapshot_config_merge(&cfg, &rec, &g), -EINVAL);
 }
 
+/* The recorded irqchip and PMU are re-created; --irqchip and --pmu given
+ * must say the same. */
+static void test_merge_machine(void)
+{
+	struct restore_given g;
+
+	make_recorded(&rec); /* ITS and PMU */
+	blank(&g);
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), 0);
+	CHECK(cfg.gic_its && cfg.pmu);
+	blank(&g);
+	g.opts = RESTORE_IRQCHIP | RESTORE_PMU;
+	cfg.gic_its = cfg.pmu = true;
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), 0);
+	blank(&g);
+	g.opts = RESTORE_IRQCHIP; /* --irqchip gicv3 */
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), -EINVAL);
+
+	rec.gic_its = rec.pmu = false; /* as every file before version 3 */
+	blank(&g);
+	cfg.gic_its = cfg.pmu = true; /* not given: the recorded ones win */
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), 0);
+	CHECK(!cfg.gic_its && !cfg.pmu);
+	blank(&g);
+	g.opts = RESTORE_IRQCHIP;
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), 0);
+	cfg.gic_its = true; /* --irqchip gicv3-its */
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), -EINVAL);
+	blank(&g);
+	g.opts = RESTORE_PMU;
+	cfg.pmu = true;
+	CHECK_EQ(snapshot_config_merge_machine(&cfg, &rec, &g), -EINVAL);
+}
+
 int main(void)
 {
 	test_round_trip();
 	test_version1();
+	test_version2();
 	test_malformed();
 	test_given();
 	test_merge_recorded();
 	test_merge_replace();
 	test_merge_mismatch();
+	test_merge_machine();
 	return unit_done("snapshot_config");
 }
