@@ -9,6 +9,14 @@
 # read back right after the restore (before the first KVM_RUN) equals the saved one (minivmm's
 # "vGIC state read back" line), and each vCPU's GIC CPU interface (ICH_VMCR_EL2 dump) is the same at
 # the save, after the restore, and in a second snapshot taken of the restored VM as soon as it runs.
+# Case its: the same kernel with --irqchip gicv3-its --pmu and a virtio-blk disk on virtio-pci (the virtio
+# lane's guest modules, tests/lanes/arm64/prepare-virtio), init its-init.sh: a disk block written and read
+# back every 0.5 s, each line with the ITS-MSI interrupt count; snapshotted while running (no pause
+# before), killed with -9, restored (--irqchip gicv3 refused first). Checked: the guest sees a PMU and
+# only ITS-MSI virtio interrupts; the snapshot and the restore succeed; minivmm's read-back of the vGIC,
+# the ITS and the PMU registers after the restore equals the saved state; the restored guest carries on
+# from a tick after tick 4 to its power-off with every disk I/O correct and the ITS-MSI count rising at
+# every tick.
 # Exit status: 0 pass, 1 fail, 77 skip (as lane_arm64.sh: only outside CI when qemu-system-aarch64,
 # the cross build or the Debian packages cannot be had).
 # Environment: CI, MINIVMM_CACHE, MINIVMM_ARM64, LANE_VERBOSE=1, LANE_ARM64_SNAP_BLACKOUT (3),
@@ -22,6 +30,7 @@ C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/arm64
 GUEST_APPEND=quiet
 GUEST_MEM=256M
 TICKS=12 # the pause comes after tick 3
+ITS_TICKS=12 # the snapshot comes after tick 4
 TICKS_CPUS=2
 BLACKOUT=${LANE_ARM64_SNAP_BLACKOUT:-3}
 CASE_TIMEOUT=90
@@ -53,17 +62,27 @@ fi
 }
 # shellcheck source=/dev/null
 . "$C/artefacts.env"
+"$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio.log" || {
+	cat "$C/prepare-virtio.log"
+	missing "the guest's virtio modules could not be prepared (tests/lanes/arm64/prepare-virtio)"
+}
+# shellcheck source=/dev/null
+. "$C/virtio-artefacts.env"
 
 # --- the per-run archive -----------------------------------------------------------------------------
 run=$C/last-run-snapshot # kept for a look after the run; replaced by the next one
 rm -rf "$run"
-mkdir -p "$run/extra/lane" "$run/ticks"
+mkdir -p "$run/extra/lane" "$run/ticks" "$run/its"
 install -m 0755 "$minivmm" "$run/extra/minivmm"
 install -m 0755 "$here/snapshot-run.sh" "$run/extra/lane/run"
 # The guest's initramfs: the lane's, plus a second archive with /ticks-init (Linux unpacks both).
 install -m 0755 "$here/../x86/ticks-init.sh" "$run/ticks/ticks-init"
 "$lib/mkcpio" "$run/ticks" "$run/ticks.cpio" || fail "cannot build the ticks archive"
 cat "$LANE_ARM64_GUEST_INITRD" "$run/ticks.cpio" >"$run/extra/lane/ticks-initrd.cpio"
+# The ITS case's /its-init, appended in the host to the virtio lanes' guest initramfs
+# (/lane/virtio-initrd.cpio of $LANE_ARM64_VIRTIO_EXTRA: busybox, /lib/modules/virtio).
+install -m 0755 "$here/its-init.sh" "$run/its/its-init"
+"$lib/mkcpio" "$run/its" "$run/extra/lane/its-init.cpio" || fail "cannot build the its-init archive"
 cat >"$run/extra/lane/config" <<EOT
 GUEST_APPEND='$GUEST_APPEND'
 GUEST_MEM='$GUEST_MEM'
@@ -71,10 +90,11 @@ TICKS='$TICKS'
 TICKS_CPUS='$TICKS_CPUS'
 BLACKOUT='$BLACKOUT'
 CASE_TIMEOUT='$CASE_TIMEOUT'
+ITS_TICKS='$ITS_TICKS'
 EOT
 "$lib/mkcpio" "$run/extra" "$run/extra.cpio" || fail "cannot build the per-run archive"
-cat "$LANE_ARM64_HOST_BASE" "$run/extra.cpio" >"$run/host.cpio"
-rm -rf "$run/extra" "$run/extra.cpio" "$run/ticks" "$run/ticks.cpio"
+cat "$LANE_ARM64_HOST_BASE" "$LANE_ARM64_VIRTIO_EXTRA" "$run/extra.cpio" >"$run/host.cpio"
+rm -rf "$run/extra" "$run/extra.cpio" "$run/ticks" "$run/ticks.cpio" "$run/its"
 
 # --- one boot of the emulated host ------------------------------------------------------------------
 echo "kernel: $LANE_ARM64_KPKG; minivmm: $minivmm; blackout: ${BLACKOUT} s"
@@ -100,8 +120,9 @@ if ! grep -q LANE-SNAP-DONE "$log"; then
 	fail "the emulated host did not finish the snapshot case (logs: $run)"
 fi
 mkdir -p "$run/ticks"
-awk -v d="$run/ticks" '$1 == "LANE-SNAP-LOG" && $2 == "ticks" {
-	f = $3; sub(/\|$/, "", f); line = $0; sub(/^[^|]*\| ?/, "", line); print line > (d "/" f) }' "$log"
+mkdir -p "$run/its"
+awk -v d="$run" '$1 == "LANE-SNAP-LOG" && ($2 == "ticks" || $2 == "its") {
+	f = $3; sub(/\|$/, "", f); line = $0; sub(/^[^|]*\| ?/, "", line); print line > (d "/" $2 "/" f) }' "$log"
 R=$run/ticks
 
 bad=0
@@ -193,9 +214,60 @@ arc=$(sed -n 's/^LANE-SNAP-INFO again snapshot-end file=again .* rc=\([0-9]*\).*
 check resnapshot-gic-cpu-if "$([ "$arc" = 0 ] && echo 1)" \
 	"snapshot of the restored VM: status ${arc:-none}; its GIC CPU interfaces: ${again:-none} ($([ "$again" = "$saved_vmcr" ] && echo "same as the first snapshot" || echo "the guest moved on: informational"))"
 
+# --- case its ---------------------------------------------------------------------------------------
+I=$run/its
+itail() { echo "  --- $1 (tail):"; tail -n 12 "$I/$1" 2>/dev/null | sed 's/^/    /'; }
+echo "case its: --irqchip gicv3-its --pmu, virtio-blk on virtio-pci, $TICKS_CPUS vCPUs, $ITS_TICKS ticks; snapshot while running, kill -9, restore"
+boot=$(grep -h -m1 '^MINIVMM-LANE-ITS' "$I/its.run.serial" 2>/dev/null)
+check its-boot "$(echo "$boot" | grep -q 'pmu=armv8_pmuv3.* virtio_irqs=[1-9][0-9]* not_its=0 ' && echo 1)" \
+	"guest: ${boot:-no MINIVMM-LANE-ITS line} (a PMU, every virtio interrupt ITS-MSI)"
+[ -n "$boot" ] || { itail its.run.serial; itail its.run.err; }
+src=$(sed -n 's/^LANE-SNAP-INFO its snapshot-end file=its .* rc=\([0-9]*\).*/\1/p' "$log" | head -n 1)
+ss=$(span "$(sed -n 's/^LANE-SNAP-INFO its snapshot-start file=its wall=\([0-9.]*\).*/\1/p' "$log" | head -n 1)" \
+	"$(sed -n 's/^LANE-SNAP-INFO its snapshot-end file=its wall=\([0-9.]*\).*/\1/p' "$log" | head -n 1)")
+check its-snapshot "$([ "$src" = 0 ] && echo 1)" \
+	"snapshot of the running VM: status ${src:-none}, ${ss} s; $(grep -h -m1 'snapshot: ITS' "$I/its.run.err" 2>/dev/null | sed 's/^minivmm: [a-z]*: //')"
+[ "$src" = 0 ] || { itail its.run.err; itail its.snap.err; }
+wrc=$(sed -n 's/^LANE-SNAP-RC its wrong-irqchip rc=\([0-9]*\).*/\1/p' "$log" | head -n 1)
+check its-restore-wrong-irqchip "$([ "$wrc" = 64 ] && grep -q -- '--irqchip gicv3' "$I/its.bad.err" 2>/dev/null && echo 1)" \
+	"restore --irqchip gicv3: status ${wrc:-none}: $(head -n 1 "$I/its.bad.err" 2>/dev/null)"
+irc=$(sed -n 's/^LANE-SNAP-RC its r1 rc=\([0-9]*\).*/\1/p' "$log" | head -n 1)
+check its-restore-exit "$([ "$irc" = 0 ] && echo 1)" "restore exit status ${irc:-none}"
+[ "$irc" = 0 ] || { itail its.r1.err; itail its.r1.serial; }
+for what in vGIC ITS PMU; do
+	case $what in
+	vGIC) pat='vGIC state read back' ;;
+	ITS) pat='ITS state read back' ;;
+	PMU) pat='PMU registers read back' ;;
+	esac
+	rb=$(grep -h -m1 "$pat" "$I/its.r1.err" 2>/dev/null | sed 's/^minivmm: [a-z]*: //')
+	check "its-$what-read-back" "$(echo "$rb" | grep -q 'equal the saved' && echo 1)" "${rb:-no read-back line}"
+done
+grep -h -e 'ITS read-back:' -e 'PMU read-back:' -e 'vGIC read-back:' "$I/its.r1.err" 2>/dev/null |
+	head -n 8 | sed 's/^/    /'
+res=$(tr -d '\r' <"$I/its.r1.serial" 2>/dev/null | awk -v K="$ITS_TICKS" '
+	/^tick [0-9]+ [0-9.]+ io=[a-z]+ msi=[0-9]+$/ {
+		n++; t = $2 + 0; io = $4; m = $5; sub(/msi=/, "", m); m += 0
+		if (n == 1) first = t
+		else if (t != prev + 1) seq = 1
+		if (io != "io=ok") badio++
+		if (n > 1 && m <= pm) flat++
+		if (n == 1) m0 = m
+		prev = t; pm = m; next }
+	/^tick / { broken++ }
+	/MINIVMM-LANE-TICKS-DONE/ { done = 1 }
+	END { printf "%d %d %d %d %d %d %d %d %d\n", n, first, prev, seq, badio, flat, broken, done, (n ? pm - m0 : 0) }')
+read -r n first last seqbad badio flat broken fin rise <<<"${res:-0 0 0 1 0 0 0 0 0}"
+check its-guest-carries-on "$([ "$n" -ge 2 ] && [ "$first" -ge 5 ] && [ "$last" = $((ITS_TICKS - 1)) ] &&
+	[ "$seqbad" = 0 ] && [ "$broken" = 0 ] && [ "$fin" = 1 ] && echo 1)" \
+	"after the restore: ticks $first..$last in order ($n lines, $broken broken), done marker: $fin"
+check its-msi-after-restore "$([ "$n" -ge 2 ] && [ "$badio" = 0 ] && [ "$flat" = 0 ] && echo 1)" \
+	"disk write+read-back ok on every tick after the restore ($badio bad); ITS-MSI count rose at each of them (by $rise in all; $flat ticks without a new one)"
+[ "$n" -ge 2 ] && [ "$badio" = 0 ] && [ "$flat" = 0 ] || itail its.r1.serial
+
 if [ $qrc -ne 0 ]; then
 	grep -v -e '^LANE-SNAP-LOG' "$log" | tail -n 25 | sed 's/^/  /'
 	fail "the emulated host did not finish its run (logs: $run)"
 fi
 [ $bad -eq 0 ] || fail "arm64 snapshot/restore checks failed (logs: $run)"
-echo "PASS: an arm64 Linux guest snapshotted, killed and restored (catch-up and freeze)"
+echo "PASS: an arm64 Linux guest snapshotted, killed and restored (catch-up and freeze); with an ITS and a PMU, snapshotted while running and restored, its virtio-pci disk still taking ITS-MSI interrupts"

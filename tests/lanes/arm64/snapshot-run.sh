@@ -1,14 +1,19 @@
 #!/bin/sh
-# /lane/run of the arm64 snapshot lane (lane_arm64_snapshot.sh), inside the emulated arm64 host. One case:
+# /lane/run of the arm64 snapshot lane (lane_arm64_snapshot.sh), inside the emulated arm64 host. Two cases:
 #   ticks  Debian's arm64 kernel as a guest (/guest/Image, /lane/ticks-initrd.cpio, rdinit=/ticks-init,
 #          the x86 lane's ticks-init.sh) printing "tick N TIME" every 0.5 s on 2 vCPUs: run with
 #          --name, pause, copy of its serial log, snapshot, kill -9, a blackout, then restore
 #          --clock catch-up (with --name: once it prints a tick, a second snapshot of the restored VM,
 #          whose vGIC dump is compared with the first) and, from the same file, --clock freeze.
+#   its    the same kernel with --irqchip gicv3-its --pmu and a virtio-blk disk on virtio-pci (an 8 MiB
+#          image here), its init /its-init (its-init.sh) in the virtio lanes' guest initramfs: writes and
+#          reads back a disk block every 0.5 s (every disk interrupt an ITS-translated MSI); snapshotted
+#          while it runs (minivmm snapshot pauses, saves, resumes), killed with -9; a restore with
+#          --irqchip gicv3 (must be refused), then the restore that runs to the guest's power-off.
 # Nothing is judged here: every log goes to the console as
 #   LANE-SNAP-LOG CASE FILE| LINE
 # with LANE-SNAP-INFO/LANE-SNAP-RC lines about the steps, and the lane checks them.
-# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, TICKS, TICKS_CPUS, BLACKOUT, CASE_TIMEOUT.
+# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, TICKS, TICKS_CPUS, BLACKOUT, CASE_TIMEOUT, ITS_TICKS.
 . /lane/config
 export PATH=/bin
 W=/tmp/snap
@@ -108,4 +113,36 @@ fi
 dump ticks ticks.run.serial ticks.run.err ticks.pause.err ticks.snap.err again.snap.err \
 	ticks.r1.joined ticks.r1.err ticks.r2.joined ticks.r2.err
 rm -f "$W"/ticks.snap
+
+# --- case its: an ITS, a PMU, a virtio-pci disk -------------------------------------------------------
+cat /lane/virtio-initrd.cpio /lane/its-init.cpio >"$W/its-initrd.cpio"
+dd if=/dev/zero of="$W/its.img" bs=1M count=8 2>/dev/null
+/minivmm run --name its --irqchip gicv3-its --pmu --virtio-transport pci -d "$W/its.img" \
+	--serial-log "$W/its.run.serial" --timeout "$CASE_TIMEOUT" --loglevel info \
+	-k /guest/Image -i "$W/its-initrd.cpio" -m "$GUEST_MEM" -c "$TICKS_CPUS" \
+	-p "$GUEST_APPEND rdinit=/its-init lane_ticks=$ITS_TICKS" \
+	</dev/null >"$W/its.run.out" 2>"$W/its.run.err" &
+pid=$!
+if wait_for "$W/its.run.serial" '^tick 4 ' 120; then
+	info "its ready uptime=$(up)"
+	ok=1
+	snapshot its its || ok=
+	kill -9 $pid
+	wait $pid
+	echo "LANE-SNAP-RC its run rc=$? seconds=0"
+	if [ -n "$ok" ]; then
+		/minivmm restore "$W/its.snap" --irqchip gicv3 </dev/null >/dev/null 2>"$W/its.bad.err"
+		echo "LANE-SNAP-RC its wrong-irqchip rc=$? seconds=0"
+		t0=$(up)
+		/minivmm restore "$W/its.snap" --loglevel info --timeout "$CASE_TIMEOUT" \
+			--serial-log "$W/its.r1.serial" </dev/null >"$W/its.r1.out" 2>"$W/its.r1.err"
+		echo "LANE-SNAP-RC its r1 rc=$? seconds=$(awk -v a="$t0" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }')"
+	fi
+else
+	info "its never-ready uptime=$(up)"
+	kill -9 $pid 2>/dev/null
+	wait $pid
+fi
+dump its its.run.serial its.run.err its.snap.err its.bad.err its.r1.serial its.r1.err
+rm -f "$W"/its.snap "$W"/its.img "$W"/its-initrd.cpio
 echo "LANE-SNAP-DONE uptime=$(up)"
