@@ -18,8 +18,12 @@ struct device_ops {
 	 * leaves both NULL; restore rejects a payload it cannot fully parse. */
 	int (*save)(struct device *dev, struct sbuf *out);
 	int (*restore)(struct device *dev, struct sbuf_reader *in);
+	/* After every device and the arch state (the interrupt controller)
+	 * are restored, before any vCPU runs: what needs the controller
+	 * initialised (irqfds). Optional. */
+	int (*restored)(struct device *dev);
 	/* Snapshots: hold the device's back-end still (nothing in flight,
-	 * nothing written to guest RAM) from before the first device is saved
+	 * nothing written to guest RAM) from before the arch state is saved
 	 * until after the RAM is written; unquiesce lets it go on. Main
 	 * thread, vCPUs paused. Optional (both or neither). */
 	int (*quiesce)(struct device *dev);

@@ -65,6 +65,7 @@ struct virtio_pci {
 	struct virtio_device *vdev;
 	struct virtio_worker *worker; /* held still while saving, or NULL */
 	bool quiesced;		      /* main thread: held for a snapshot */
+	bool irqfd_later;	      /* restoring: no irqfd until restored */
 	char name[48];
 	unsigned int nr_queues;
 	unsigned int slot;
@@ -214,7 +215,8 @@ static void vector_route(struct virtio_pci *vp, struct vpci_vector *v)
 
 static void vector_connect(struct virtio_pci *vp, struct vpci_vector *v)
 {
-	if (v->routed && !v->irqfd && (irq_caps(vp->vm) & IRQ_CAP_IRQFD))
+	if (v->routed && !v->irqfd && !vp->irqfd_later &&
+	    (irq_caps(vp->vm) & IRQ_CAP_IRQFD))
 		v->irqfd = !irq_irqfd_assign(vp->vm, v->efd, v->gsi);
 }
 
@@ -1289,14 +1291,33 @@ static int vpci_restore(struct device *dev, struct sbuf_reader *in)
 	pthread_mutex_unlock(&vp->lock);
 	if (vp->cap_msix)
 		ctrl = pci_cfg_get16(&vp->pci, vp->cap_msix + PCI_MSIX_FLAGS);
-	msix_control(vp, ctrl); /* routes, irqfds, the INTx line */
+	/* Routes and the INTx line now; the irqfds once the interrupt
+	 * controller is restored (arm64's vGIC refuses them before its
+	 * CTRL_INIT): vpci_restored. */
+	vp->irqfd_later = true;
+	msix_control(vp, ctrl);
 	return virtio_dev_restore(vp->vdev, in);
+}
+
+/* After the arch state: each live vector's irqfd, as before the save. */
+static int vpci_restored(struct device *dev)
+{
+	struct virtio_pci *vp = container_of(dev, struct virtio_pci, dev);
+
+	pthread_mutex_lock(&vp->lock);
+	vp->irqfd_later = false;
+	for (unsigned int e = 0; vp->msix_on && e < vp->nvec; e++)
+		if (vector_live(vp, &vp->vec[e]))
+			vector_connect(vp, &vp->vec[e]);
+	pthread_mutex_unlock(&vp->lock);
+	return 0;
 }
 
 static const struct device_ops vpci_dev_ops = {
 	.destroy = vpci_destroy,
 	.save = vpci_save,
 	.restore = vpci_restore,
+	.restored = vpci_restored,
 	.quiesce = vpci_quiesce,
 	.unquiesce = vpci_unquiesce,
 };

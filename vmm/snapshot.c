@@ -277,5 +277,9 @@ int snapshot_restore(struct vm *vm, struct snap_reader *r,
 		ret = vm_ram_ready(vm);
 	if (!ret)
 		ret = arch_snapshot_restore(vm, r, o);
+	for (struct device *d = vm->devices; d && !ret; d = d->next)
+		if (d->ops && d->ops->restored && (ret = d->ops->restored(d)))
+			pr_err("device %s: cannot finish its restore: %s",
+			       d->name, strerror(-ret));
 	return ret;
 }
