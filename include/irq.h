@@ -76,6 +76,11 @@ int irq_msi_route_remove(struct vm *vm, uint32_t gsi);
 /* Installs the table with KVM_SET_GSI_ROUTING if it changed since the last
  * commit. Errors are logged here, once per failed commit. */
 int irq_routes_commit(struct vm *vm);
+/* Installs the table again, changed or not: after KVM replaced its own
+ * (arm64's vGIC CTRL_INIT installs its default routes, so a restore that
+ * initialises the vGIC after the devices routed their MSIs needs this).
+ * 0 without routing. */
+int irq_routes_reinstall(struct vm *vm);
 /* The current table (defaults first); for tests and debugging. Returns the
  * number of routes copied into out (at most max) or the total if out==NULL. */
 unsigned int irq_routes_get(struct vm *vm, struct irq_route *out,

@@ -399,6 +399,19 @@ int irq_routes_commit(struct vm *vm)
 	return ret;
 }
 
+int irq_routes_reinstall(struct vm *vm)
+{
+	struct irq_routing *r = irq_of(vm);
+	int ret;
+
+	if (!r || !(r->caps & IRQ_CAP_ROUTING))
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	ret = irq_commit_locked(r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
 /* ---- irqfd, ioeventfd, MSI ---- */
 
 static int irq_irqfd(struct vm *vm, int fd, uint32_t gsi, uint32_t flags)

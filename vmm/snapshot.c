@@ -7,6 +7,7 @@
 
 #include "arch.h"
 #include "device.h"
+#include "irq.h"
 #include "log.h"
 #include "sbuf.h"
 #include "snapshot.h"
@@ -277,6 +278,9 @@ int snapshot_restore(struct vm *vm, struct snap_reader *r,
 		ret = vm_ram_ready(vm);
 	if (!ret)
 		ret = arch_snapshot_restore(vm, r, o);
+	/* The arch may have replaced KVM's routes (arm64: CTRL_INIT). */
+	if (!ret)
+		ret = irq_routes_reinstall(vm);
 	for (struct device *d = vm->devices; d && !ret; d = d->next)
 		if (d->ops && d->ops->restored && (ret = d->ops->restored(d)))
 			pr_err("device %s: cannot finish its restore: %s",
