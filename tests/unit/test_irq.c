@@ -209,6 +209,14 @@ static void test_msi_routes(void)
 	e = installed(a, KVM_IRQ_ROUTING_MSI, 0);
 	CHECK(e && e->u.msi.address_lo == 0xfee02000 &&
 	      e->u.msi.data == 0x4051);
+	/* Reinstalled although clean (KVM replaced its table), same routes. */
+	CHECK_EQ(irq_routes_reinstall(&vm), 0);
+	CHECK_EQ(fk.set_routing, 3);
+	e = installed(a, KVM_IRQ_ROUTING_MSI, 0);
+	CHECK(e && e->u.msi.address_lo == 0xfee02000 &&
+	      e->u.msi.data == 0x4051);
+	CHECK_EQ(irq_routes_commit(&vm), 0);
+	CHECK_EQ(fk.set_routing, 3);
 
 	/* Only MSI routes can be updated or removed. */
 	CHECK_EQ(irq_msi_route_update(&vm, 4, 0, 0, 0), -ENOENT);
