@@ -233,6 +233,10 @@ check its-restore-wrong-irqchip "$([ "$wrc" = 64 ] && grep -q -- '--irqchip gicv
 	"restore --irqchip gicv3: status ${wrc:-none}: $(head -n 1 "$I/its.bad.err" 2>/dev/null)"
 irc=$(sed -n 's/^LANE-SNAP-RC its r1 rc=\([0-9]*\).*/\1/p' "$log" | head -n 1)
 check its-restore-exit "$([ "$irc" = 0 ] && echo 1)" "restore exit status ${irc:-none}"
+# An irqfd KVM refuses (or any other error) would leave MSIs on a slower path or lose them.
+errs=$(grep -c -e 'error:' -e 'warning:' "$I/its.r1.err" 2>/dev/null)
+check its-restore-clean "$([ "${errs:-x}" = 0 ] && echo 1)" \
+	"the restore logged ${errs:-?} errors or warnings$([ "${errs:-0}" != 0 ] && echo ": $(grep -m1 -e 'error:' -e 'warning:' "$I/its.r1.err")")"
 [ "$irc" = 0 ] || { itail its.r1.err; itail its.r1.serial; }
 for what in vGIC ITS PMU; do
 	case $what in
