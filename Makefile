@@ -35,7 +35,7 @@ CORE_SRCS := $(wildcard vmm/*.c) $(wildcard devices/*.c) \
 LIB_SRCS  := $(filter-out vmm/main.c,$(CORE_SRCS))
 # Core code only the Image-booting backends (arm64, riscv64) call: their
 # cross checks compile it too. x86 links it in libminivmm.a but never uses it.
-IMAGE_BOOT_SRCS := vmm/fdt_builder.c vmm/fdt_pci.c vmm/kimage.c
+IMAGE_BOOT_SRCS := vmm/fdt_builder.c vmm/fdt_pci.c vmm/kimage.c vmm/onereg_state.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB       := $(B)/libminivmm.a
 

@@ -12,6 +12,7 @@
 #include "arm64_vm.h"
 #include "kvm.h"
 #include "log.h"
+#include "onereg_state.h"
 #include "sbuf.h"
 #include "snap_records.h"
 #include "snapshot_file.h"
@@ -75,10 +76,8 @@
 
 #define STATE_VERSION 1
 #define MAX_REGS      8192
-#define MAX_REG_SIZE  256 /* U2048: an SVE Z register */
 #define NSEC	      1000000000ULL
 
-enum vcpu_rec { VR_MP_STATE = 1, VR_REGS };
 enum vm_rec { MR_COUNTER = 1, MR_GIC, MR_ITS };
 
 #define BIT(tag) (1U << (tag))
@@ -86,18 +85,6 @@ enum vm_rec { MR_COUNTER = 1, MR_GIC, MR_ITS };
 #define corrupt(sec, inst, fmt, ...)                                           \
 	(pr_err("snapshot section %s %u: " fmt, sec, inst, ##__VA_ARGS__),     \
 	 -EINVAL)
-
-struct reg_val {
-	uint64_t id;
-	const uint8_t *val; /* in the section's data */
-};
-
-struct vcpu_state {
-	uint32_t have;
-	uint32_t mp_state;
-	uint32_t nr_regs;
-	struct reg_val *regs;
-};
 
 struct counter_rec {
 	uint64_t realtime_ns, counter, hz;
@@ -110,10 +97,11 @@ struct vm_state {
 	struct its_state its;
 };
 
-static size_t reg_size(uint64_t id)
-{
-	return (size_t)1 << ((id & KVMA_REG_SIZE_MASK) >> KVMA_REG_SIZE_SHIFT);
-}
+static const struct onereg_arch onereg_arm64 = {
+	.arch = KVMA_REG_ARM64,
+	.version = STATE_VERSION,
+	.max_regs = MAX_REGS,
+};
 
 static bool is_counter(uint64_t id)
 {
@@ -142,106 +130,14 @@ static bool is_pmu(uint64_t id)
 	       (op1 == 3 && crn == 14 && crm >= 8);
 }
 
-static int one_reg(struct vcpu *v, bool set, uint64_t id, void *buf)
-{
-	struct kvma_one_reg r = {.id = id, .addr = (uintptr_t)buf};
-	long ret = kvm_vcpu_ioctl(v, set ? KVMA_SET_ONE_REG : KVMA_GET_ONE_REG,
-				  &r);
-
-	if (ret < 0)
-		pr_err("vCPU %u: %s register 0x%016" PRIx64 ": %s", v->id,
-		       set ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", id,
-		       strerror((int)-ret));
-	return ret < 0 ? (int)ret : 0;
-}
-
 /* ---- save ---- */
-
-static struct kvma_reg_list *reg_list(struct vcpu *v)
-{
-	struct kvma_reg_list probe = {.n = 0}, *l;
-	long ret = kvm_vcpu_ioctl(v, KVMA_GET_REG_LIST, &probe);
-
-	if ((ret < 0 && ret != -E2BIG) || probe.n > MAX_REGS) {
-		pr_err("vCPU %u: KVM_GET_REG_LIST: %s", v->id,
-		       ret < 0 ? strerror((int)-ret) : "too many registers");
-		return NULL;
-	}
-	l = calloc(1, sizeof(*l) + probe.n * sizeof(l->reg[0]));
-	if (!l)
-		return NULL;
-	l->n = probe.n;
-	ret = kvm_vcpu_ioctl(v, KVMA_GET_REG_LIST, l);
-	if (ret < 0 || l->n != probe.n) {
-		pr_err("vCPU %u: KVM_GET_REG_LIST: %s", v->id,
-		       ret < 0 ? strerror((int)-ret) : "the list changed");
-		free(l);
-		return NULL;
-	}
-	return l;
-}
-
-static int save_regs(struct vcpu *v, struct sbuf *p)
-{
-	struct kvma_reg_list *l = reg_list(v);
-	uint8_t val[MAX_REG_SIZE];
-	int ret = 0;
-
-	if (!l)
-		return -EINVAL;
-	sbuf_put_u32(p, (uint32_t)l->n);
-	for (uint64_t i = 0; i < l->n && !ret; i++) {
-		uint64_t id = l->reg[i];
-
-		if ((id & KVMA_REG_ARCH_MASK) != KVMA_REG_ARM64 ||
-		    reg_size(id) > MAX_REG_SIZE) {
-			pr_err("vCPU %u: KVM lists register 0x%016" PRIx64
-			       ", which this build cannot save",
-			       v->id, id);
-			ret = -ENOTSUP;
-			break;
-		}
-		ret = one_reg(v, false, id, val);
-		sbuf_put_u64(p, id);
-		sbuf_put_bytes(p, val, reg_size(id));
-	}
-	free(l);
-	return ret;
-}
-
-static int vcpu_save(struct vcpu *v, struct snap_writer *w)
-{
-	struct kvma_mp_state mp;
-	struct snap_records b;
-	struct sbuf p;
-	long r = kvm_vcpu_ioctl(v, KVMA_GET_MP_STATE, &mp);
-	int ret = r < 0 ? (int)r : 0;
-
-	if (ret) {
-		pr_err("vCPU %u: KVM_GET_MP_STATE: %s", v->id, strerror(-ret));
-		return ret;
-	}
-	snap_records_init(&b, STATE_VERSION);
-	sbuf_init(&p);
-	sbuf_put_u32(&p, mp.mp_state);
-	snap_records_put_sbuf(&b, VR_MP_STATE, &p);
-	p.len = 0;
-	ret = save_regs(v, &p);
-	if (!ret) {
-		snap_records_put_sbuf(&b, VR_REGS, &p);
-		ret = snap_records_write(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
-	}
-	sbuf_free(&p);
-	sbuf_free(&b.b);
-	return ret;
-}
 
 static int read_mpidrs(struct vm *vm, uint64_t *mpidr)
 {
 	int ret = 0;
 
 	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
-		ret = one_reg(&vm->vcpus[i], false,
+		ret = onereg_rw(&vm->vcpus[i], false,
 			      KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1, &mpidr[i]);
 	return ret;
 }
@@ -312,7 +208,7 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 	int ret;
 
 	c.realtime_ns = h->realtime_ns();
-	ret = one_reg(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &c.counter);
+	ret = onereg_rw(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &c.counter);
 	if (ret)
 		return ret;
 	snap_records_init(&b, STATE_VERSION);
@@ -334,126 +230,42 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 int arm64_state_save(struct vm *vm, struct snap_writer *w,
 		     const struct arm64_host *h)
 {
-	int ret = vm->nr_vcpus ? 0 : -EINVAL;
+	int ret = onereg_save_vcpus(vm, w, &onereg_arm64);
 
-	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
-		ret = vcpu_save(&vm->vcpus[i], w);
 	return ret ? ret : vm_save(vm, w, h);
 }
 
 /* ---- decode ---- */
 
-static int decode_regs(struct vcpu_state *st, struct sbuf_reader *r,
-		       uint32_t len, unsigned int id)
+struct vm_decode {
+	struct vm_state *vs;
+	unsigned int nr_vcpus;
+};
+
+static int vm_rec(void *opaque, uint32_t tag, const uint8_t *p, uint32_t n)
 {
-	size_t end = r->pos + len;
-	uint32_t n = sbuf_get_u32(r);
+	struct vm_decode *d = opaque;
+	struct vm_state *vs = d->vs;
 
-	if (r->err || n > MAX_REGS)
-		return corrupt("ARCH_VCPU", id, "REGS: %u registers", n);
-	st->regs = calloc(n ? n : 1, sizeof(*st->regs));
-	if (!st->regs)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t rid = sbuf_get_u64(r);
-		size_t sz = reg_size(rid);
-
-		if (r->err || (rid & KVMA_REG_ARCH_MASK) != KVMA_REG_ARM64 ||
-		    sz > MAX_REG_SIZE || sz > end - MIN(r->pos, end))
-			return corrupt("ARCH_VCPU", id,
-				       "REGS: register %u (0x%016" PRIx64
-				       ") is malformed or truncated",
-				       i, rid);
-		for (uint32_t k = 0; k < i; k++)
-			if (st->regs[k].id == rid)
-				return corrupt("ARCH_VCPU", id,
-					       "REGS: 0x%016" PRIx64 " twice",
-					       rid);
-		st->regs[i] = (struct reg_val){rid, r->data + r->pos};
-		r->pos += sz;
-	}
-	st->nr_regs = n;
-	if (r->pos != end)
-		return corrupt("ARCH_VCPU", id, "REGS: %zu bytes left over",
-			       end - MIN(r->pos, end));
-	return 0;
-}
-
-static int decode_rec(void *base, bool vcpu, struct sbuf_reader *r,
-		      uint32_t tag, uint32_t n, unsigned int inst,
-		      unsigned int nr_vcpus)
-{
-	struct vcpu_state *st = base;
-	struct vm_state *vs = base;
-	int ret;
-
-	if (vcpu && tag == VR_MP_STATE && n == 4) {
-		st->mp_state = sbuf_get_u32(r);
+	if (tag == MR_COUNTER && n == sizeof(vs->cnt)) {
+		vs->cnt.realtime_ns = get_le64(p);
+		vs->cnt.counter = get_le64(p + 8);
+		vs->cnt.hz = get_le64(p + 16);
 		return 0;
 	}
-	if (vcpu && tag == VR_REGS)
-		return decode_regs(st, r, n, inst);
-	if (!vcpu && tag == MR_COUNTER && n == sizeof(vs->cnt)) {
-		vs->cnt.realtime_ns = sbuf_get_u64(r);
-		vs->cnt.counter = sbuf_get_u64(r);
-		vs->cnt.hz = sbuf_get_u64(r);
-		return 0;
-	}
-	if (!vcpu && tag == MR_GIC) {
-		ret = gic_state_decode(r->data + r->pos, n, nr_vcpus, &vs->gic);
-		r->pos += n;
-		return ret;
-	}
-	if (!vcpu && tag == MR_ITS) {
-		ret = its_state_decode(r->data + r->pos, n, nr_vcpus, &vs->its);
-		r->pos += n;
-		return ret;
-	}
-	return corrupt(vcpu ? "ARCH_VCPU" : "ARCH_VM", inst,
-		       "record type %u of %u bytes is not known", tag, n);
-}
-
-/* base: a vcpu_state or vm_state (its first member is the 'have' mask). */
-static int decode_section(const void *data, size_t len, bool vcpu,
-			  unsigned int inst, unsigned int nr_vcpus, void *base)
-{
-	const char *sec = vcpu ? "ARCH_VCPU" : "ARCH_VM";
-	uint32_t *have = base, ver, count, seen = 0;
-	struct sbuf_reader r;
-
-	sbuf_reader_init(&r, data, len);
-	ver = sbuf_get_u32(&r);
-	count = sbuf_get_u32(&r);
-	if (r.err)
-		return corrupt(sec, inst, "no header");
-	if (ver != STATE_VERSION)
-		return corrupt(sec, inst, "version %u (this build reads %u)",
-			       ver, STATE_VERSION);
-	for (; r.pos < r.len; seen++) {
-		uint32_t tag = sbuf_get_u32(&r), n = sbuf_get_u32(&r);
-		int ret;
-
-		if (r.err || n > r.len - r.pos)
-			return corrupt(sec, inst,
-				       "truncated record at byte %zu", r.pos);
-		if (tag >= 32 || (*have & BIT(tag)))
-			return corrupt(sec, inst, "record type %u twice", tag);
-		ret = decode_rec(base, vcpu, &r, tag, n, inst, nr_vcpus);
-		if (ret)
-			return ret;
-		*have |= BIT(tag);
-	}
-	if (seen != count)
-		return corrupt(sec, inst, "%u records, the header says %u",
-			       seen, count);
-	return sbuf_reader_done(&r) ? corrupt(sec, inst, "bad length") : 0;
+	if (tag == MR_GIC)
+		return gic_state_decode(p, n, d->nr_vcpus, &vs->gic);
+	if (tag == MR_ITS)
+		return its_state_decode(p, n, d->nr_vcpus, &vs->its);
+	return corrupt("ARCH_VM", 0, "record type %u of %u bytes is not known",
+		       tag, n);
 }
 
 struct restore_ctx {
 	struct vm *vm;
 	const struct restore_opts *o;
 	const struct arm64_host *h;
-	struct vcpu_state *st;
+	struct onereg_vcpu *st;
 	struct vm_state vs;
 };
 
@@ -477,32 +289,20 @@ static int check_pmu(struct restore_ctx *c)
 
 static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 {
-	unsigned int n = c->vm->nr_vcpus;
-	uint32_t need = BIT(VR_MP_STATE) | BIT(VR_REGS);
+	struct vm_decode d = {&c->vs, c->vm->nr_vcpus};
 	const void *data;
+	uint32_t need;
 	size_t len;
-	int ret;
+	int ret = onereg_decode_vcpus(c->vm, r, &onereg_arm64, c->st);
 
-	for (unsigned int i = 0; i < n; i++) {
-		if (snap_reader_find(r, SNAP_SEC_ARCH_VCPU, i, &data, &len)) {
-			pr_err("snapshot has no state for vCPU %u", i);
-			return -EINVAL;
-		}
-		ret = decode_section(data, len, true, i, n, &c->st[i]);
-		if (!ret && (c->st[i].have & need) != need)
-			ret = corrupt("ARCH_VCPU", i, "no MP_STATE or REGS");
-		if (ret)
-			return ret;
-	}
-	if (!snap_reader_find(r, SNAP_SEC_ARCH_VCPU, n, &data, &len)) {
-		pr_err("snapshot has more vCPUs than this VM's %u", n);
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	if (snap_reader_find(r, SNAP_SEC_ARCH_VM, 0, &data, &len)) {
 		pr_err("snapshot has no arm64 VM state (vGIC, counter)");
 		return -EINVAL;
 	}
-	ret = decode_section(data, len, false, 0, n, &c->vs);
+	ret = snap_records_walk(data, len, STATE_VERSION, "ARCH_VM", 0,
+				&c->vs.have, vm_rec, &d);
 	need = BIT(MR_COUNTER) | BIT(MR_GIC);
 	if (!ret && (c->vs.have & need) != need)
 		ret = corrupt("ARCH_VM", 0, "no COUNTER or GIC record");
@@ -517,24 +317,14 @@ static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 
 /* ---- restore ---- */
 
-static int restore_regs(struct vcpu *v, const struct vcpu_state *st)
+/* Written at steps 3 and 5. */
+static bool later(uint64_t id)
 {
-	int ret = 0;
-
-	for (uint32_t i = 0; i < st->nr_regs && !ret; i++) {
-		uint8_t val[MAX_REG_SIZE];
-		uint64_t id = st->regs[i].id;
-
-		if (is_timer(id) || is_pmu(id))
-			continue;
-		memcpy(val, st->regs[i].val, reg_size(id));
-		ret = one_reg(v, true, id, val);
-	}
-	return ret;
+	return is_timer(id) || is_pmu(id);
 }
 
 /* The timers' CVAL before their CTL (which may enable them). */
-static int restore_timers(struct vcpu *v, const struct vcpu_state *st)
+static int restore_timers(struct vcpu *v, const struct onereg_vcpu *st)
 {
 	static const uint64_t order[] = {KVMA_REG_TIMER_CVAL,
 					 KVMA_REG_TIMER_CTL,
@@ -548,24 +338,16 @@ static int restore_timers(struct vcpu *v, const struct vcpu_state *st)
 			if (st->regs[i].id != order[k])
 				continue;
 			val = get_le64(st->regs[i].val);
-			ret = one_reg(v, true, order[k], &val);
+			ret = onereg_rw(v, true, order[k], &val);
 		}
 	return ret;
 }
 
-static int restore_vcpu(struct vcpu *v, const struct vcpu_state *st)
+static int restore_vcpu(struct vcpu *v, const struct onereg_vcpu *st)
 {
-	struct kvma_mp_state mp = {st->mp_state};
-	int ret = restore_regs(v, st);
-	long r;
+	int ret = onereg_restore_regs(v, st, later);
 
-	if (ret)
-		return ret;
-	r = kvm_vcpu_ioctl(v, KVMA_SET_MP_STATE, &mp);
-	if (r < 0)
-		pr_err("vCPU %u: KVM_SET_MP_STATE %u: %s", v->id, mp.mp_state,
-		       strerror((int)-r));
-	return r < 0 ? (int)r : 0;
+	return ret ? ret : onereg_set_mp_state(v, st->mp_state);
 }
 
 static int set_offset(struct vm *vm, uint64_t off)
@@ -585,7 +367,7 @@ static int counter_by_offset(struct vm *vm, uint64_t target)
 	int ret = set_offset(vm, 0);
 
 	if (!ret)
-		ret = one_reg(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &host);
+		ret = onereg_rw(&vm->vcpus[0], false, KVMA_REG_TIMER_CNT, &host);
 	return ret ? ret : set_offset(vm, host - target);
 }
 
@@ -594,7 +376,7 @@ static int counter_by_cnt(struct vm *vm, uint64_t target)
 	int ret = 0;
 
 	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
-		ret = one_reg(&vm->vcpus[i], true, KVMA_REG_TIMER_CNT, &target);
+		ret = onereg_rw(&vm->vcpus[i], true, KVMA_REG_TIMER_CNT, &target);
 	return ret;
 }
 
@@ -694,25 +476,25 @@ static int restore_gic(struct restore_ctx *c)
 }
 
 /* The saved PMU registers of one vCPU written, read back, compared. */
-static int pmu_regs(struct vcpu *v, const struct vcpu_state *st,
+static int pmu_regs(struct vcpu *v, const struct onereg_vcpu *st,
 		    unsigned int *n, unsigned int *differ)
 {
 	int ret = 0;
 
 	for (uint32_t i = 0; i < st->nr_regs && !ret; i++) {
-		uint8_t val[MAX_REG_SIZE], back[MAX_REG_SIZE];
+		uint8_t val[ONEREG_MAX_SIZE], back[ONEREG_MAX_SIZE];
 		uint64_t id = st->regs[i].id;
 
 		if (!is_pmu(id))
 			continue;
-		memcpy(val, st->regs[i].val, reg_size(id));
-		ret = one_reg(v, true, id, val);
+		memcpy(val, st->regs[i].val, onereg_size(id));
+		ret = onereg_rw(v, true, id, val);
 		if (!ret)
-			ret = one_reg(v, false, id, back);
+			ret = onereg_rw(v, false, id, back);
 		if (ret)
 			break;
 		(*n)++;
-		if (memcmp(back, st->regs[i].val, reg_size(id))) {
+		if (memcmp(back, st->regs[i].val, onereg_size(id))) {
 			pr_warn("PMU read-back: vCPU %u register 0x%016" PRIx64
 				" differs from the saved value",
 				v->id, id);
@@ -746,8 +528,7 @@ static int restore_pmu(struct restore_ctx *c)
 
 static void free_states(struct restore_ctx *c)
 {
-	for (unsigned int i = 0; c->st && i < c->vm->nr_vcpus; i++)
-		free(c->st[i].regs);
+	onereg_vcpus_free(c->st, c->vm->nr_vcpus);
 	free(c->st);
 	gic_state_free(&c->vs.gic);
 	its_state_free(&c->vs.its);

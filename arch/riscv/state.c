@@ -11,6 +11,7 @@
 #include "kvm.h"
 #include "kvm_riscv.h"
 #include "log.h"
+#include "onereg_state.h"
 #include "plic.h"
 #include "riscv_state.h"
 #include "riscv_vm.h"
@@ -70,9 +71,7 @@
 
 #define STATE_VERSION 1
 #define MAX_REGS      4096
-#define MAX_REG_SIZE  256 /* a vector register of VLEN 2048 */
 
-enum vcpu_rec { VR_MP_STATE = 1, VR_REGS };
 enum vm_rec { MR_CLOCK = 1, MR_IRQCHIP, MR_PLIC };
 
 #define BIT(tag) (1U << (tag))
@@ -81,19 +80,6 @@ enum vm_rec { MR_CLOCK = 1, MR_IRQCHIP, MR_PLIC };
 	(pr_err("snapshot section %s %u: " fmt, sec, inst, ##__VA_ARGS__),     \
 	 -EINVAL)
 
-struct reg_val {
-	uint64_t id;
-	const uint8_t *val; /* in the section's data */
-};
-
-struct vcpu_state {
-	uint32_t have;
-	unsigned int id;
-	uint32_t mp_state;
-	uint32_t nr_regs;
-	struct reg_val *regs;
-};
-
 struct vm_state {
 	uint32_t have;
 	struct riscv_clock clk;
@@ -101,16 +87,6 @@ struct vm_state {
 	const uint8_t *plic;
 	uint32_t plic_len;
 };
-
-struct cand {
-	uint64_t id;
-	bool optional; /* known set: skipped where KVM does not have it */
-};
-
-static size_t reg_size(uint64_t id)
-{
-	return (size_t)1 << ((id & KVMR_REG_SIZE_MASK) >> KVMR_REG_SIZE_SHIFT);
-}
 
 static unsigned int reg_type(uint64_t id)
 {
@@ -126,91 +102,48 @@ static bool is_shape(uint64_t id)
 	       t == KVMR_REG_SBI_EXT;
 }
 
-static long try_reg(struct vcpu *v, bool set, uint64_t id, void *buf)
-{
-	struct kvmr_one_reg r = {.id = id, .addr = (uintptr_t)buf};
-
-	return kvm_vcpu_ioctl(v, set ? KVMR_SET_ONE_REG : KVMR_GET_ONE_REG,
-			      &r);
-}
-
-static int one_reg(struct vcpu *v, bool set, uint64_t id, void *buf)
-{
-	long ret = try_reg(v, set, id, buf);
-
-	if (ret < 0)
-		pr_err("vCPU %u: %s register 0x%016" PRIx64 ": %s", v->id,
-		       set ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", id,
-		       strerror((int)-ret));
-	return ret < 0 ? (int)ret : 0;
-}
-
 /* ---- save ---- */
 
-/* KVM_GET_REG_LIST, or NULL with *n = 0 where the kernel has none. */
-static int reg_list(struct vcpu *v, struct cand **out, uint32_t *n)
+/* KVM lists FP_F and FP_D for a hart with D: both are views of one
+ * state (FP_F a 32-bit window), so only FP_D is kept. */
+static uint32_t drop_fp_f(uint64_t *ids, uint32_t n)
 {
-	struct kvmr_reg_list probe = {.n = 0}, *l;
-	long ret = kvm_vcpu_ioctl(v, KVMR_GET_REG_LIST, &probe);
 	bool has_d = false;
+	uint32_t k = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (ret < 0 && ret != -E2BIG)
-		return 0;
-	if (probe.n > MAX_REGS) {
-		pr_err("vCPU %u: KVM_GET_REG_LIST: %" PRIu64 " registers",
-		       v->id, probe.n);
-		return -E2BIG;
-	}
-	l = calloc(1, sizeof(*l) + probe.n * sizeof(l->reg[0]));
-	*out = calloc(probe.n ? probe.n : 1, sizeof(**out));
-	if (!l || !*out) {
-		free(l);
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
-	}
-	l->n = probe.n;
-	ret = kvm_vcpu_ioctl(v, KVMR_GET_REG_LIST, l);
-	if (ret < 0 || l->n != probe.n) {
-		pr_err("vCPU %u: KVM_GET_REG_LIST: %s", v->id,
-		       ret < 0 ? strerror((int)-ret) : "the list changed");
-		free(l);
-		free(*out);
-		*out = NULL;
-		return ret < 0 ? (int)ret : -EAGAIN;
-	}
-	/* KVM lists FP_F and FP_D for a hart with D: both are views of
-	 * one state (FP_F a 32-bit window), so only FP_D is kept. */
-	for (uint64_t i = 0; i < l->n; i++)
-		if (reg_type(l->reg[i]) == KVMR_REG_FP_D)
+	for (uint32_t i = 0; i < n; i++)
+		if (reg_type(ids[i]) == KVMR_REG_FP_D)
 			has_d = true;
-	for (uint64_t i = 0; i < l->n; i++)
-		if (!has_d || reg_type(l->reg[i]) != KVMR_REG_FP_F)
-			(*out)[(*n)++] = (struct cand){l->reg[i], false};
-	free(l);
-	return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!has_d || reg_type(ids[i]) != KVMR_REG_FP_F)
+			ids[k++] = ids[i];
+	return k;
 }
 
-static void add(struct cand *c, uint32_t *n, uint64_t id, bool optional)
+static void add(struct onereg_cand *c, uint32_t *n, uint64_t id,
+		bool optional)
 {
-	c[(*n)++] = (struct cand){id, optional};
+	c[(*n)++] = (struct onereg_cand){id, optional};
 }
 
 /* The known set (kernels before 6.6), in the order of the comment above. */
-static int known_list(struct vcpu *v, struct cand **out, uint32_t *n)
+static int known_list(struct vcpu *v, struct onereg_cand **out, uint32_t *n)
 {
 	uint64_t isa, vext = 0;
-	struct cand *c = calloc(MAX_REGS, sizeof(*c));
-	int ret = c ? one_reg(v, false, KVMR_CONFIG_ID(KVMR_CONFIG_ISA), &isa)
-		    : -ENOMEM;
+	struct onereg_cand *c;
+	int ret;
 
+	if (v->id == 0)
+		pr_info("snapshot: no KVM_GET_REG_LIST (Linux < 6.6): "
+			"saving the known riscv register set");
+	c = calloc(MAX_REGS, sizeof(*c));
+	ret = c ? onereg_rw(v, false, KVMR_CONFIG_ID(KVMR_CONFIG_ISA), &isa)
+		: -ENOMEM;
 	if (ret) {
 		free(c);
 		return ret;
 	}
-	if (!try_reg(v, false, KVMR_ISA_EXT_ID(KVMR_ISA_EXT_V), &vext) &&
+	if (!onereg_try(v, false, KVMR_ISA_EXT_ID(KVMR_ISA_EXT_V), &vext) &&
 	    vext) {
 		pr_err("vCPU %u has the V extension, and this KVM has no "
 		       "KVM_GET_REG_LIST (Linux 6.6+) to list its vector "
@@ -249,79 +182,13 @@ static int known_list(struct vcpu *v, struct cand **out, uint32_t *n)
 	return 0;
 }
 
-static int save_regs(struct vcpu *v, struct sbuf *p)
-{
-	uint8_t val[MAX_REG_SIZE];
-	struct cand *c;
-	uint32_t n, kept = 0;
-	size_t count_at;
-	int ret = reg_list(v, &c, &n);
-
-	if (!ret && !c) {
-		if (v->id == 0)
-			pr_info("snapshot: no KVM_GET_REG_LIST (Linux < 6.6): "
-				"saving the known riscv register set");
-		ret = known_list(v, &c, &n);
-	}
-	if (ret)
-		return ret;
-	count_at = p->len;
-	sbuf_put_u32(p, 0);
-	for (uint32_t i = 0; i < n && !ret; i++) {
-		uint64_t id = c[i].id;
-		long r;
-
-		if ((id & KVMR_REG_ARCH_MASK) != KVMR_REG_RISCV ||
-		    reg_size(id) > MAX_REG_SIZE) {
-			pr_err("vCPU %u: KVM lists register 0x%016" PRIx64
-			       ", which this build cannot save",
-			       v->id, id);
-			ret = -ENOTSUP;
-			break;
-		}
-		r = try_reg(v, false, id, val);
-		if (r < 0 && c[i].optional)
-			continue;
-		if (r < 0) {
-			ret = one_reg(v, false, id, val);
-			break;
-		}
-		sbuf_put_u64(p, id);
-		sbuf_put_bytes(p, val, reg_size(id));
-		kept++;
-	}
-	if (!ret && !p->err)
-		put_le32(p->data + count_at, kept);
-	free(c);
-	return ret;
-}
-
-static int vcpu_save(struct vcpu *v, struct snap_writer *w)
-{
-	struct kvmr_mp_state mp;
-	struct snap_records b;
-	struct sbuf p;
-	long r = kvm_vcpu_ioctl(v, KVMR_GET_MP_STATE, &mp);
-	int ret = r < 0 ? (int)r : 0;
-
-	if (ret) {
-		pr_err("vCPU %u: KVM_GET_MP_STATE: %s", v->id, strerror(-ret));
-		return ret;
-	}
-	snap_records_init(&b, STATE_VERSION);
-	sbuf_init(&p);
-	sbuf_put_u32(&p, mp.mp_state);
-	snap_records_put_sbuf(&b, VR_MP_STATE, &p);
-	p.len = 0;
-	ret = save_regs(v, &p);
-	if (!ret) {
-		snap_records_put_sbuf(&b, VR_REGS, &p);
-		ret = snap_records_write(w, SNAP_SEC_ARCH_VCPU, v->id, &b);
-	}
-	sbuf_free(&p);
-	sbuf_free(&b.b);
-	return ret;
-}
+static const struct onereg_arch onereg_riscv = {
+	.arch = KVMR_REG_RISCV,
+	.version = STATE_VERSION,
+	.max_regs = MAX_REGS,
+	.filter = drop_fp_f,
+	.known_list = known_list,
+};
 
 static int vm_save(struct vm *vm, struct snap_writer *w,
 		   const struct riscv_host *h)
@@ -333,10 +200,10 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 	int ret;
 
 	c.realtime_ns = h->realtime_ns();
-	ret = one_reg(&vm->vcpus[0], false, KVMR_TIMER_ID(KVMR_TIMER_TIME),
+	ret = onereg_rw(&vm->vcpus[0], false, KVMR_TIMER_ID(KVMR_TIMER_TIME),
 		      &c.time);
 	if (!ret)
-		ret = one_reg(&vm->vcpus[0], false,
+		ret = onereg_rw(&vm->vcpus[0], false,
 			      KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), &c.hz);
 	if (ret)
 		return ret;
@@ -361,7 +228,7 @@ static int vm_save(struct vm *vm, struct snap_writer *w,
 int riscv_state_save(struct vm *vm, struct snap_writer *w,
 		     const struct riscv_host *h)
 {
-	int ret = vm->nr_vcpus ? 0 : -EINVAL;
+	int ret;
 
 	if (vm->arch->irqchip != RISCV_IRQCHIP_PLIC) {
 		pr_err("snapshots of a VM on KVM's in-kernel AIA are not "
@@ -370,68 +237,11 @@ int riscv_state_save(struct vm *vm, struct snap_writer *w,
 		       "AIA, so minivmm uses it)");
 		return -ENOTSUP;
 	}
-	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
-		ret = vcpu_save(&vm->vcpus[i], w);
+	ret = onereg_save_vcpus(vm, w, &onereg_riscv);
 	return ret ? ret : vm_save(vm, w, h);
 }
 
 /* ---- decode ---- */
-
-static int decode_regs(struct vcpu_state *st, const uint8_t *data,
-		       uint32_t len)
-{
-	struct sbuf_reader r;
-	uint32_t n;
-
-	sbuf_reader_init(&r, data, len);
-	n = sbuf_get_u32(&r);
-	if (r.err || n > MAX_REGS)
-		return corrupt("ARCH_VCPU", st->id, "REGS: %u registers", n);
-	st->regs = calloc(n ? n : 1, sizeof(*st->regs));
-	if (!st->regs)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t rid = sbuf_get_u64(&r);
-		size_t sz = reg_size(rid);
-
-		if (r.err || (rid & KVMR_REG_ARCH_MASK) != KVMR_REG_RISCV ||
-		    sz > MAX_REG_SIZE || sz > r.len - r.pos)
-			return corrupt("ARCH_VCPU", st->id,
-				       "REGS: register %u (0x%016" PRIx64
-				       ") is malformed or truncated",
-				       i, rid);
-		for (uint32_t k = 0; k < i; k++)
-			if (st->regs[k].id == rid)
-				return corrupt("ARCH_VCPU", st->id,
-					       "REGS: 0x%016" PRIx64 " twice",
-					       rid);
-		st->regs[i] = (struct reg_val){rid, r.data + r.pos};
-		r.pos += sz;
-	}
-	st->nr_regs = n;
-	if (r.pos != r.len)
-		return corrupt("ARCH_VCPU", st->id, "REGS: %zu bytes left over",
-			       r.len - r.pos);
-	return 0;
-}
-
-static int vcpu_rec(void *opaque, uint32_t tag, const uint8_t *p, uint32_t n)
-{
-	struct vcpu_state *st = opaque;
-
-	if (tag == VR_MP_STATE && n == 4) {
-		st->mp_state = get_le32(p);
-		if (st->mp_state != KVMR_MP_STATE_RUNNABLE &&
-		    st->mp_state != KVMR_MP_STATE_STOPPED)
-			return corrupt("ARCH_VCPU", st->id, "MP_STATE %u",
-				       st->mp_state);
-		return 0;
-	}
-	if (tag == VR_REGS)
-		return decode_regs(st, p, n);
-	return corrupt("ARCH_VCPU", st->id,
-		       "record type %u of %u bytes is not known", tag, n);
-}
 
 static int vm_rec(void *opaque, uint32_t tag, const uint8_t *p, uint32_t n)
 {
@@ -456,61 +266,42 @@ static int vm_rec(void *opaque, uint32_t tag, const uint8_t *p, uint32_t n)
 		       tag, n);
 }
 
-static const struct reg_val *find_reg(const struct vcpu_state *st, uint64_t id)
-{
-	for (uint32_t i = 0; i < st->nr_regs; i++)
-		if (st->regs[i].id == id)
-			return &st->regs[i];
-	return NULL;
-}
-
 struct restore_ctx {
 	struct vm *vm;
 	const struct restore_opts *o;
 	const struct riscv_host *h;
-	struct vcpu_state *st;
+	struct onereg_vcpu *st;
 	struct vm_state vs;
 };
 
 static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 {
-	unsigned int n = c->vm->nr_vcpus;
-	uint32_t need = BIT(VR_MP_STATE) | BIT(VR_REGS);
+	uint32_t need = BIT(MR_CLOCK) | BIT(MR_IRQCHIP) | BIT(MR_PLIC);
 	char err[160];
 	const void *data;
 	size_t len;
-	int ret;
+	int ret = onereg_decode_vcpus(c->vm, r, &onereg_riscv, c->st);
 
-	for (unsigned int i = 0; i < n; i++) {
-		struct vcpu_state *st = &c->st[i];
+	for (unsigned int i = 0; !ret && i < c->vm->nr_vcpus; i++) {
+		const struct onereg_vcpu *st = &c->st[i];
 
-		st->id = i;
-		if (snap_reader_find(r, SNAP_SEC_ARCH_VCPU, i, &data, &len)) {
-			pr_err("snapshot has no state for vCPU %u", i);
-			return -EINVAL;
-		}
-		ret = snap_records_walk(data, len, STATE_VERSION, "ARCH_VCPU",
-					i, &st->have, vcpu_rec, st);
-		if (ret)
-			return ret;
-		if ((st->have & need) != need)
-			return corrupt("ARCH_VCPU", i, "no MP_STATE or REGS");
-		if (!find_reg(st, KVMR_TIMER_ID(KVMR_TIMER_COMPARE)) ||
-		    !find_reg(st, KVMR_TIMER_ID(KVMR_TIMER_STATE)))
+		if (st->mp_state != KVMR_MP_STATE_RUNNABLE &&
+		    st->mp_state != KVMR_MP_STATE_STOPPED)
+			return corrupt("ARCH_VCPU", i, "MP_STATE %u",
+				       st->mp_state);
+		if (!onereg_find(st, KVMR_TIMER_ID(KVMR_TIMER_COMPARE)) ||
+		    !onereg_find(st, KVMR_TIMER_ID(KVMR_TIMER_STATE)))
 			return corrupt("ARCH_VCPU", i,
 				       "no timer compare or state register");
 	}
-	if (!snap_reader_find(r, SNAP_SEC_ARCH_VCPU, n, &data, &len)) {
-		pr_err("snapshot has more vCPUs than this VM's %u", n);
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	if (snap_reader_find(r, SNAP_SEC_ARCH_VM, 0, &data, &len)) {
 		pr_err("snapshot has no riscv VM state (timer, irqchip)");
 		return -EINVAL;
 	}
 	ret = snap_records_walk(data, len, STATE_VERSION, "ARCH_VM", 0,
 				&c->vs.have, vm_rec, &c->vs);
-	need = BIT(MR_CLOCK) | BIT(MR_IRQCHIP) | BIT(MR_PLIC);
 	if (!ret && (c->vs.have & need) != need)
 		ret = corrupt("ARCH_VM", 0, "no CLOCK, IRQCHIP or PLIC record");
 	if (!ret && ts_check_hz(c->vs.clk.hz, err, sizeof(err)))
@@ -554,13 +345,13 @@ static int restore_timebase(struct restore_ctx *c)
 {
 	struct vcpu *v0 = &c->vm->vcpus[0];
 	uint64_t saved = c->vs.clk.hz, host;
-	int ret = one_reg(v0, false, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY),
+	int ret = onereg_rw(v0, false, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY),
 			  &host);
 	long r;
 
 	if (ret || host == saved)
 		return ret;
-	r = try_reg(v0, true, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), &saved);
+	r = onereg_try(v0, true, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), &saved);
 	if (r >= 0) {
 		pr_info("restore: timebase set to the saved %" PRIu64
 			" Hz (the host's is %" PRIu64 " Hz)",
@@ -594,24 +385,24 @@ static const char *shape_name(uint64_t id)
 }
 
 /* Writes a register that shapes the vCPU only where it differs. */
-static int restore_shape(struct vcpu *v, const struct reg_val *rv)
+static int restore_shape(struct vcpu *v, const struct onereg_val *rv)
 {
 	uint64_t want, cur = 0;
 	char here[40];
 	long got, r;
 
-	if (reg_size(rv->id) != 8)
+	if (onereg_size(rv->id) != 8)
 		return corrupt("ARCH_VCPU", v->id,
 			       "register 0x%016" PRIx64 " has size %zu",
-			       rv->id, reg_size(rv->id));
+			       rv->id, onereg_size(rv->id));
 	want = get_le64(rv->val);
-	got = try_reg(v, false, rv->id, &cur);
+	got = onereg_try(v, false, rv->id, &cur);
 	if (got >= 0 && cur == want)
 		return 0;
 	/* An extension switch this KVM does not know is off anyway. */
 	if (got < 0 && !want && reg_type(rv->id) != KVMR_REG_CONFIG)
 		return 0;
-	r = try_reg(v, true, rv->id, &want);
+	r = onereg_try(v, true, rv->id, &want);
 	if (r >= 0)
 		return 0;
 	if (got < 0)
@@ -627,23 +418,19 @@ static int restore_shape(struct vcpu *v, const struct reg_val *rv)
 }
 
 /* Step 2. */
-static int restore_regs(struct vcpu *v, const struct vcpu_state *st)
+static bool shape_or_timer(uint64_t id)
 {
-	uint8_t val[MAX_REG_SIZE];
+	return is_shape(id) || reg_type(id) == KVMR_REG_TIMER;
+}
+
+static int restore_regs(struct vcpu *v, const struct onereg_vcpu *st)
+{
 	int ret = 0;
 
 	for (uint32_t i = 0; i < st->nr_regs && !ret; i++)
 		if (is_shape(st->regs[i].id))
 			ret = restore_shape(v, &st->regs[i]);
-	for (uint32_t i = 0; i < st->nr_regs && !ret; i++) {
-		uint64_t id = st->regs[i].id;
-
-		if (is_shape(id) || reg_type(id) == KVMR_REG_TIMER)
-			continue;
-		memcpy(val, st->regs[i].val, reg_size(id));
-		ret = one_reg(v, true, id, val);
-	}
-	return ret;
+	return ret ? ret : onereg_restore_regs(v, st, shape_or_timer);
 }
 
 /* Step 3. */
@@ -662,25 +449,25 @@ static int restore_timer(struct restore_ctx *c)
 			"behind the save; the guest's time resumes from its "
 			"saved value",
 			(double)(s->realtime_ns - now) / 1e9);
-	ret = one_reg(&c->vm->vcpus[0], true, KVMR_TIMER_ID(KVMR_TIMER_TIME),
+	ret = onereg_rw(&c->vm->vcpus[0], true, KVMR_TIMER_ID(KVMR_TIMER_TIME),
 		      &target);
 	for (unsigned int i = 0; i < c->vm->nr_vcpus && !ret; i++) {
 		struct vcpu *v = &c->vm->vcpus[i];
 		uint64_t cmp = get_le64(
-		    find_reg(&c->st[i], KVMR_TIMER_ID(KVMR_TIMER_COMPARE))->val);
+		    onereg_find(&c->st[i], KVMR_TIMER_ID(KVMR_TIMER_COMPARE))->val);
 		uint64_t on = get_le64(
-		    find_reg(&c->st[i], KVMR_TIMER_ID(KVMR_TIMER_STATE))->val);
+		    onereg_find(&c->st[i], KVMR_TIMER_ID(KVMR_TIMER_STATE))->val);
 
 		uint64_t cur = KVMR_TIMER_STATE_ON;
 
-		ret = one_reg(v, true, KVMR_TIMER_ID(KVMR_TIMER_COMPARE), &cmp);
+		ret = onereg_rw(v, true, KVMR_TIMER_ID(KVMR_TIMER_COMPARE), &cmp);
 		/* KVM refuses to stop a timer that is not running (EINVAL). */
 		if (!ret && on == KVMR_TIMER_STATE_OFF)
-			ret = one_reg(v, false, KVMR_TIMER_ID(KVMR_TIMER_STATE),
+			ret = onereg_rw(v, false, KVMR_TIMER_ID(KVMR_TIMER_STATE),
 				      &cur);
 		if (!ret && (on != KVMR_TIMER_STATE_OFF ||
 			     cur != KVMR_TIMER_STATE_OFF))
-			ret = one_reg(v, true, KVMR_TIMER_ID(KVMR_TIMER_STATE),
+			ret = onereg_rw(v, true, KVMR_TIMER_ID(KVMR_TIMER_STATE),
 				      &on);
 	}
 	if (!ret)
@@ -691,18 +478,6 @@ static int restore_timer(struct restore_ctx *c)
 			(double)blackout / 1e9, s->time, target, s->hz,
 			((double)now - (double)s->realtime_ns) / 1e9);
 	return ret;
-}
-
-/* Step 4. */
-static int restore_mp_state(struct vcpu *v, const struct vcpu_state *st)
-{
-	struct kvmr_mp_state mp = {st->mp_state};
-	long r = kvm_vcpu_ioctl(v, KVMR_SET_MP_STATE, &mp);
-
-	if (r < 0)
-		pr_err("vCPU %u: KVM_SET_MP_STATE %u: %s", v->id, mp.mp_state,
-		       strerror((int)-r));
-	return r < 0 ? (int)r : 0;
 }
 
 /* Step 5. */
@@ -719,8 +494,7 @@ static int restore_plic(struct restore_ctx *c)
 
 static void free_states(struct restore_ctx *c)
 {
-	for (unsigned int i = 0; c->st && i < c->vm->nr_vcpus; i++)
-		free(c->st[i].regs);
+	onereg_vcpus_free(c->st, c->vm->nr_vcpus);
 	free(c->st);
 }
 
@@ -744,7 +518,7 @@ int riscv_state_restore(struct vm *vm, struct snap_reader *r,
 	if (!ret)
 		ret = restore_timer(&c);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
-		ret = restore_mp_state(&vm->vcpus[i], &c.st[i]);
+		ret = onereg_set_mp_state(&vm->vcpus[i], c.st[i].mp_state);
 	if (!ret)
 		ret = restore_plic(&c);
 	free_states(&c);
