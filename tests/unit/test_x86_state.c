@@ -12,11 +12,11 @@
 #include "state.h"
 #include "util.h"
 #include "vm.h"
+#include "fake_snap.h"
 #include "unit.h"
 
 #define NV	  2
 #define MAX_CALLS 512
-#define MAX_SECS  8
 #define NCPUID	  5
 #define TSC_MSR	  0x10
 #define DL_MSR	  0x6e0
@@ -295,63 +295,6 @@ long kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long req, void *arg)
 		aux = ((struct kvmx_msrs *)arg)->entries[0].index;
 	record(f, 'c', vcpu->id, req, aux);
 	return ret;
-}
-
-/* ---- a fake snapshot file: sections in memory ---- */
-
-struct sec {
-	uint32_t type, inst;
-	uint8_t *data;
-	size_t len;
-};
-
-struct snap_writer {
-	struct sec s[MAX_SECS];
-	unsigned int n;
-};
-
-struct snap_reader {
-	const struct snap_writer *w;
-};
-
-int snap_write_section(struct snap_writer *w, uint32_t type, uint32_t instance,
-		       const void *data, size_t len)
-{
-	struct sec *s = &w->s[w->n++];
-
-	s->type = type;
-	s->inst = instance;
-	s->len = len;
-	s->data = malloc(len);
-	memcpy(s->data, data, len);
-	return 0;
-}
-
-int snap_reader_find(struct snap_reader *r, uint32_t type, uint32_t instance,
-		     const void **data, size_t *len)
-{
-	for (unsigned int i = 0; i < r->w->n; i++)
-		if (r->w->s[i].type == type && r->w->s[i].inst == instance) {
-			*data = r->w->s[i].data;
-			*len = r->w->s[i].len;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static struct sec *find_sec(struct snap_writer *w, uint32_t type, uint32_t inst)
-{
-	for (unsigned int i = 0; i < w->n; i++)
-		if (w->s[i].type == type && w->s[i].inst == inst)
-			return &w->s[i];
-	return NULL;
-}
-
-static void writer_free(struct snap_writer *w)
-{
-	for (unsigned int i = 0; i < w->n; i++)
-		free(w->s[i].data);
-	w->n = 0;
 }
 
 /* ---- set-up ---- */
