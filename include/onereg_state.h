@@ -74,12 +74,13 @@ struct onereg_vcpu {
 
 /*
  * Decodes and checks the ARCH_VCPU section of each of the VM's vCPUs into
- * st[0 .. nr_vcpus) (zeroed by the caller; free with onereg_vcpus_free
+ * (*st)[0 .. nr_vcpus), allocated here (free it with onereg_vcpus_free
  * whatever this returns): both records there, no register twice, nothing
  * truncated or left over, no section for a vCPU beyond the VM's.
  */
 int onereg_decode_vcpus(struct vm *vm, struct snap_reader *r,
-			const struct onereg_arch *a, struct onereg_vcpu *st);
+			const struct onereg_arch *a, struct onereg_vcpu **st);
+/* Frees st (NULL is fine) and the register tables of its n vCPUs. */
 void onereg_vcpus_free(struct onereg_vcpu *st, unsigned int n);
 
 const struct onereg_val *onereg_find(const struct onereg_vcpu *st,

@@ -267,14 +267,20 @@ static int decode_rec(void *opaque, uint32_t tag, const uint8_t *p,
 }
 
 int onereg_decode_vcpus(struct vm *vm, struct snap_reader *r,
-			const struct onereg_arch *a, struct onereg_vcpu *st)
+			const struct onereg_arch *a, struct onereg_vcpu **out)
 {
 	const uint32_t need = 1U << VR_MP_STATE | 1U << VR_REGS;
 	unsigned int n = vm->nr_vcpus;
+	struct onereg_vcpu *st;
 	const void *data;
 	size_t len;
 	int ret;
 
+	if (!n)
+		return -EINVAL;
+	st = *out = calloc(n, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
 		struct decode_ctx d = {a, &st[i], i};
 
@@ -300,6 +306,7 @@ void onereg_vcpus_free(struct onereg_vcpu *st, unsigned int n)
 {
 	for (unsigned int i = 0; st && i < n; i++)
 		free(st[i].regs);
+	free(st);
 }
 
 const struct onereg_val *onereg_find(const struct onereg_vcpu *st,

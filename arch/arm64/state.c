@@ -293,7 +293,7 @@ static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 	const void *data;
 	uint32_t need;
 	size_t len;
-	int ret = onereg_decode_vcpus(c->vm, r, &onereg_arm64, c->st);
+	int ret = onereg_decode_vcpus(c->vm, r, &onereg_arm64, &c->st);
 
 	if (ret)
 		return ret;
@@ -529,7 +529,6 @@ static int restore_pmu(struct restore_ctx *c)
 static void free_states(struct restore_ctx *c)
 {
 	onereg_vcpus_free(c->st, c->vm->nr_vcpus);
-	free(c->st);
 	gic_state_free(&c->vs.gic);
 	its_state_free(&c->vs.its);
 }
@@ -539,14 +538,8 @@ int arm64_state_restore(struct vm *vm, struct snap_reader *r,
 			const struct arm64_host *h)
 {
 	struct restore_ctx c = {.vm = vm, .o = o, .h = h};
-	int ret;
+	int ret = restore_decode(&c, r);
 
-	if (!vm->nr_vcpus)
-		return -EINVAL;
-	c.st = calloc(vm->nr_vcpus, sizeof(*c.st));
-	if (!c.st)
-		return -ENOMEM;
-	ret = restore_decode(&c, r);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
 		ret = restore_vcpu(&vm->vcpus[i], &c.st[i]);
 	if (!ret)

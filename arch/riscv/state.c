@@ -280,7 +280,7 @@ static int restore_decode(struct restore_ctx *c, struct snap_reader *r)
 	char err[160];
 	const void *data;
 	size_t len;
-	int ret = onereg_decode_vcpus(c->vm, r, &onereg_riscv, c->st);
+	int ret = onereg_decode_vcpus(c->vm, r, &onereg_riscv, &c->st);
 
 	for (unsigned int i = 0; !ret && i < c->vm->nr_vcpus; i++) {
 		const struct onereg_vcpu *st = &c->st[i];
@@ -492,25 +492,13 @@ static int restore_plic(struct restore_ctx *c)
 	return ret;
 }
 
-static void free_states(struct restore_ctx *c)
-{
-	onereg_vcpus_free(c->st, c->vm->nr_vcpus);
-	free(c->st);
-}
-
 int riscv_state_restore(struct vm *vm, struct snap_reader *r,
 			const struct restore_opts *o,
 			const struct riscv_host *h)
 {
 	struct restore_ctx c = {.vm = vm, .o = o, .h = h};
-	int ret;
+	int ret = restore_decode(&c, r);
 
-	if (!vm->nr_vcpus)
-		return -EINVAL;
-	c.st = calloc(vm->nr_vcpus, sizeof(*c.st));
-	if (!c.st)
-		return -ENOMEM;
-	ret = restore_decode(&c, r);
 	if (!ret)
 		ret = restore_timebase(&c);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
@@ -521,6 +509,6 @@ int riscv_state_restore(struct vm *vm, struct snap_reader *r,
 		ret = onereg_set_mp_state(&vm->vcpus[i], c.st[i].mp_state);
 	if (!ret)
 		ret = restore_plic(&c);
-	free_states(&c);
+	onereg_vcpus_free(c.st, vm->nr_vcpus);
 	return ret;
 }
