@@ -742,24 +742,6 @@ static void test_round_trip(struct snap_writer *w)
 	free(src);
 }
 
-/* Hundreds of refusals: keep their messages off the terminal. */
-static int quiet_begin(void)
-{
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
-
-	fflush(stderr);
-	dup2(null, 2);
-	close(null);
-	return saved;
-}
-
-static void quiet_end(int saved)
-{
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-}
-
 /* The GIC record alone: encode, decode, the same state. */
 static void test_gic_encoding(void)
 {

@@ -337,23 +337,6 @@ static void seed_plic(struct plic *p)
 	plic_set_level(p, 3, true);
 }
 
-static int quiet_begin(void)
-{
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
-
-	fflush(stderr);
-	dup2(null, 2);
-	close(null);
-	return saved;
-}
-
-static void quiet_end(int saved)
-{
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-}
-
 /* stderr of one call into a buffer. */
 static int capture_begin(char *path)
 {

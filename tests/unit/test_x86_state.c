@@ -746,24 +746,6 @@ static void test_restore_khz(struct fake *src, struct snap_writer *w)
 	free(dst);
 }
 
-/* Hundreds of refusals: keep their messages off the terminal. */
-static int quiet_begin(void)
-{
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
-
-	fflush(stderr);
-	dup2(null, 2);
-	close(null);
-	return saved;
-}
-
-static void quiet_end(int saved)
-{
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-}
-
 /* A corrupt section is refused before any state is set, and never crashes.
  * Returns 1 when it was not. */
 static int refused_quietly(struct snap_writer *w)

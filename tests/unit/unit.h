@@ -2,10 +2,12 @@
 #ifndef MINIVMM_UNIT_H
 #define MINIVMM_UNIT_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 static int unit_failures;
 static int unit_checks;
@@ -34,6 +36,24 @@ static int unit_checks;
 	} while (0)
 
 #define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
+
+/* Around hundreds of refusals: keeps their messages off the terminal. */
+static inline int quiet_begin(void)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+	fflush(stderr);
+	dup2(null, 2);
+	close(null);
+	return saved;
+}
+
+static inline void quiet_end(int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
 
 /* Each test binary ends with: return unit_done("name"); */
 static inline int unit_done(const char *name)
