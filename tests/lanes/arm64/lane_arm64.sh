@@ -48,12 +48,7 @@ command -v qemu-system-aarch64 >/dev/null ||
 command -v cpio >/dev/null || lane_skip_or_fail "cpio is not installed"
 
 # --- artefacts --------------------------------------------------------------------------------------
-mkdir -p "$C"
-minivmm=${MINIVMM_ARM64:-$repo/build/arm64/minivmm}
-if [ -z "${MINIVMM_ARM64:-}" ]; then
-	lane_make_arch arm64 "'make ARCH=arm64' failed (cross compiler or the target's libraries missing?)"
-fi
-[ -x "$minivmm" ] || lane_skip_or_fail "$minivmm is not built"
+lane_cross_minivmm arm64 "${MINIVMM_ARM64:-}" "cross compiler or the target's libraries missing?"
 lane_prepare "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
 
 # --- the per-run archive: minivmm, the cases and their settings; one boot of the emulated host --------

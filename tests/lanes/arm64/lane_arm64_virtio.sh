@@ -72,12 +72,7 @@ PATH=$PATH:/sbin:/usr/sbin
 for t in cpio mkfs.ext4 debugfs e2fsck objcopy; do
 	command -v $t >/dev/null || lane_skip_or_fail "$t is not installed (scripts/setup)"
 done
-mkdir -p "$C"
-minivmm=${MINIVMM_ARM64:-$repo/build/arm64/minivmm}
-if [ -z "${MINIVMM_ARM64:-}" ]; then
-	lane_make_arch arm64 "'make ARCH=arm64' failed (cross compiler or the target's libraries missing?)"
-fi
-[ -x "$minivmm" ] || lane_skip_or_fail "$minivmm is not built"
+lane_cross_minivmm arm64 "${MINIVMM_ARM64:-}" "cross compiler or the target's libraries missing?"
 lane_prepare "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
 "$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio.log" || {
 	cat "$C/prepare-virtio.log"

@@ -10,6 +10,10 @@
 #   lane_elapsed T0            seconds since T0 (date +%s.%N), one decimal
 #   lane_make_arch ARCH MSG    make ARCH=ARCH (incremental: a stale binary would test old code), log
 #                              in $C/make.log; on failure its tail, then lane_skip_or_fail MSG
+#   lane_cross_minivmm ARCH PREBUILT WHY
+#                              sets minivmm: PREBUILT (the lane's MINIVMM_<ARCH>) when set, else
+#                              build/ARCH/minivmm made now (lane_make_arch; WHY: what may be missing);
+#                              lane_skip_or_fail when it is not there. Creates $C
 #   lane_prepare MSG           run the lane's prepare ($here/prepare, stderr in $C/prepare.log),
 #                              source $C/artefacts.env; sets prep_s. On failure lane_skip_or_fail MSG
 #   lane_build_run_cpio MINIVMM HOST_BASE [--host-run]
@@ -54,6 +58,13 @@ lane_make_arch() {
 		tail -n 20 "$C/make.log"
 		lane_skip_or_fail "$2"
 	}
+}
+
+lane_cross_minivmm() {
+	mkdir -p "$C"
+	minivmm=${2:-$repo/build/$1/minivmm}
+	[ -n "$2" ] || lane_make_arch "$1" "'make ARCH=$1' failed ($3)"
+	[ -x "$minivmm" ] || lane_skip_or_fail "$minivmm is not built"
 }
 
 lane_prepare() {

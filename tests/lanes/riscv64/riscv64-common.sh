@@ -26,12 +26,7 @@ command -v qemu-system-riscv64 >/dev/null ||
 command -v cpio >/dev/null || lane_skip_or_fail "cpio is not installed"
 
 # --- artefacts --------------------------------------------------------------------------------------
-mkdir -p "$C"
-minivmm=${MINIVMM_RISCV64:-$repo/build/riscv64/minivmm}
-if [ -z "${MINIVMM_RISCV64:-}" ]; then
-	lane_make_arch riscv64 "'make ARCH=riscv64' failed (cross compiler or the target's libfdt missing?)"
-fi
-[ -x "$minivmm" ] || lane_skip_or_fail "$minivmm is not built"
+lane_cross_minivmm riscv64 "${MINIVMM_RISCV64:-}" "cross compiler or the target's libfdt missing?"
 lane_prepare "the lane's kernel, init or initramfs could not be prepared (tests/lanes/riscv64/prepare)"
 
 # One boot of the emulated host over $CASES: the per-run archive (minivmm, the cases and their
