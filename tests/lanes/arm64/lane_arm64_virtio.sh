@@ -83,29 +83,8 @@ lane_prepare "the lane's kernel, busybox or initramfs could not be prepared (tes
 
 # --- the disks and the per-run archive ---------------------------------------------------------------
 run=$C/last-run-virtio # kept for a look after the run; replaced by the next one
-rm -rf "$run"
-mkdir -p "$run/extra/lane" "$run/seed"
-echo minivmm-virtio-lane-seed >"$run/seed/seed.txt"
-drives=()
-for t in pci mmio; do
-	truncate -s 32M "$run/blk-$t.img"
-	mkfs.ext4 -q -F -L "lane-$t" -d "$run/seed" "$run/blk-$t.img" >"$run/mkfs-$t.log" 2>&1 ||
-		{ cat "$run/mkfs-$t.log"; lane_fail "mkfs.ext4 -d failed"; }
-	drives+=(-drive "file=$run/blk-$t.img,if=none,format=raw,id=d$t"
-		-device "virtio-blk-pci,drive=d$t,serial=lane-blk-$t")
-done
-install -m 0755 "$minivmm" "$run/extra/minivmm"
-install -m 0755 "$lib/virtio-run.sh" "$run/extra/lane/run"
-echo "$CASES" >"$run/extra/lane/vcases"
-cat >"$run/extra/lane/config" <<EOT
-GUEST_APPEND='$GUEST_APPEND'
-GUEST_MEM='$GUEST_MEM'
-CASE_TIMEOUT='$CASE_TIMEOUT'
-GUEST_KERNEL=/guest/Image
-EOT
-"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || lane_fail "cannot build the per-run archive"
-cat "$LANE_ARM64_HOST_BASE" "$LANE_ARM64_VIRTIO_EXTRA" "$run/extra.cpio" >"$run/host.cpio"
-rm -rf "$run/extra" "$run/extra.cpio"
+virtio_run_cpio "$minivmm" "$LANE_ARM64_HOST_BASE" "$LANE_ARM64_VIRTIO_EXTRA" \
+	"GUEST_KERNEL=/guest/Image"
 
 # --- one boot of the emulated host ------------------------------------------------------------------
 echo "kernel: $LANE_ARM64_KPKG; minivmm: $minivmm; prepare: ${prep_s} s"
@@ -115,13 +94,4 @@ lane_boot_host -- "${QEMU[@]}" "${drives[@]}" -kernel "$LANE_ARM64_IMAGE" -initr
 	-append "$HOST_APPEND"
 
 # --- the verdict ------------------------------------------------------------------------------------
-bad=0
-skipped=() # virtio_verdict's list of skipped cases
-virtio_verdict || bad=1
-if [ $qrc -ne 0 ]; then
-	echo "host console (tail):"
-	grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'
-	lane_fail "the emulated host did not finish its run (logs: $run)"
-fi
-[ $bad -eq 0 ] || lane_fail "some virtio cases failed (logs: $run)"
-echo "PASS: $((ncases - ${#skipped[@]})) virtio cases with an arm64 Linux guest${skipped[*]:+ (skipped: ${skipped[*]})}${retried:+ (after one retry of the emulated host)}"
+virtio_lane_verdict "an arm64 Linux guest"

@@ -13,8 +13,17 @@
 # virtio_verdict prints one table row per case of $CASES and, for a failed one, the guest's console
 # and minivmm's stderr; returns 1 when a case failed or has no result. Sets skipped (case names).
 # Needs: run, log (the console without carriage returns), CASES, CASE_TIMEOUT.
+# Also the virtio lanes' shared steps (they use lane-common.sh's lane_fail; the lane sources it):
+#   virtio_run_cpio MINIVMM HOST_BASE VIRTIO_EXTRA [CONFIG_LINE...]
+#       empties $run, makes the two disks blk-pci.img and blk-mmio.img (32 MiB ext4, /seed.txt) and
+#       sets drives (QEMU's options for them: virtio-blk-pci, serial lane-blk-T), then $run/host.cpio:
+#       HOST_BASE, VIRTIO_EXTRA and an archive with /minivmm, /lane/run (virtio-run.sh), /lane/vcases
+#       ($CASES), /lane/config ($GUEST_APPEND, $GUEST_MEM, $CASE_TIMEOUT, then each CONFIG_LINE)
+#   virtio_lane_verdict WHAT
+#       virtio_verdict, then the lane's FAIL line (a failed case, or the host did not finish: $qrc,
+#       its console's tail) or its PASS line ("N virtio cases with WHAT", the skipped ones, $retried)
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # run, log, CASES, CASE_TIMEOUT are the lane's
+# shellcheck disable=SC2154 # run, log, CASES, CASE_TIMEOUT, qrc, ... are the lane's
 
 glog() { grep "^LANE-VLOG $1| " "$log" | sed "s/^LANE-VLOG $1| //"; }
 # check_blk CASE TRANSPORT: the image after the run: a clean file system holding the guest's file
@@ -136,4 +145,45 @@ virtio_verdict() {
 		fi
 	done <"$run/cases"
 	return $bad
+}
+
+virtio_run_cpio() {
+	local minivmm=$1 host_base=$2 virtio_extra=$3 t
+	shift 3
+	rm -rf "$run"
+	mkdir -p "$run/extra/lane" "$run/seed"
+	echo minivmm-virtio-lane-seed >"$run/seed/seed.txt"
+	drives=()
+	for t in pci mmio; do
+		truncate -s 32M "$run/blk-$t.img"
+		mkfs.ext4 -q -F -L "lane-$t" -d "$run/seed" "$run/blk-$t.img" >"$run/mkfs-$t.log" 2>&1 ||
+			{ cat "$run/mkfs-$t.log"; lane_fail "mkfs.ext4 -d failed"; }
+		drives+=(-drive "file=$run/blk-$t.img,if=none,format=raw,id=d$t"
+			-device "virtio-blk-pci,drive=d$t,serial=lane-blk-$t")
+	done
+	install -m 0755 "$minivmm" "$run/extra/minivmm"
+	install -m 0755 "$lib/virtio-run.sh" "$run/extra/lane/run"
+	echo "$CASES" >"$run/extra/lane/vcases"
+	cat >"$run/extra/lane/config" <<EOT
+GUEST_APPEND='$GUEST_APPEND'
+GUEST_MEM='$GUEST_MEM'
+CASE_TIMEOUT='$CASE_TIMEOUT'
+EOT
+	[ $# -gt 0 ] && printf '%s\n' "$@" >>"$run/extra/lane/config"
+	"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || lane_fail "cannot build the per-run archive"
+	cat "$host_base" "$virtio_extra" "$run/extra.cpio" >"$run/host.cpio"
+	rm -rf "$run/extra" "$run/extra.cpio"
+}
+
+virtio_lane_verdict() {
+	local bad=0
+	skipped=() # virtio_verdict's list of skipped cases
+	virtio_verdict || bad=1
+	if [ "$qrc" -ne 0 ]; then
+		echo "host console (tail):"
+		grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'
+		lane_fail "the emulated host did not finish its run (logs: $run)"
+	fi
+	[ $bad -eq 0 ] || lane_fail "some virtio cases failed (logs: $run)"
+	echo "PASS: $((ncases - ${#skipped[@]})) virtio cases with $1${skipped[*]:+ (skipped: ${skipped[*]})}${retried:+ (after one retry of the emulated host)}"
 }

@@ -38,6 +38,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 lib=$here/../lib
+# shellcheck source-path=SCRIPTDIR source=../lib/lane-common.sh
+. "$lib/lane-common.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/virtio-verdict.sh
 . "$lib/virtio-verdict.sh"
 C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/x86
@@ -73,10 +75,6 @@ fi
 ncases=$(echo "$CASES" | grep -c .)
 TOTAL=${LANE_X86_TIMEOUT:-$((60 + ncases * (CASE_TIMEOUT + 20)))}
 
-skip() { echo "$*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-missing() { if [ "${CI:-}" = true ]; then fail "$*"; else skip "$*"; fi; }
-
 # --- tools and artefacts --------------------------------------------------------------------------
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
@@ -85,19 +83,12 @@ command -v xz >/dev/null || need+=(xz-utils)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v objcopy >/dev/null || need+=(binutils)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
-if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	echo "installing ${need[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
-		>/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-				"${need[@]}" >/dev/null 2>&1; }
-fi
+lane_install_tools "${need[@]}"
 command -v qemu-system-x86_64 >/dev/null ||
-	skip "qemu-system-x86_64 is not installed and cannot be installed (apt-get install qemu-system-x86)"
+	lane_skip "qemu-system-x86_64 is not installed and cannot be installed (apt-get install qemu-system-x86)"
 PATH=$PATH:/sbin:/usr/sbin
 for t in cpio xz mkfs.ext4 debugfs e2fsck objcopy gcc; do
-	command -v $t >/dev/null || missing "$t is not installed (scripts/setup)"
+	command -v $t >/dev/null || lane_skip_or_fail "$t is not installed (scripts/setup)"
 done
 
 minivmm=${MINIVMM_STATIC:-$repo/minivmm.static}
@@ -105,90 +96,38 @@ if [ ! -x "$minivmm" ] && [ -z "${MINIVMM_STATIC:-}" ]; then
 	echo "building minivmm.static"
 	make -s -C "$repo" static >/dev/null 2>&1
 fi
-[ -x "$minivmm" ] || missing "minivmm.static is not built and 'make static' failed"
+[ -x "$minivmm" ] || lane_skip_or_fail "minivmm.static is not built and 'make static' failed"
 
 t0=$(date +%s.%N)
 mkdir -p "$C"
 { "$here/prepare" && "$here/prepare-virtio"; } >/dev/null 2>"$C/prepare-virtio.log" || {
 	cat "$C/prepare-virtio.log"
-	missing "the lane's kernel, modules or initramfs could not be prepared (tests/lanes/x86/prepare, prepare-virtio)"
+	lane_skip_or_fail "the lane's kernel, modules or initramfs could not be prepared (tests/lanes/x86/prepare, prepare-virtio)"
 }
 # shellcheck source=/dev/null
 . "$C/artefacts.env"
 # shellcheck source=/dev/null
 . "$C/virtio-artefacts.env"
-prep_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+prep_s=$(lane_elapsed "$t0")
 
 # --- the disks and the per-run archive ---------------------------------------------------------------
 # Kept for a look after the run; replaced by the next one with the same directory (two lanes running
 # at once on one cache each need their own: LANE_X86_VIRTIO_RUN_DIR).
 run=${LANE_X86_VIRTIO_RUN_DIR:-$C/last-run-virtio}
-rm -rf "$run"
-mkdir -p "$run/extra/lane" "$run/seed"
-echo minivmm-virtio-lane-seed >"$run/seed/seed.txt"
-drives=()
-for t in pci mmio; do
-	truncate -s 32M "$run/blk-$t.img"
-	mkfs.ext4 -q -F -L "lane-$t" -d "$run/seed" "$run/blk-$t.img" >"$run/mkfs-$t.log" 2>&1 ||
-		{ cat "$run/mkfs-$t.log"; fail "mkfs.ext4 -d failed"; }
-	drives+=(-drive "file=$run/blk-$t.img,if=none,format=raw,id=d$t"
-		-device "virtio-blk-pci,drive=d$t,serial=lane-blk-$t")
-done
-install -m 0755 "$minivmm" "$run/extra/minivmm"
-install -m 0755 "$lib/virtio-run.sh" "$run/extra/lane/run"
-echo "$CASES" >"$run/extra/lane/vcases"
-cat >"$run/extra/lane/config" <<EOF
-GUEST_APPEND='$GUEST_APPEND'
-GUEST_MEM='$GUEST_MEM'
-CASE_TIMEOUT='$CASE_TIMEOUT'
-EOF
-"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || fail "cannot build the per-run archive"
-cat "$LANE_X86_HOST_BASE" "$LANE_X86_VIRTIO_EXTRA" "$run/extra.cpio" >"$run/host.cpio"
-rm -rf "$run/extra" "$run/extra.cpio"
+virtio_run_cpio "$minivmm" "$LANE_X86_HOST_BASE" "$LANE_X86_VIRTIO_EXTRA"
 
 # --- one boot of the emulated host ------------------------------------------------------------------
 echo "kernel: $LANE_X86_KPKG; minivmm: $minivmm; prepare: ${prep_s} s"
 echo "guest command line: $GUEST_APPEND (+ each case's)"
 echo 'host: qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 2048 (kvm-amd, nested SVM), two virtio disks'
-verbose=()
-[ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
-t0=$(date +%s.%N)
-"$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
-	--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- \
+lane_boot_host --hang-note "(see lane_x86's README, Reliability)" -- \
 	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 2048 -nographic -no-reboot \
 	-nic none "${drives[@]}" -kernel "$LANE_X86_VMLINUX" -initrd "$run/host.cpio" \
-	-append "$HOST_APPEND" 2>"$run/qemu-run.log"
-qrc=$?
-wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-rm -f "$run/host.cpio"
-cat "$run/qemu-run.log"
-tr -d '\r' <"$run/console.log" >"$run/console.txt"
-log=$run/console.txt
-retried=
-grep -q 'qemu-run: RETRIED' "$run/qemu-run.log" && retried=1
-[ -n "$retried" ] && echo "NOTE: the emulated host hung once and was booted again (see lane_x86's README, Reliability)"
-if [ $qrc -eq 2 ]; then
-	tail -n 30 "$log"
-	fail "the emulated host hung on both boots (logs: $run)"
-fi
-kvm=$(sed -n 's/.*LANE-HOST-KVM \([a-z]*\).*/\1/p' "$log" | head -n 1)
+	-append "$HOST_APPEND"
 vhn=$(sed -n 's/^LANE-VHOST vhost-net=\([a-z]*\).*/\1/p' "$log" | head -n 1)
 vhv=$(sed -n 's/^LANE-VHOST vhost-vsock=\([a-z]*\).*/\1/p' "$log" | head -n 1)
-echo "emulated host: /dev/kvm ${kvm:-?}, /dev/vhost-net ${vhn:-?}, /dev/vhost-vsock ${vhv:-?}, whole boot ${wall} s wall"
+echo "emulated host: /dev/vhost-net ${vhn:-?}, /dev/vhost-vsock ${vhv:-?}"
 grep '^LANE-VHOST' "$log" | sed 's/^/  /'
-if [ "$kvm" != ok ]; then
-	tail -n 40 "$log"
-	fail "the emulated host has no /dev/kvm (logs: $run)"
-fi
 
 # --- the verdict ----------------------------------------------------------------------------------
-bad=0
-skipped=() # virtio_verdict's list of skipped cases
-virtio_verdict || bad=1
-if [ $qrc -ne 0 ]; then
-	echo "host console (tail):"
-	grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'
-	fail "the emulated host did not finish its run (logs: $run)"
-fi
-[ $bad -eq 0 ] || fail "some virtio cases failed (logs: $run)"
-echo "PASS: $((ncases - ${#skipped[@]})) virtio cases with a Linux guest${skipped[*]:+ (skipped: ${skipped[*]})}${retried:+ (after one retry of the emulated host)}"
+virtio_lane_verdict "a Linux guest"
