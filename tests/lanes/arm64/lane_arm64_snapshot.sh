@@ -40,34 +40,15 @@ HOST_APPEND="console=ttyAMA0 panic=-1 quiet"
 QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
       -smp 2 -m 1024 -nographic -no-reboot -nic none)
 
-skip() { echo "$*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-missing() { if [ "${CI:-}" = true ]; then fail "$*"; else skip "$*"; fi; }
+# shellcheck source-path=SCRIPTDIR source=../lib/lane-common.sh
+. "$lib/lane-common.sh"
 
 command -v qemu-system-aarch64 >/dev/null ||
-	missing "qemu-system-aarch64 is not installed (run lane_arm64.sh once, or apt-get install qemu-system-arm)"
-command -v cpio >/dev/null || missing "cpio is not installed"
-mkdir -p "$C"
-minivmm=${MINIVMM_ARM64:-$repo/build/arm64/minivmm}
-if [ -z "${MINIVMM_ARM64:-}" ]; then
-	make -s -C "$repo" ARCH=arm64 >"$C/make-snapshot.log" 2>&1 || {
-		tail -n 20 "$C/make-snapshot.log"
-		missing "'make ARCH=arm64' failed (cross compiler or the target's libraries missing?)"
-	}
-fi
-[ -x "$minivmm" ] || missing "$minivmm is not built"
-"$here/prepare" >/dev/null 2>"$C/prepare.log" || {
-	cat "$C/prepare.log"
-	missing "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
-}
-# shellcheck source=/dev/null
-. "$C/artefacts.env"
-"$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio.log" || {
-	cat "$C/prepare-virtio.log"
-	missing "the guest's virtio modules could not be prepared (tests/lanes/arm64/prepare-virtio)"
-}
-# shellcheck source=/dev/null
-. "$C/virtio-artefacts.env"
+	lane_skip_or_fail "qemu-system-aarch64 is not installed (run lane_arm64.sh once, or apt-get install qemu-system-arm)"
+command -v cpio >/dev/null || lane_skip_or_fail "cpio is not installed"
+lane_cross_minivmm arm64 "${MINIVMM_ARM64:-}" "cross compiler or the target's libraries missing?"
+lane_prepare "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
+lane_prepare_virtio "the guest's virtio modules could not be prepared (tests/lanes/arm64/prepare-virtio)"
 
 # --- the per-run archive -----------------------------------------------------------------------------
 run=$C/last-run-snapshot # kept for a look after the run; replaced by the next one
@@ -77,12 +58,12 @@ install -m 0755 "$minivmm" "$run/extra/minivmm"
 install -m 0755 "$here/snapshot-run.sh" "$run/extra/lane/run"
 # The guest's initramfs: the lane's, plus a second archive with /ticks-init (Linux unpacks both).
 install -m 0755 "$here/../x86/ticks-init.sh" "$run/ticks/ticks-init"
-"$lib/mkcpio" "$run/ticks" "$run/ticks.cpio" || fail "cannot build the ticks archive"
+"$lib/mkcpio" "$run/ticks" "$run/ticks.cpio" || lane_fail "cannot build the ticks archive"
 cat "$LANE_ARM64_GUEST_INITRD" "$run/ticks.cpio" >"$run/extra/lane/ticks-initrd.cpio"
 # The ITS case's /its-init, appended in the host to the virtio lanes' guest initramfs
 # (/lane/virtio-initrd.cpio of $LANE_ARM64_VIRTIO_EXTRA: busybox, /lib/modules/virtio).
 install -m 0755 "$here/its-init.sh" "$run/its/its-init"
-"$lib/mkcpio" "$run/its" "$run/extra/lane/its-init.cpio" || fail "cannot build the its-init archive"
+"$lib/mkcpio" "$run/its" "$run/extra/lane/its-init.cpio" || lane_fail "cannot build the its-init archive"
 cat >"$run/extra/lane/config" <<EOT
 GUEST_APPEND='$GUEST_APPEND'
 GUEST_MEM='$GUEST_MEM'
@@ -92,32 +73,17 @@ BLACKOUT='$BLACKOUT'
 CASE_TIMEOUT='$CASE_TIMEOUT'
 ITS_TICKS='$ITS_TICKS'
 EOT
-"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || fail "cannot build the per-run archive"
+"$lib/mkcpio" "$run/extra" "$run/extra.cpio" || lane_fail "cannot build the per-run archive"
 cat "$LANE_ARM64_HOST_BASE" "$LANE_ARM64_VIRTIO_EXTRA" "$run/extra.cpio" >"$run/host.cpio"
 rm -rf "$run/extra" "$run/extra.cpio" "$run/ticks" "$run/ticks.cpio" "$run/its"
 
 # --- one boot of the emulated host ------------------------------------------------------------------
-echo "kernel: $LANE_ARM64_KPKG; minivmm: $minivmm; blackout: ${BLACKOUT} s"
-verbose=()
-[ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
-t0=$(date +%s.%N)
-"$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
-	--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- \
-	"${QEMU[@]}" -kernel "$LANE_ARM64_IMAGE" -initrd "$run/host.cpio" -append "$HOST_APPEND" \
-	2>"$run/qemu-run.log"
-qrc=$?
-wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-rm -f "$run/host.cpio"
-cat "$run/qemu-run.log"
-tr -d '\r' <"$run/console.log" >"$run/console.txt"
-log=$run/console.txt
-[ $qrc -eq 2 ] && { tail -n 30 "$log"; fail "the emulated host hung on both boots (logs: $run)"; }
-kvm=$(sed -n 's/.*LANE-HOST-KVM \([a-z]*\).*/\1/p' "$log" | head -n 1)
-echo "emulated host: /dev/kvm ${kvm:-?}, whole boot ${wall} s wall; $(grep -m1 'LANE-SNAP-INFO host' "$log" | cut -d' ' -f3-)"
-[ "$kvm" = ok ] || { tail -n 40 "$log"; fail "the emulated host has no /dev/kvm (logs: $run)"; }
+echo "kernel: $LANE_ARM64_KPKG; minivmm: $minivmm; prepare: ${prep_s} s; blackout: ${BLACKOUT} s"
+lane_boot_host -- "${QEMU[@]}" -kernel "$LANE_ARM64_IMAGE" -initrd "$run/host.cpio" -append "$HOST_APPEND"
+echo "emulated host: $(grep -m1 'LANE-SNAP-INFO host' "$log" | cut -d' ' -f3-)"
 if ! grep -q LANE-SNAP-DONE "$log"; then
 	grep -v '^LANE-SNAP-LOG' "$log" | tail -n 30 | sed 's/^/  /'
-	fail "the emulated host did not finish the snapshot case (logs: $run)"
+	lane_fail "the emulated host did not finish the snapshot case (logs: $run)"
 fi
 mkdir -p "$run/ticks"
 mkdir -p "$run/its"
@@ -143,7 +109,7 @@ if ! grep -q '^LANE-SNAP-INFO ticks ready' "$log"; then
 	check ticks-boot 0 "the guest never printed tick 3"
 	tail_of ticks.run.serial
 	tail_of ticks.run.err
-	fail "the arm64 guest did not boot (logs: $run)"
+	lane_fail "the arm64 guest did not boot (logs: $run)"
 fi
 echo "  guest: $(grep -m1 MINIVMM-LANE-TICKS "$R/ticks.run.serial")"
 nl=$(sed -n 's/.*ticks atpause_lines=\([0-9]*\).*/\1/p' "$log" | head -n 1)
@@ -271,7 +237,7 @@ check its-msi-after-restore "$([ "$n" -ge 2 ] && [ "$badio" = 0 ] && [ "$flat" =
 
 if [ $qrc -ne 0 ]; then
 	grep -v -e '^LANE-SNAP-LOG' "$log" | tail -n 25 | sed 's/^/  /'
-	fail "the emulated host did not finish its run (logs: $run)"
+	lane_fail "the emulated host did not finish its run (logs: $run)"
 fi
-[ $bad -eq 0 ] || fail "arm64 snapshot/restore checks failed (logs: $run)"
+[ $bad -eq 0 ] || lane_fail "arm64 snapshot/restore checks failed (logs: $run)"
 echo "PASS: an arm64 Linux guest snapshotted, killed and restored (catch-up and freeze); with an ITS and a PMU, snapshotted while running and restored, its virtio-pci disk still taking ITS-MSI interrupts"

@@ -74,12 +74,7 @@ for t in cpio mkfs.ext4 debugfs e2fsck objcopy; do
 done
 lane_cross_minivmm arm64 "${MINIVMM_ARM64:-}" "cross compiler or the target's libraries missing?"
 lane_prepare "the lane's kernel, busybox or initramfs could not be prepared (tests/lanes/arm64/prepare)"
-"$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio.log" || {
-	cat "$C/prepare-virtio.log"
-	lane_skip_or_fail "the guest's modules could not be prepared (tests/lanes/arm64/prepare-virtio)"
-}
-# shellcheck source=/dev/null
-. "$C/virtio-artefacts.env"
+lane_prepare_virtio "the guest's modules could not be prepared (tests/lanes/arm64/prepare-virtio)"
 
 # --- the disks and the per-run archive ---------------------------------------------------------------
 run=$C/last-run-virtio # kept for a look after the run; replaced by the next one

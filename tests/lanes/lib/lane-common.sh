@@ -16,6 +16,8 @@
 #                              lane_skip_or_fail when it is not there. Creates $C
 #   lane_prepare MSG           run the lane's prepare ($here/prepare, stderr in $C/prepare.log),
 #                              source $C/artefacts.env; sets prep_s. On failure lane_skip_or_fail MSG
+#   lane_prepare_virtio MSG    the same for the lane's prepare-virtio (stderr in $C/prepare-virtio.log,
+#                              then $C/virtio-artefacts.env)
 #   lane_build_run_cpio MINIVMM HOST_BASE [--host-run]
 #                              $C/last-run, or $C/$LANE_RUN_DIR (= $run): $run/cases and $run/host.cpio, HOST_BASE followed by
 #                              an archive with /minivmm, /lane/cases, /lane/config ($GUEST_APPEND,
@@ -78,6 +80,15 @@ lane_prepare() {
 	# shellcheck source=/dev/null
 	. "$C/artefacts.env"
 	prep_s=$(lane_elapsed "$t0")
+}
+
+lane_prepare_virtio() {
+	"$here/prepare-virtio" >/dev/null 2>"$C/prepare-virtio.log" || {
+		cat "$C/prepare-virtio.log"
+		lane_skip_or_fail "$1"
+	}
+	# shellcheck source=/dev/null
+	. "$C/virtio-artefacts.env"
 }
 
 lane_build_run_cpio() {
