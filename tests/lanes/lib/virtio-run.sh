@@ -15,7 +15,8 @@
 # tap for mq=2.
 # Every case runs /minivmm run -k GUEST_KERNEL -i /lane/virtio-initrd.cpio -m GUEST_MEM with the
 # lane's GUEST_APPEND. Prints for each case the guest's console and the tail of
-# minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...) and then
+# minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...), for a failed case the host's
+# dmesg tail (LANE-VDMESG NAME| ...), and then
 #   LANE-VRESULT NAME status=S seconds=T        (S=skip when NEEDS is missing)
 # Settings (/lane/config): GUEST_APPEND, GUEST_MEM, CASE_TIMEOUT, GUEST_KERNEL (default /guest/vmlinux).
 . /lane/config
@@ -135,6 +136,8 @@ while IFS='|' read -r name _ needs opts params input; do
 	sync
 	tr -d '\r' <"/tmp/$name.serial" | tail -n 60 | sed "s/^/LANE-VLOG $name| /"
 	tail -n 20 "/tmp/$name.err" | sed "s/^/LANE-VERR $name| /"
+	# A failed case: the host kernel's last words too (vhost, tun, KVM), for the run archive.
+	[ "$st" = 0 ] || dmesg 2>/dev/null | tail -n 20 | sed "s/^/LANE-VDMESG $name| /"
 	echo "LANE-VRESULT $name status=$st seconds=$secs"
 	rm -f "/tmp/$name.serial" "/tmp/$name.err"
 done </lane/vcases
