@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -852,13 +854,62 @@ static int wbatch_flush(struct snap_writer *w, struct wbatch *wb,
 	return 0;
 }
 
-/* The runs' pages, back to back from data_off; CRCs computed on the way
- * while each piece is hot in the cache. */
+/*
+ * The CRC32C of every run. With the guest paused its memory is stable, so
+ * this runs on a thread of its own beside write_runs(), which reads the same
+ * pages for the file: the CRC pass costs the save no time where a second core
+ * is free. It writes only each run's crc, which write_runs() never reads.
+ */
+struct runs_crc {
+	pthread_t thread;
+	const struct guest_mem *mem;
+	struct run_list *l;
+	uint64_t page_size;
+	bool threaded;
+};
+
+static void *runs_crc_compute(void *opaque)
+{
+	struct runs_crc *c = opaque;
+
+	for (size_t i = 0; i < c->l->nr; i++) {
+		struct snap_run *run = &c->l->v[i];
+
+		run->crc = crc32c(0,
+				  c->mem->regions[run->bank].hva +
+					  run->first * c->page_size,
+				  (size_t)(run->count * c->page_size));
+	}
+	return NULL;
+}
+
+/* Starts the CRC pass; without a thread, does it here and now. */
+static void runs_crc_start(struct runs_crc *c, const struct guest_mem *mem,
+			   struct run_list *l, uint64_t page_size)
+{
+	sigset_t all, old;
+
+	*c = (struct runs_crc){ .mem = mem, .l = l, .page_size = page_size };
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	c->threaded = !pthread_create(&c->thread, NULL, runs_crc_compute, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!c->threaded)
+		runs_crc_compute(c);
+}
+
+static void runs_crc_wait(struct runs_crc *c)
+{
+	if (c->threaded)
+		pthread_join(c->thread, NULL);
+	c->threaded = false;
+}
+
+/* The runs' pages, back to back from data_off. */
 static int write_runs(struct snap_writer *w, const struct guest_mem *mem,
 		      struct run_list *l, uint64_t data_off,
 		      struct progress *pg)
 {
-	bool crc = w->flags & SNAP_FLAG_PAGE_CRC;
 	struct wbatch wb = {.off = data_off};
 	int ret;
 
@@ -872,8 +923,6 @@ static int write_runs(struct snap_writer *w, const struct guest_mem *mem,
 			size_t n =
 			    (size_t)MIN(left, (uint64_t)(IO_CHUNK - wb.bytes));
 
-			if (crc)
-				run->crc = crc32c(run->crc, p, n);
 			wb.iov[wb.cnt++] = (struct iovec){p, n};
 			wb.bytes += n;
 			p += n;
@@ -890,6 +939,7 @@ static int write_runs(struct snap_writer *w, const struct guest_mem *mem,
 
 int snap_write_memory(struct snap_writer *w, const struct guest_mem *mem)
 {
+	struct runs_crc crc = {0};
 	struct run_list l = {0};
 	struct progress pg;
 	struct sbuf b;
@@ -916,7 +966,10 @@ int snap_write_memory(struct snap_writer *w, const struct guest_mem *mem)
 		data_len += l.v[i].count * w->page_size;
 	}
 	progress_init(&pg, "saving memory", mem->total, data_len);
+	if (w->flags & SNAP_FLAG_PAGE_CRC)
+		runs_crc_start(&crc, mem, &l, w->page_size);
 	ret = write_runs(w, mem, &l, data_off, &pg);
+	runs_crc_wait(&crc);
 	if (ret) {
 		free(l.v);
 		return wfail(w, ret, "cannot write the guest RAM");
