@@ -118,7 +118,7 @@ lane_boot_host() {
 	[ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
 	t0=$(date +%s.%N)
 	"$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
-		--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- "$@" \
+		--silence "$SILENCE" --retries "${LANE_HANG_RETRIES:-2}" --timeout-fails "${verbose[@]}" -- "$@" \
 		2>"$run/qemu-run.log"
 	qrc=$?
 	wall=$(lane_elapsed "$t0")

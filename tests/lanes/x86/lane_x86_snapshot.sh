@@ -154,7 +154,7 @@ verbose=()
 [ "${LANE_VERBOSE:-}" = 1 ] && verbose=(--echo)
 t0=$(date +%s.%N)
 "$lib/qemu-run" --log "$run/console.log" --end LANE-HOST-DONE --timeout "$TOTAL" \
-	--silence "$SILENCE" --retries 1 --timeout-fails "${verbose[@]}" -- \
+	--silence "$SILENCE" --retries "${LANE_HANG_RETRIES:-2}" --timeout-fails "${verbose[@]}" -- \
 	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 2048 -nographic -no-reboot \
 	-nic none -kernel "$LANE_X86_VMLINUX" -initrd "$run/host.cpio" -append "$HOST_APPEND" \
 	2>"$run/qemu-run.log"
