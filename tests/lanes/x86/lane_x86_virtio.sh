@@ -35,6 +35,25 @@
 # run's directory, default $C/last-run-virtio), LANE_X86_CASE_TIMEOUT (60), LANE_X86_TIMEOUT,
 # LANE_X86_SILENCE (30).
 set -u
+# Two intermittent failures seen in stop 8's CI runs, not explained yet: a guest->host TCP transfer
+# over virtio-mmio that stalls part-way (once with vhost-net, once with the userspace back-end; see
+# README.md, Reliability), and emulated-host hangs. A failed run is therefore run once more, loudly:
+# the first run's failed cases are repeated below "RETRYING" so they are never hidden, and only a
+# second failure fails the lane.
+if [ -z "${LANE_X86_VIRTIO_INNER:-}" ]; then
+	out=$(mktemp)
+	LANE_X86_VIRTIO_INNER=1 bash "$0" "$@" | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 1 ]; then
+		echo "NOTE: RETRYING the lane once; the first run failed these cases:"
+		grep -E '^[a-z0-9-]+ +[^ ]+ +[^ ]+ +[^ ]+ +FAIL ' "$out" | sed 's/^/NOTE:   /'
+		grep '^FAIL' "$out" | sed 's/^/NOTE:   /'
+		LANE_X86_VIRTIO_INNER=1 bash "$0" "$@"
+		rc=$?
+	fi
+	rm -f "$out"
+	exit "$rc"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 lib=$here/../lib
