@@ -327,6 +327,23 @@ static void *reset_thread(void *opaque)
 	return NULL;
 }
 
+/* Four writes held on the I/O threads, then CALL on its own thread: it must
+ * not return while they are held, and does once they are let go. */
+static void hold_writes_around(struct rig *r, struct async *a,
+			       void *(*call)(void *))
+{
+	a->r = r;
+	for (unsigned int s = 0; s < 4; s++)
+		post(r, s, VIRTIO_BLK_T_OUT);
+	virtio_queue_notify(r->vdev, 0);
+	CHECK(wait_writes(r, 4));
+	pthread_create(&a->thread, NULL, call, a);
+	sleep_ms(HOLD_MS);
+	CHECK(!__atomic_load_n(&a->returned, __ATOMIC_ACQUIRE));
+	gate_set(&r->gate, true);
+	pthread_join(a->thread, NULL);
+}
+
 /* A pause (what snapshots do) with writes out returns only once they are
  * done and pushed; the worker then takes nothing until it is resumed. */
 static void test_pause_waits(void)
@@ -338,16 +355,7 @@ static void test_pause_waits(void)
 		CHECK(!"device set-up");
 		return;
 	}
-	a.r = &r;
-	for (unsigned int s = 0; s < 4; s++)
-		post(&r, s, VIRTIO_BLK_T_OUT);
-	virtio_queue_notify(r.vdev, 0);
-	CHECK(wait_writes(&r, 4));
-	pthread_create(&a.thread, NULL, pause_thread, &a);
-	sleep_ms(HOLD_MS);
-	CHECK(!__atomic_load_n(&a.returned, __ATOMIC_ACQUIRE));
-	gate_set(&r.gate, true);
-	pthread_join(a.thread, NULL);
+	hold_writes_around(&r, &a, pause_thread);
 	CHECK_EQ(a.used_then, 4);
 	post(&r, 5, VIRTIO_BLK_T_OUT);
 	virtio_queue_notify(r.vdev, 0);
@@ -370,16 +378,7 @@ static void test_reset_waits(void)
 		CHECK(!"device set-up");
 		return;
 	}
-	a.r = &r;
-	for (unsigned int s = 0; s < 4; s++)
-		post(&r, s, VIRTIO_BLK_T_OUT);
-	virtio_queue_notify(r.vdev, 0);
-	CHECK(wait_writes(&r, 4));
-	pthread_create(&a.thread, NULL, reset_thread, &a);
-	sleep_ms(HOLD_MS);
-	CHECK(!__atomic_load_n(&a.returned, __ATOMIC_ACQUIRE));
-	gate_set(&r.gate, true);
-	pthread_join(a.thread, NULL);
+	hold_writes_around(&r, &a, reset_thread);
 	CHECK_EQ(virtio_get_status(r.vdev), 0);
 	for (unsigned int s = 0; s < 4; s++)
 		CHECK(file_has(s));
