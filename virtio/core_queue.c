@@ -1,5 +1,6 @@
 /* core_queue.c: virtio queue configuration by the driver and the device's lock-free queue calls. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "log.h"
@@ -229,6 +230,8 @@ void virtio_queue_notify(struct virtio_device *vdev, unsigned int q)
 {
 	struct virtio_queue *vq = virtio_queue_get(vdev, q);
 
+	if (vq)
+		__atomic_add_fetch(&vq->notifies, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&vdev->lock);
 	if (vq && vq->enabled && virtio_running(vdev) &&
 	    vdev->ops->queue_notify)
@@ -270,13 +273,50 @@ int virtio_queue_push(struct virtio_device *vdev, unsigned int q,
 	return vq ? virtq_push(vq, chain, written) : -EIO;
 }
 
+static void virtio_send_used(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+
+	if (!vdev->tops || !vdev->tops->notify_used)
+		return;
+	if (vq)
+		__atomic_add_fetch(&vq->interrupts, 1, __ATOMIC_RELAXED);
+	vdev->tops->notify_used(vdev, q);
+}
+
 void virtio_queue_interrupt(struct virtio_device *vdev, unsigned int q)
 {
 	struct virtq *vq = virtio_live_vq(vdev, q);
 
-	if (vq && virtq_need_interrupt(vq) && vdev->tops &&
-	    vdev->tops->notify_used)
-		vdev->tops->notify_used(vdev, q);
+	if (vq && virtq_need_interrupt(vq))
+		virtio_send_used(vdev, q);
+}
+
+void virtio_notify_used(struct virtio_device *vdev, unsigned int q)
+{
+	if (virtio_get_status(vdev) & VIRTIO_STATUS_DRIVER_OK)
+		virtio_send_used(vdev, q);
+}
+
+void virtio_dev_report(struct virtio_device *vdev, const char *who)
+{
+	char ring[320];
+
+	if (log_get_level() < LOG_DEBUG)
+		return;
+	pr_debug("%s: status 0x%x", who, virtio_get_status(vdev));
+	for (unsigned int q = 0; q < vdev->nr_queues; q++) {
+		struct virtio_queue *vq = &vdev->queues[q];
+
+		if (!vq->enabled)
+			continue;
+		virtq_describe(&vq->vq, ring, sizeof(ring));
+		pr_debug("%s: queue %u: %" PRIu64 " notifications, %" PRIu64
+			 " interrupts; %s", who, q,
+			 __atomic_load_n(&vq->notifies, __ATOMIC_RELAXED),
+			 __atomic_load_n(&vq->interrupts, __ATOMIC_RELAXED),
+			 ring);
+	}
 }
 
 bool virtio_queue_has_avail(struct virtio_device *vdev, unsigned int q)

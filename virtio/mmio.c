@@ -585,8 +585,20 @@ static void mmio_destroy(struct device *dev)
 	free(m);
 }
 
+static void mmio_report(struct device *dev)
+{
+	struct virtio_mmio *m = container_of(dev, struct virtio_mmio, dev);
+
+	pthread_mutex_lock(&m->irq_lock);
+	pr_debug("%s: InterruptStatus 0x%x, GSI %u %s", m->name, m->isr,
+		 m->pdev->gsi, m->level ? "raised" : "low");
+	pthread_mutex_unlock(&m->irq_lock);
+	virtio_dev_report(m->vdev, m->name);
+}
+
 static const struct device_ops mmio_dev_ops = {
 	.destroy = mmio_destroy,
+	.report = mmio_report,
 	.save = mmio_save,
 	.restore = mmio_restore,
 	.quiesce = mmio_quiesce,

@@ -39,6 +39,7 @@ struct net_pair {
 	/* vhost-net: one vhost device per pair, its eventfds. */
 	struct vhost_dev vh;
 	int kick_fd[2], call_fd[2]; /* [0] rx, [1] tx */
+	bool vh_backend; /* the tap may be attached: detach it on stop */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 };
 

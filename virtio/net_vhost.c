@@ -11,16 +11,6 @@
 
 #define NET_VHOST_PATH "/dev/vhost-net"
 
-/* vhost signalled a used buffer on queue q: the transport interrupts. */
-static void net_vhost_call(struct virtio_net *n, unsigned int q)
-{
-	struct virtio_device *vdev = &n->vdev;
-
-	if (virtio_get_status(vdev) & VIRTIO_STATUS_DRIVER_OK && vdev->tops &&
-	    vdev->tops->notify_used)
-		vdev->tops->notify_used(vdev, q);
-}
-
 static int net_vhost_call_ready(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
@@ -28,7 +18,7 @@ static int net_vhost_call_ready(void *opaque, uint32_t events)
 	for (unsigned int i = 0; i < n->nr_pairs; i++)
 		for (unsigned int d = 0; d < 2; d++)
 			if (vhost_eventfd_drain(n->pairs[i].call_fd[d]))
-				net_vhost_call(n, 2 * i + d);
+				virtio_notify_used(&n->vdev, 2 * i + d);
 	return 0;
 }
 
@@ -108,6 +98,8 @@ static int net_vhost_start_pair(struct virtio_net *n, unsigned int i)
 		ret = vhost_vring_setup(&p->vh, d, n->vdev.mem,
 					&n->queues[2 * i + d], p->kick_fd[d],
 					p->call_fd[d], n->err_fd);
+	if (!ret)
+		p->vh_backend = true;
 	for (unsigned int d = 0; d < 2 && !ret; d++)
 		ret = vhost_net_set_backend(&p->vh, d, p->fd);
 	return ret;
@@ -127,12 +119,18 @@ int net_vhost_start(struct virtio_net *n)
 	return 0;
 }
 
+/* Detaches the tap from the pairs that have it. Only those: the kernel
+ * refuses (EFAULT) a vring without a memory table, which is every vring
+ * at the driver's first reset. */
 void net_vhost_stop(struct virtio_net *n)
 {
-	for (unsigned int i = 0; i < n->nr_pairs; i++)
-		for (unsigned int d = 0; d < 2; d++)
-			if (n->pairs[i].vh.fd >= 0)
-				vhost_net_set_backend(&n->pairs[i].vh, d, -1);
+	for (unsigned int i = 0; i < n->nr_pairs; i++) {
+		struct net_pair *p = &n->pairs[i];
+
+		for (unsigned int d = 0; d < 2 && p->vh_backend; d++)
+			vhost_net_set_backend(&p->vh, d, -1);
+		p->vh_backend = false;
+	}
 }
 
 static void net_close_fd(struct virtio_net *n, int *fd, bool watched)

@@ -1313,8 +1313,21 @@ static int vpci_restored(struct device *dev)
 	return 0;
 }
 
+static void vpci_report(struct device *dev)
+{
+	struct virtio_pci *vp = container_of(dev, struct virtio_pci, dev);
+
+	pthread_mutex_lock(&vp->lock);
+	pr_debug("%s: %s, ISR 0x%x, INTx %s", vp->name,
+		 vp->msix_on ? "MSI-X" : "INTx", vp->isr,
+		 vp->intx_level ? "raised" : "low");
+	pthread_mutex_unlock(&vp->lock);
+	virtio_dev_report(vp->vdev, vp->name);
+}
+
 static const struct device_ops vpci_dev_ops = {
 	.destroy = vpci_destroy,
+	.report = vpci_report,
 	.save = vpci_save,
 	.restore = vpci_restore,
 	.restored = vpci_restored,

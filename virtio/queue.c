@@ -1,5 +1,6 @@
 /* queue.c: the virtqueue front end: setup, split/packed dispatch and the buffer checks both walkers share. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mem.h"
@@ -188,6 +189,15 @@ bool virtq_enable_notify(struct virtq *vq)
 	 * the driver's barrier between adding buffers and reading flags. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return virtq_has_avail(vq);
+}
+
+int virtq_describe(const struct virtq *vq, char *buf, size_t len)
+{
+	if (!vq->ready)
+		return snprintf(buf, len, "not set up");
+	if (vq->opts & VIRTQ_OPT_PACKED)
+		return vq_packed_describe(vq, buf, len);
+	return vq_split_describe(vq, buf, len);
 }
 
 bool virtq_has_avail(struct virtq *vq)

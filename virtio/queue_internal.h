@@ -68,6 +68,7 @@ void vq_split_push(struct virtq *vq, const struct virtq_chain *chain,
 bool vq_split_need_interrupt(struct virtq *vq);
 void vq_split_set_notify(struct virtq *vq, bool enable);
 bool vq_split_has_avail(struct virtq *vq);
+int vq_split_describe(const struct virtq *vq, char *buf, size_t len);
 
 int vq_packed_setup(struct virtq *vq, const struct virtq_config *cfg);
 int vq_packed_pop(struct virtq *vq, struct vq_walk *w);
@@ -76,5 +77,6 @@ void vq_packed_push(struct virtq *vq, const struct virtq_chain *chain,
 bool vq_packed_need_interrupt(struct virtq *vq);
 void vq_packed_set_notify(struct virtq *vq, bool enable);
 bool vq_packed_has_avail(struct virtq *vq);
+int vq_packed_describe(const struct virtq *vq, char *buf, size_t len);
 
 #endif

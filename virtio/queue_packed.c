@@ -1,5 +1,6 @@
 /* queue_packed.c: the packed virtqueue walker: one descriptor ring with wrap counters, event suppression, indirect tables. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -190,4 +191,18 @@ void vq_packed_set_notify(struct virtq *vq, bool enable)
 		flags = VIRTQ_EVENT_F_DESC;
 	}
 	vq_store16_release(&vq->p.device->flags, flags);
+}
+
+int vq_packed_describe(const struct virtq *vq, char *buf, size_t len)
+{
+	return snprintf(buf, len,
+			"packed: next avail %u wrap %d, next used %u wrap %d, "
+			"signalled %u; driver event flags %u off_wrap 0x%x; "
+			"device event flags %u off_wrap 0x%x",
+			vq->p.next_avail, vq->p.avail_wrap, vq->p.next_used,
+			vq->p.used_wrap, vq->p.signalled,
+			vq_load16(&vq->p.driver->flags),
+			vq_load16(&vq->p.driver->off_wrap),
+			vq_load16(&vq->p.device->flags),
+			vq_load16(&vq->p.device->off_wrap));
 }

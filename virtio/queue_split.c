@@ -1,5 +1,6 @@
 /* queue_split.c: the split virtqueue walker: avail ring in, used ring out, chains and indirect tables. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -160,4 +161,22 @@ void vq_split_set_notify(struct virtq *vq, bool enable)
 		return;
 	}
 	vq_store16(&vq->s.used->flags, enable ? 0 : VIRTQ_USED_F_NO_NOTIFY);
+}
+
+int vq_split_describe(const struct virtq *vq, char *buf, size_t len)
+{
+	bool ev = vq->opts & VIRTQ_OPT_EVENT_IDX;
+
+	return snprintf(buf, len,
+			"split: avail idx %u flags 0x%x used_event %d; device "
+			"at %u, used idx %u (ring %u) flags 0x%x avail_event "
+			"%d, signalled %u",
+			vq_load16(&vq->s.avail->idx),
+			vq_load16(&vq->s.avail->flags),
+			ev ? vq_load16(split_used_event(vq)) : -1,
+			vq->s.last_avail, vq->s.used_idx,
+			vq_load16(&vq->s.used->idx),
+			vq_load16(&vq->s.used->flags),
+			ev ? vq_load16(split_avail_event(vq)) : -1,
+			vq->s.signalled);
 }

@@ -114,10 +114,8 @@ static int vsock_call_ready(void *opaque, uint32_t events)
 	struct virtio_device *vdev = &v->vdev;
 
 	for (unsigned int q = 0; q < VSOCK_NR_VHOST; q++)
-		if (vhost_eventfd_drain(v->call_fd[q]) &&
-		    virtio_get_status(vdev) & VIRTIO_STATUS_DRIVER_OK &&
-		    vdev->tops && vdev->tops->notify_used)
-			vdev->tops->notify_used(vdev, q);
+		if (vhost_eventfd_drain(v->call_fd[q]))
+			virtio_notify_used(vdev, q);
 	return 0;
 }
 

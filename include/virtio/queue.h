@@ -3,6 +3,7 @@
 #define MINIVMM_VIRTIO_QUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mem.h"
@@ -176,6 +177,9 @@ void virtq_disable_notify(struct virtq *vq);
 bool virtq_enable_notify(struct virtq *vq);
 /* Is a chain available (without consuming it)? */
 bool virtq_has_avail(struct virtq *vq);
+/* The ring's indexes as the device and the guest's memory have them, one
+ * line for a post-mortem (snprintf's return; "not set up" when not ready). */
+int virtq_describe(const struct virtq *vq, char *buf, size_t len);
 
 /* The "need event" test: was event_idx crossed moving old -> new (mod 2^16)? */
 static inline bool virtq_need_event(uint16_t event_idx, uint16_t new_idx,

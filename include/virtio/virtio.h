@@ -94,6 +94,8 @@ struct virtio_queue {
 	uint16_t msix_vector;
 	void *transport;	/* per-queue transport data; core never looks */
 	struct virtq vq;	/* ring state, valid while enabled */
+	uint64_t notifies;	/* __atomic: driver notifications seen here */
+	uint64_t interrupts;	/* __atomic: used-buffer notifications sent */
 };
 
 struct virtio_device {
@@ -180,6 +182,9 @@ int virtio_queue_push(struct virtio_device *vdev, unsigned int q,
 		      const struct virtq_chain *chain, uint32_t written);
 /* After a batch of pushes: interrupt the driver if it asked for it. */
 void virtio_queue_interrupt(struct virtio_device *vdev, unsigned int q);
+/* A back-end that decides itself (vhost's call eventfd): interrupt the
+ * driver for queue q unconditionally, if it is running. */
+void virtio_notify_used(struct virtio_device *vdev, unsigned int q);
 /* Is a chain waiting (without taking it)? For polling the ring. */
 bool virtio_queue_has_avail(struct virtio_device *vdev, unsigned int q);
 /* Arm/disarm driver notifications; enable returns true if buffers wait. */
@@ -192,6 +197,9 @@ void virtio_dev_fail(struct virtio_device *vdev, const char *fmt, ...)
 /* The device changed its config space: bump the generation, interrupt. */
 void virtio_config_changed(struct virtio_device *vdev);
 bool virtio_dev_has_feature(const struct virtio_device *vdev, unsigned int bit);
+/* At debug level: each queue's notifications, interrupts and ring indexes
+ * (the exit report's post-mortem of a stalled device). */
+void virtio_dev_report(struct virtio_device *vdev, const char *who);
 /* The ring options (VIRTQ_OPT_*) that the negotiated features imply; used
  * when a queue is enabled and when one is restored from a snapshot. */
 unsigned int virtio_queue_opts(const struct virtio_device *vdev);

@@ -347,8 +347,23 @@ static const struct net_tap_ops fake_ops = {
 struct fake_vhost {
 	int array_err;
 	struct virtio_features offer, acked;
-	unsigned int set_array_calls, backends;
+	unsigned int set_array_calls, backends, detaches, efaults;
+	bool mem_table;
 };
+
+/* As the kernel: a vring whose device has no memory table yet refuses
+ * VHOST_NET_SET_BACKEND, even to detach (EFAULT). */
+static int fake_vhost_backend(struct fake_vhost *k,
+			      const struct vh_vring_file *f)
+{
+	if (!k->mem_table) {
+		k->efaults++;
+		return -EFAULT;
+	}
+	k->backends += f->fd >= 0;
+	k->detaches += f->fd < 0;
+	return 0;
+}
 
 static int fake_vhost_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 {
@@ -379,7 +394,9 @@ static int fake_vhost_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 		k->acked.q[0] = *(uint64_t *)arg;
 		return 0;
 	case VH_NET_SET_BACKEND:
-		k->backends += ((struct vh_vring_file *)arg)->fd >= 0;
+		return fake_vhost_backend(k, arg);
+	case VH_SET_MEM_TABLE:
+		k->mem_table = true;
 		return 0;
 	default: /* owner, memory table, vrings */
 		return 0;
@@ -654,7 +671,12 @@ static void test_tunnel_vhost(void)
 	CHECK_EQ(k.backends, 2);	/* pair 0's RX and TX (pair 1 unused) */
 	virtio_set_status(vdev, 0);
 	check_tap(&t, 12, 0);
+	CHECK_EQ(k.detaches, 2); /* the reset detaches pair 0's two */
 	fake_tap_free(n, sv);
+	/* Only started vrings were ever detached: not at the driver's first
+	 * reset, not pair 1's, not again when the device is freed. */
+	CHECK_EQ(k.detaches, 2);
+	CHECK_EQ(k.efaults, 0);
 
 	fake_vhost_init(&k, -ENOBUFS);
 	memset(&t, 0, sizeof(t));

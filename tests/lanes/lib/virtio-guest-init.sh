@@ -120,13 +120,22 @@ for t in $(echo "$test" | tr , " "); do
 		dd if=/dev/urandom of=/tmp/tx bs=65536 count=32 2>/dev/null
 		echo "LANE-V net-tx-md5=$(md5sum </tmp/tx | cut -d' ' -f1)"
 		t0=$(up)
-		timeout 60 nc "$peer" 5000 </tmp/tx || bad "nc $peer 5000 (sending) failed"
+		if ! timeout 60 nc "$peer" 5000 </tmp/tx; then
+			# A stalled send: what the guest's side holds, then off at once so that minivmm's
+			# exit report (--loglevel debug) shows the rings as they stalled.
+			bad "nc $peer 5000 (sending) failed"
+			echo "LANE-V net-stall irqs $(grep -E 'virtio' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+			echo "LANE-V net-stall tx-inflight $(cat /sys/class/net/eth0/queues/tx-0/byte_queue_limits/inflight 2>&1) tx_timeout $(cat /sys/class/net/eth0/queues/tx-0/tx_timeout 2>&1) stats $(cat /sys/class/net/eth0/statistics/tx_packets) tx $(cat /sys/class/net/eth0/statistics/rx_packets) rx"
+			finish
+		fi
 		t1=$(up)
 		timeout 60 nc "$peer" 5001 </tmp/hold >/tmp/rx || bad "nc $peer 5001 (receiving) failed"
 		t2=$(up)
 		echo "LANE-V net-rx-md5=$(md5sum </tmp/rx | cut -d' ' -f1) rx_bytes=$(wc -c </tmp/rx) tx_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') rx_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')"
 		exec 8>&-
 		echo "LANE-V net-stats $(cat /sys/class/net/eth0/statistics/rx_packets) rx, $(cat /sys/class/net/eth0/statistics/tx_packets) tx"
+		# The interrupt lines and their trigger modes (edge or fasteoi), for a stall's post-mortem.
+		echo "LANE-V net-irqs $(grep -E 'virtio' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
 		;;
 	console)
 		wait_for /dev/hvc0 10 || { bad "no /dev/hvc0"; finish; }

@@ -14,8 +14,9 @@
 # Where the lane ships /lane/lanetool (lanetool.c) there is also lanetap1 (10.0.3.1/24), a two-queue
 # tap for mq=2.
 # Every case runs /minivmm run -k GUEST_KERNEL -i /lane/virtio-initrd.cpio -m GUEST_MEM with the
-# lane's GUEST_APPEND. Prints for each case the guest's console and the tail of
-# minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...), for a failed case the host's
+# lane's GUEST_APPEND and --loglevel debug (its exit report then lists every virtio queue's
+# notifications, interrupts and ring indexes). Prints for each case the guest's console and the tail
+# of minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...), for a failed case the host's
 # dmesg tail (LANE-VDMESG NAME| ...), and then
 #   LANE-VRESULT NAME status=S seconds=T        (S=skip when NEEDS is missing)
 # Settings (/lane/config): GUEST_APPEND, GUEST_MEM, CASE_TIMEOUT, GUEST_KERNEL (default /guest/vmlinux).
@@ -96,7 +97,7 @@ while IFS='|' read -r name _ needs opts params input; do
 		mkfifo /tmp/in.fifo
 		timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run \
 			-k "$GUEST_KERNEL" -i /lane/virtio-initrd.cpio -m "$GUEST_MEM" $args \
-			-p "$GUEST_APPEND $params" --timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
+			-p "$GUEST_APPEND $params" --timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" --loglevel debug \
 			</tmp/in.fifo >/dev/null 2>"/tmp/$name.err" &
 		pid=$!
 		exec 7>/tmp/in.fifo
@@ -115,7 +116,7 @@ while IFS='|' read -r name _ needs opts params input; do
 	else
 		timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run \
 			-k "$GUEST_KERNEL" -i /lane/virtio-initrd.cpio -m "$GUEST_MEM" $args \
-			-p "$GUEST_APPEND $params" --timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
+			-p "$GUEST_APPEND $params" --timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" --loglevel debug \
 			</dev/null >/dev/null 2>"/tmp/$name.err"
 		st=$?
 	fi
@@ -135,7 +136,7 @@ while IFS='|' read -r name _ needs opts params input; do
 	fi
 	sync
 	tr -d '\r' <"/tmp/$name.serial" | tail -n 60 | sed "s/^/LANE-VLOG $name| /"
-	tail -n 20 "/tmp/$name.err" | sed "s/^/LANE-VERR $name| /"
+	tail -n 40 "/tmp/$name.err" | sed "s/^/LANE-VERR $name| /"
 	# A failed case: the host kernel's last words too (vhost, tun, KVM), for the run archive.
 	[ "$st" = 0 ] || dmesg 2>/dev/null | tail -n 20 | sed "s/^/LANE-VDMESG $name| /"
 	echo "LANE-VRESULT $name status=$st seconds=$secs"

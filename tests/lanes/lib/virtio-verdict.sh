@@ -98,7 +98,7 @@ check_all() { # check_all CASE TRANSPORT [KINDS]: every device's check (default 
 
 
 virtio_verdict() {
-	local bad=0 name want line st secs res kind tport detail crc verdict
+	local bad=0 name want line st secs res base kind tport detail crc verdict
 	skipped=()
 	printf '%-13s %-9s %-6s %-7s %-7s %s\n' case status guest seconds verdict detail
 	printf '%s\n' "$CASES" >"$run/cases"
@@ -118,7 +118,8 @@ virtio_verdict() {
 			continue
 		fi
 		res=$(glog "$name" | sed -n 's/^LANE-V-END test=[^ ]* result=\([a-z]*\).*/\1/p' | head -n 1)
-		kind=${name%-*} tport=${name##*-}
+		base=${name%-r[0-9]*} # a repeated case (NAME-rN) is checked as NAME
+		kind=${base%-*} tport=${base##*-}
 		detail=$(case $kind in
 			blk) check_blk "$name" "$tport" ;;
 			console | rng) "check_$kind" "$name" ;;
@@ -139,7 +140,7 @@ virtio_verdict() {
 			[ "$st" = 2 ] && echo "  (the guest reset itself: with panic=-1 a guest panic ends this way)"
 			grep -m1 "^LANE-VCASE-ARGS $name " "$log" | sed 's/^LANE-VCASE-ARGS [^ ]* /  minivmm options: /'
 			echo "  minivmm stderr (tail):"
-			grep "^LANE-VERR $name| " "$log" | sed "s/^LANE-VERR $name| /    /" | tail -n 12
+			grep "^LANE-VERR $name| " "$log" | sed "s/^LANE-VERR $name| /    /" | tail -n 30
 			echo "  guest console (tail):"
 			glog "$name" | tail -n 25 | sed 's/^/    /'
 		fi

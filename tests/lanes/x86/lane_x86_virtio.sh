@@ -91,6 +91,12 @@ mq-pci|0|-|--virtio-transport pci -c 2 -n mode=tap,tapif=lanetap1,guest_mac=$MAC
 if [ -n "${LANE_X86_VIRTIO_CASES:-}" ]; then
 	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_X86_VIRTIO_CASES " 'index(want, " " $1 " ")')
 fi
+# LANE_X86_VIRTIO_REPEAT=N runs each chosen case N times (NAME-r1 ... NAME-rN), for intermittent faults.
+if [ "${LANE_X86_VIRTIO_REPEAT:-1}" -gt 1 ]; then
+	CASES=$(for r in $(seq "$LANE_X86_VIRTIO_REPEAT"); do
+		echo "$CASES" | awk -F'|' -v OFS='|' -v r="$r" 'NF { $1 = $1 "-r" r; print }'
+	done)
+fi
 ncases=$(echo "$CASES" | grep -c .)
 TOTAL=${LANE_X86_TIMEOUT:-$((60 + ncases * (CASE_TIMEOUT + 20)))}
 
