@@ -302,8 +302,6 @@ void virtio_dev_report(struct virtio_device *vdev, const char *who)
 {
 	char ring[320];
 
-	if (log_get_level() < LOG_DEBUG)
-		return;
 	pr_debug("%s: status 0x%x", who, virtio_get_status(vdev));
 	for (unsigned int q = 0; q < vdev->nr_queues; q++) {
 		struct virtio_queue *vq = &vdev->queues[q];
