@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "device.h"
 #include "log.h"
 #include "sbuf.h"
+#include "thread.h"
 #include "util.h"
 #include "vm.h"
 #include "virtio/blk.h"
@@ -501,10 +501,7 @@ static void *blk_iothread(void *opaque)
 	struct virtio_blk *b = opaque;
 	struct blk_pool *p = &b->pool;
 	struct blk_io *io;
-	sigset_t all;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->head && !p->stop) {
@@ -532,16 +529,9 @@ static void *blk_iothread(void *opaque)
 static int blk_pool_spawn(struct virtio_blk *b)
 {
 	struct blk_pool *p = &b->pool;
-	pthread_attr_t attr;
-	int ret;
+	int ret = thread_start_quiet(&p->threads[p->nthreads],
+				     BLK_IOTHREAD_STACK, blk_iothread, b);
 
-	ret = -pthread_attr_init(&attr);
-	if (!ret)
-		ret = -pthread_attr_setstacksize(&attr, BLK_IOTHREAD_STACK);
-	if (!ret)
-		ret = -pthread_create(&p->threads[p->nthreads], &attr,
-				      blk_iothread, b);
-	pthread_attr_destroy(&attr);
 	if (ret) {
 		if (!p->warned)
 			pr_warn("%s: cannot start an I/O thread (%u running): "

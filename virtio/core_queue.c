@@ -1,6 +1,7 @@
 /* core_queue.c: virtio queue configuration by the driver and the device's lock-free queue calls. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -305,15 +306,19 @@ void virtio_dev_report(struct virtio_device *vdev, const char *who)
 	pr_debug("%s: status 0x%x", who, virtio_get_status(vdev));
 	for (unsigned int q = 0; q < vdev->nr_queues; q++) {
 		struct virtio_queue *vq = &vdev->queues[q];
+		uint64_t kicks = __atomic_load_n(&vq->notifies,
+						 __ATOMIC_RELAXED);
+		uint64_t irqs = __atomic_load_n(&vq->interrupts,
+						__ATOMIC_RELAXED);
 
-		if (!vq->enabled)
-			continue;
-		virtq_describe(&vq->vq, ring, sizeof(ring));
+		if (!vq->enabled && !kicks && !irqs)
+			continue; /* never used */
+		if (vq->enabled)
+			virtq_describe(&vq->vq, ring, sizeof(ring));
+		else
+			snprintf(ring, sizeof(ring), "disabled (reset)");
 		pr_debug("%s: queue %u: %" PRIu64 " notifications, %" PRIu64
-			 " interrupts; %s", who, q,
-			 __atomic_load_n(&vq->notifies, __ATOMIC_RELAXED),
-			 __atomic_load_n(&vq->interrupts, __ATOMIC_RELAXED),
-			 ring);
+			 " interrupts; %s", who, q, kicks, irqs, ring);
 	}
 }
 

@@ -1,12 +1,12 @@
 /* worker.c: the eventfd-driven back-end thread a virtio device runs its queues on. */
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 
 #include "log.h"
+#include "thread.h"
 #include "virtio/worker.h"
 
 int virtio_worker_init(struct virtio_worker *w, const char *name,
@@ -45,12 +45,8 @@ void virtio_worker_destroy(struct virtio_worker *w)
 static void *virtio_worker_main(void *arg)
 {
 	struct virtio_worker *w = arg;
-	sigset_t all;
 	uint64_t v;
 
-	/* Signals belong to the main thread (signalfd) and the vCPUs (kicks). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
 		/* work() may have taken the stop's kick (virtio_worker_wait) */
 		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
@@ -75,7 +71,7 @@ int virtio_worker_start(struct virtio_worker *w)
 	if (w->running)
 		return 0;
 	__atomic_store_n(&w->stop, false, __ATOMIC_RELEASE);
-	ret = -pthread_create(&w->thread, NULL, virtio_worker_main, w);
+	ret = thread_start_quiet(&w->thread, 0, virtio_worker_main, w);
 	if (ret) {
 		pr_err("%s: cannot start its worker thread: %s", w->name,
 		       strerror(-ret));

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "log.h"
 #include "sbuf.h"
 #include "snapshot_file.h"
+#include "thread.h"
 #include "util.h"
 
 /* File layout constants (see docs/snapshot-format.md). */
@@ -887,13 +887,8 @@ static void *runs_crc_compute(void *opaque)
 static void runs_crc_start(struct runs_crc *c, const struct guest_mem *mem,
 			   struct run_list *l, uint64_t page_size)
 {
-	sigset_t all, old;
-
 	*c = (struct runs_crc){ .mem = mem, .l = l, .page_size = page_size };
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	c->threaded = !pthread_create(&c->thread, NULL, runs_crc_compute, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	c->threaded = !thread_start_quiet(&c->thread, 0, runs_crc_compute, c);
 	if (!c->threaded)
 		runs_crc_compute(c);
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "platform.h"
 #include "term.h"
+#include "thread.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -214,16 +215,11 @@ static void *vm_ram_thread(void *opaque)
 /* Starts the registration; without a thread, registers here and now. */
 static int vm_register_ram_async(struct vm *vm)
 {
-	sigset_t all, old;
-	int err;
+	int err = thread_start_quiet(&vm->ram_thread, 0, vm_ram_thread, vm);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&vm->ram_thread, NULL, vm_ram_thread, vm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pr_debug("no thread for the memory slots (%s): registering "
-			 "them in line", strerror(err));
+			 "them in line", strerror(-err));
 		return vm_register_ram(vm);
 	}
 	vm->ram_pending = true;

@@ -1,0 +1,26 @@
+/* thread.c: starting helper threads with every signal blocked. */
+#include <signal.h>
+
+#include "thread.h"
+
+int thread_start_quiet(pthread_t *t, size_t stack, void *(*fn)(void *),
+		       void *arg)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int err;
+
+	err = pthread_attr_init(&attr);
+	if (err)
+		return -err;
+	if (stack)
+		err = pthread_attr_setstacksize(&attr, stack);
+	/* The new thread inherits the mask it was created under. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (!err)
+		err = pthread_create(t, &attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return -err;
+}
