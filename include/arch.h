@@ -46,6 +46,10 @@ int arch_vm_finalize(struct vm *vm);
 int arch_handle_exit(struct vcpu *vcpu, uint32_t reason, void *exit);
 /* Print the vCPU's registers after a crash. */
 void arch_vcpu_dump(struct vcpu *vcpu);
+/* At exit, for --loglevel debug (vCPUs joined): the interrupt controller's
+ * view (lines, pending and in-service interrupts), a stalled device's
+ * post-mortem. */
+void arch_irq_report(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 
 /* Platform (MMIO) devices such as virtio-mmio: the arch hands out guest-

@@ -456,6 +456,8 @@ static void vm_report(struct vm *vm, int status)
 		pr_debug("vCPU %u: %" PRIu64 " exits to userspace, %" PRIu64
 			 " completed before a pause",
 			 i, vm->vcpus[i].exits, vm->vcpus[i].exits_completed);
+	if (log_get_level() >= LOG_DEBUG)
+		arch_irq_report(vm);
 	for (struct device *d = vm->devices; d; d = d->next)
 		if (d->ops && d->ops->report)
 			d->ops->report(d);

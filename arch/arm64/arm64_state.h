@@ -69,6 +69,9 @@ int gic_state_restore(struct vm *vm, const struct gic_state *g,
  * that differ (each logged), or -errno. */
 int gic_state_verify(struct vm *vm, const struct gic_state *g);
 void gic_state_free(struct gic_state *g);
+/* " 68:line+pending 70:active" for the SPIs with a high line, pending or
+ * active (INTIDs; "+disabled" when not enabled), or " none". */
+void gic_state_report_spis(const struct gic_state *g, char *buf, size_t len);
 /* "VMCR 0x... (gic-cpu 0.0.0.0 v3: pmr=0xf0 ...)" for vCPU i. */
 void gic_cpu_if_line(const struct gic_state *g, unsigned int i, char *buf,
 		     size_t len);

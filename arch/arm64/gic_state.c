@@ -698,3 +698,44 @@ void gic_cpu_if_line(const struct gic_state *g, unsigned int i, char *buf,
 	else
 		snprintf(buf, len, "VMCR 0x%016" PRIx64 " (%s)", vmcr, dump);
 }
+
+/* Word index in g->dist of register 'name' (a per-interrupt one). */
+static int dist_reg_at(const struct gic_state *g, const char *name)
+{
+	unsigned int at = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dist_regs); i++) {
+		if (!strcmp(dist_regs[i].name, name))
+			return (int)at;
+		at += reg_words(&dist_regs[i], g->nr_irqs - NR_PRIVATE);
+	}
+	return -1;
+}
+
+/* "SPI 36 (INTID 68) pending" style lines for the shared interrupts whose
+ * line is high or that are pending or active, with their enable bit. */
+void gic_state_report_spis(const struct gic_state *g, char *buf, size_t len)
+{
+	int lvl = dist_reg_at(g, "line level");
+	int pend = dist_reg_at(g, "GICD_ISPENDR");
+	int en = dist_reg_at(g, "GICD_ISENABLER");
+	int act = dist_reg_at(g, "GICD_ISACTIVER");
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i + NR_PRIVATE < g->nr_irqs && at + 40 < len;
+	     i++) {
+		uint32_t bit = 1u << (i % 32), w = i / 32;
+		bool l = g->dist[lvl + w] & bit, p = g->dist[pend + w] & bit;
+		bool a = g->dist[act + w] & bit, e = g->dist[en + w] & bit;
+
+		if (!l && !p && !a)
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, " %u:%s%s%s%s",
+				       i + NR_PRIVATE, l ? "line" : "",
+				       p ? "+pending" : "", a ? "+active" : "",
+				       e ? "" : "+disabled");
+	}
+	if (!at)
+		snprintf(buf, len, " none");
+}

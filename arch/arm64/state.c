@@ -152,6 +152,26 @@ static void log_cif(const char *when, const struct gic_state *g)
 	}
 }
 
+void arch_irq_report(struct vm *vm)
+{
+	uint64_t *mpidr = calloc(vm->nr_vcpus, sizeof(*mpidr));
+	char spis[512], line[320];
+	struct gic_state g;
+
+	if (!mpidr || read_mpidrs(vm, mpidr) || gic_state_read(vm, mpidr, &g)) {
+		free(mpidr);
+		return;
+	}
+	gic_state_report_spis(&g, spis, sizeof(spis));
+	pr_debug("vGIC: SPIs%s", spis);
+	for (unsigned int i = 0; i < g.nr_vcpus; i++) {
+		gic_cpu_if_line(&g, i, line, sizeof(line));
+		pr_debug("vCPU %u: GIC CPU interface: %s", i, line);
+	}
+	gic_state_free(&g);
+	free(mpidr);
+}
+
 static int save_gic(struct vm *vm, struct snap_records *b)
 {
 	uint64_t *mpidr = calloc(vm->nr_vcpus, sizeof(*mpidr));

@@ -158,3 +158,13 @@ void riscv_irqchip_destroy(struct vm *vm)
 	if (a->plic_ready)
 		plic_destroy(&a->plic);
 }
+
+void arch_irq_report(struct vm *vm)
+{
+	struct arch_vm *a = vm->arch;
+
+	if (a->irqchip == RISCV_IRQCHIP_PLIC && a->plic_ready)
+		plic_report(&a->plic);
+	else if (a->irqchip == RISCV_IRQCHIP_AIA)
+		pr_debug("AIA: in the kernel; its state is not read here");
+}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "plic.h"
 #include "sbuf.h"
 #include "util.h"
@@ -307,4 +308,18 @@ int plic_restore(struct plic *p, const void *data, size_t len, char *err,
 	pthread_mutex_unlock(&p->lock);
 	free(in);
 	return 0;
+}
+
+void plic_report(struct plic *p)
+{
+	pthread_mutex_lock(&p->lock);
+	pr_debug("PLIC: lines 0x%" PRIx64 ", pending 0x%" PRIx64
+		 ", claimed 0x%" PRIx64, p->level, p->pending, p->active);
+	for (unsigned int c = 0; c < p->nr_contexts; c++)
+		if (p->ctx[c].enable)
+			pr_debug("PLIC context %u: enabled 0x%" PRIx64
+				 ", threshold %u, output %s", c,
+				 p->ctx[c].enable, p->ctx[c].threshold,
+				 p->ctx[c].out ? "high" : "low");
+	pthread_mutex_unlock(&p->lock);
 }

@@ -73,6 +73,9 @@ void plic_write(struct plic *p, uint64_t offset, const uint8_t *data,
  * external interrupt line matches it.
  */
 void plic_save(struct plic *p, struct sbuf *b);
+/* --loglevel debug: the input lines, pending and claimed sources, and each
+ * context that enables any: its sources, threshold and output. */
+void plic_report(struct plic *p);
 int plic_restore(struct plic *p, const void *data, size_t len, char *err,
 		 size_t errlen);
 

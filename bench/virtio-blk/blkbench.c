@@ -4,6 +4,7 @@
  *
  * usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] [-r ROUNDS] [-q QD,...]
  *                 [-w WORKLOAD,...] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS]
+ *                 [-H HALT_POLL_US]
  *
  * The virtio side is the device from virtio/blk.c (virtio_blk_open with
  * 'direct', and minivmm's defaults for poll_us and iothreads unless -P, -T)
@@ -16,8 +17,11 @@
  * for it; the device does the I/O and pushes used entries, and its
  * used-buffer notification (the transport's notify_used hook, which would
  * raise the guest's interrupt) wakes the driver through an eventfd; the
- * driver sets used_event before it sleeps. With -p the driver polls the
- * used index instead of sleeping.
+ * driver sets used_event before it sleeps. Before it sleeps it watches the
+ * used index for up to HALT_POLL_US (200): a guest vCPU that waits for an
+ * interrupt halts, and KVM polls for the interrupt for up to halt_poll_ns
+ * (200 us by default on x86) before it puts the vCPU thread to sleep; -H 0
+ * sleeps at once. With -p the driver polls the used index and never sleeps.
  *
  * The raw side is what a good program would do on the same file, also
  * O_DIRECT (or both through the page cache with -c), with the same request
@@ -37,6 +41,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +86,7 @@ static const char *path;
 static uint64_t file_size;
 static double seconds = 1.0;
 static int cached, poll_used;
+static double halt_poll_s = 200e-6; /* KVM's default halt_poll_ns on x86 */
 static unsigned int dev_poll_us = VIRTIO_BLK_POLL_US_DEFAULT;
 static unsigned int dev_iothreads = VIRTIO_BLK_IOTHREADS_DEFAULT;
 
@@ -380,6 +386,35 @@ static void kick(struct virtio_device *vdev, uint16_t old, uint16_t aidx)
 		virtio_queue_notify(vdev, 0);
 }
 
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* A halting vCPU under KVM's halt polling: has a used entry come within
+ * the window? (The window is short against the eventfd's wake-up.) */
+static bool halt_poll(const uint16_t *used_idx, uint16_t seen)
+{
+	double end;
+
+	if (halt_poll_s <= 0)
+		return false;
+	end = now() + halt_poll_s;
+	do {
+		for (int i = 0; i < 64; i++) {
+			if (le16toh(__atomic_load_n(used_idx,
+						    __ATOMIC_ACQUIRE)) != seen)
+				return true;
+			cpu_relax();
+		}
+	} while (now() < end);
+	return false;
+}
+
 static double run_virtio(enum workload w, unsigned int qd)
 {
 	struct virtio_blk *b;
@@ -411,7 +446,7 @@ static double run_virtio(enum workload w, unsigned int qd)
 			break;
 		uidx = le16toh(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE));
 		if (uidx == seen) {
-			if (poll_used)
+			if (poll_used || halt_poll(used_idx, seen))
 				continue;
 			/* interrupt me at the next used entry, then look
 			 * again before sleeping (as Linux's driver) */
@@ -521,7 +556,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] "
 		"[-r ROUNDS] [-q QD,...] [-w randread,randwrite,seqread,"
-		"seqwrite] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS]\n");
+		"seqwrite] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS] "
+		"[-H HALT_POLL_US]\n");
 	exit(2);
 }
 
@@ -535,7 +571,7 @@ int main(int argc, char **argv)
 	path = "/tmp/minivmm-blkbench.img";
 	for (int k = 0; k < NR_WORKLOADS; k++)
 		wsel[k] = 1;
-	while ((opt = getopt(argc, argv, "f:s:t:r:q:w:cpkP:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:s:t:r:q:w:cpkP:T:H:")) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;
 		case 's': mib = strtoull(optarg, NULL, 0); break;
@@ -555,6 +591,7 @@ int main(int argc, char **argv)
 		case 'k': keep = 1; break;
 		case 'P': dev_poll_us = (unsigned int)atoi(optarg); break;
 		case 'T': dev_iothreads = (unsigned int)atoi(optarg); break;
+		case 'H': halt_poll_s = strtod(optarg, NULL) * 1e-6; break;
 		default: usage();
 		}
 	}
@@ -583,6 +620,10 @@ int main(int argc, char **argv)
 		      : "O_DIRECT on both sides",
 	       seconds, rounds,
 	       poll_used ? "polling the used index" : "the notify_used hook");
+	if (!poll_used)
+		printf("driver: watches the used index for %.0f us before it "
+		       "sleeps (KVM's halt polling; -H 0: sleeps at once)\n",
+		       halt_poll_s * 1e6);
 	printf("device: poll_us=%u iothreads=%u; raw: thr = %s, aio = one "
 	       "thread keeping QD requests in flight with Linux AIO%s; "
 	       "ratios are against the faster\n", dev_poll_us, dev_iothreads,

@@ -120,7 +120,9 @@ for t in $(echo "$test" | tr , " "); do
 		dd if=/dev/urandom of=/tmp/tx bs=65536 count=32 2>/dev/null
 		echo "LANE-V net-tx-md5=$(md5sum </tmp/tx | cut -d' ' -f1)"
 		t0=$(up)
-		if ! timeout 60 nc "$peer" 5000 </tmp/tx; then
+		# 30 s: a healthy transfer takes a few seconds, and the guest must report a stall
+		# before minivmm's --timeout (the case's, 60 s) ends it.
+		if ! timeout 30 nc "$peer" 5000 </tmp/tx; then
 			# A stalled send: what the guest's side holds, then off at once so that minivmm's
 			# exit report (--loglevel debug) shows the rings as they stalled.
 			bad "nc $peer 5000 (sending) failed"
@@ -129,7 +131,7 @@ for t in $(echo "$test" | tr , " "); do
 			finish
 		fi
 		t1=$(up)
-		timeout 60 nc "$peer" 5001 </tmp/hold >/tmp/rx || bad "nc $peer 5001 (receiving) failed"
+		timeout 30 nc "$peer" 5001 </tmp/hold >/tmp/rx || bad "nc $peer 5001 (receiving) failed"
 		t2=$(up)
 		echo "LANE-V net-rx-md5=$(md5sum </tmp/rx | cut -d' ' -f1) rx_bytes=$(wc -c </tmp/rx) tx_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') rx_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')"
 		exec 8>&-

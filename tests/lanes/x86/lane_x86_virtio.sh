@@ -92,8 +92,9 @@ if [ -n "${LANE_X86_VIRTIO_CASES:-}" ]; then
 	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_X86_VIRTIO_CASES " 'index(want, " " $1 " ")')
 fi
 # LANE_X86_VIRTIO_REPEAT=N runs each chosen case N times (NAME-r1 ... NAME-rN), for intermittent faults.
-if [ "${LANE_X86_VIRTIO_REPEAT:-1}" -gt 1 ]; then
-	CASES=$(for r in $(seq "$LANE_X86_VIRTIO_REPEAT"); do
+VIRTIO_REPEAT=${LANE_X86_VIRTIO_REPEAT:-1}
+if [ "$VIRTIO_REPEAT" -gt 1 ]; then
+	CASES=$(for r in $(seq "$VIRTIO_REPEAT"); do
 		echo "$CASES" | awk -F'|' -v OFS='|' -v r="$r" 'NF { $1 = $1 "-r" r; print }'
 	done)
 fi
