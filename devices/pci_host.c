@@ -241,14 +241,26 @@ static void pci_host_read(void *opaque, uint64_t offset, uint8_t *data,
 	pci_host_access(opaque, offset, data, len, false);
 }
 
-static void pci_host_write(void *opaque, uint64_t offset, const uint8_t *data,
-			   uint32_t len)
+typedef void pci_access_fn(struct pci_host *h, uint64_t offset, uint8_t *data,
+			   uint32_t len, bool is_write);
+
+/* Both mechanisms take one buffer for either direction: a write's bytes
+ * are copied into one (accesses are at most 8 bytes). */
+static void pci_write_through(pci_access_fn *access, void *opaque,
+			      uint64_t offset, const uint8_t *data,
+			      uint32_t len)
 {
 	uint8_t buf[8];
 
 	len = MIN(len, (uint32_t)sizeof(buf));
 	memcpy(buf, data, len);
-	pci_host_access(opaque, offset, buf, len, true);
+	access(opaque, offset, buf, len, true);
+}
+
+static void pci_host_write(void *opaque, uint64_t offset, const uint8_t *data,
+			   uint32_t len)
+{
+	pci_write_through(pci_host_access, opaque, offset, data, len);
 }
 
 static const struct bus_ops pci_host_ops = {
@@ -295,11 +307,7 @@ static void pci_ecam_read(void *opaque, uint64_t offset, uint8_t *data,
 static void pci_ecam_write(void *opaque, uint64_t offset, const uint8_t *data,
 			   uint32_t len)
 {
-	uint8_t buf[8];
-
-	len = MIN(len, (uint32_t)sizeof(buf));
-	memcpy(buf, data, len);
-	pci_ecam_access(opaque, offset, buf, len, true);
+	pci_write_through(pci_ecam_access, opaque, offset, data, len);
 }
 
 static const struct bus_ops pci_ecam_ops = {

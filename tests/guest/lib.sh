@@ -83,3 +83,22 @@ no_log() {
 }
 
 pass() { echo "ok: $*"; }
+
+# tap_netns NAME IF: a network namespace minivmm-NAME-PID (NS) holding a tap IF with vnet headers,
+# up, IPv6 off (no router solicitations in the way); in_ns runs a command in it. Skips without
+# tun/tap, root, ip(8) or python3 (the tests' host side); the namespace goes at exit, after
+# whatever the EXIT trap did before.
+tap_netns() {
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun (tun/tap) on this host"
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace and a tap"
+	command -v ip >/dev/null || skip "no ip(8) (iproute2)"
+	command -v python3 >/dev/null || skip "no python3 for the host side"
+	NS=minivmm-$1-$$
+	ip netns add "$NS" 2>"$T/ns.err" || skip "cannot create a network namespace: $(cat "$T/ns.err")"
+	# shellcheck disable=SC2064 # the trap as it is now, then the namespace
+	trap "$(trap -p EXIT | sed -n "s/^trap -- '\(.*\)' EXIT\$/\1/p"); ip netns del '$NS' 2>/dev/null" EXIT
+	in_ns ip tuntap add dev "$2" mode tap vnet_hdr || fail "ip tuntap add in $NS"
+	in_ns sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" 2>/dev/null
+	in_ns ip link set "$2" up || fail "ip link set $2 up"
+}
+in_ns() { ip netns exec "$NS" "$@"; }

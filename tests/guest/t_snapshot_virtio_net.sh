@@ -14,22 +14,11 @@
 . "$(dirname "$0")/snaplib.sh"
 need_kvm
 need_guest vnet.bzimage
-[ -c /dev/net/tun ] || skip "no /dev/net/tun (tun/tap) on this host"
-[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace and a tap"
-command -v ip >/dev/null || skip "no ip(8) (iproute2)"
-command -v python3 >/dev/null || skip "no python3 for the host-side responder"
-
 ROUNDS=150
 AT=40 # the snapshot is taken once this round is done
-NS=minivmm-snapnet-$$
 IF=snap0
 MAC=52:54:00:12:34:57
-ip netns add "$NS" 2>"$T/ns.err" || skip "cannot create a network namespace: $(cat "$T/ns.err")"
-trap 'snap_cleanup; ip netns del "$NS" 2>/dev/null' EXIT
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip tuntap add dev "$IF" mode tap vnet_hdr || fail "ip tuntap add in $NS"
-in_ns sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
-in_ns ip link set "$IF" up || fail "ip link set $IF up"
+tap_netns snapnet "$IF"
 
 # The responder: every "ping i" is answered with "pong i" 10 ms later (so
 # the loop runs long enough to be caught mid-way); the rounds it answered

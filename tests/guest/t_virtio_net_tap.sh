@@ -10,20 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 need_kvm
 need_guest vnet.bzimage
-[ -c /dev/net/tun ] || skip "no /dev/net/tun (tun/tap) on this host"
-[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace and a tap"
-command -v ip >/dev/null || skip "no ip(8) (iproute2)"
-command -v python3 >/dev/null || skip "no python3 for the host-side packet socket"
-
-NS=minivmm-vnet-$$
 IF=vnet0
 MAC=52:54:00:12:34:56
-ip netns add "$NS" 2>"$T/ns.err" || skip "cannot create a network namespace: $(cat "$T/ns.err")"
-trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$T"' EXIT
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip tuntap add dev "$IF" mode tap vnet_hdr || fail "ip tuntap add in $NS"
-in_ns sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=1" 2>/dev/null
-in_ns ip link set "$IF" up || fail "ip link set $IF up"
+tap_netns vnet "$IF"
 
 # responder OUT: the host side: wait for the guest's frame (EtherType
 # 0x88b5), then answer it (in the background). Returns once its socket is

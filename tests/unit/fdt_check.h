@@ -9,6 +9,8 @@
 
 #include <libfdt.h>
 
+#include "unit.h"
+
 /* The blob the helpers read: a test points it at its buffer once. */
 static const void *check_fdt;
 
@@ -64,6 +66,30 @@ static inline bool str_is(const char *path, const char *name, const char *want)
 		fprintf(stderr, "%s:%s = %s, want %s\n", path, name,
 			s ? s : "(none)", want);
 	return s && !strcmp(s, want);
+}
+
+/* A pci-host-ecam-generic node (vmm/fdt_pci.c) for bus 0 at 'ecam' with
+ * one 32-bit, non-prefetchable window 'win' of 'size' bytes mapped 1:1,
+ * and an interrupt-map keyed on the slot and the pin. */
+static inline void check_pci_ecam(const char *pci, uint64_t ecam, uint32_t win,
+				  uint32_t size)
+{
+	CHECK(str_is(pci, "compatible", "pci-host-ecam-generic"));
+	CHECK(str_is(pci, "device_type", "pci"));
+	CHECK_EQ(cell64(pci, "reg", 0), ecam);
+	CHECK_EQ(cell64(pci, "reg", 1), 0x100000);
+	CHECK_EQ(cell(pci, "bus-range", 0), 0);
+	CHECK_EQ(cell(pci, "bus-range", 1), 0);
+	CHECK_EQ(prop_len(pci, "ranges"), 7 * 4);
+	CHECK_EQ(cell(pci, "ranges", 0), 0x02000000);
+	CHECK_EQ(cell(pci, "ranges", 1), 0);
+	CHECK_EQ(cell(pci, "ranges", 2), win);
+	CHECK_EQ(cell(pci, "ranges", 3), 0);
+	CHECK_EQ(cell(pci, "ranges", 4), win);
+	CHECK_EQ(cell(pci, "ranges", 5), 0);
+	CHECK_EQ(cell(pci, "ranges", 6), size);
+	CHECK_EQ(cell(pci, "interrupt-map-mask", 0), 0x1800);
+	CHECK_EQ(cell(pci, "interrupt-map-mask", 3), 7);
 }
 
 #endif
