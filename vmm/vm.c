@@ -445,6 +445,9 @@ static void vm_report(struct vm *vm, int status)
 		lvl = LOG_ERROR;
 	log_msg(lvl, "%s: %s (exit status %d)", vm_end_name(end),
 		vm->end_detail, status);
+	if (end == VM_END_TIMEOUT) /* where a hung guest was */
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			arch_vcpu_dump(&vm->vcpus[i]);
 	if (vm->pio.unhandled_reads || vm->pio.unhandled_writes ||
 	    vm->mmio.unhandled_reads || vm->mmio.unhandled_writes)
 		pr_info("unhandled accesses: pio %" PRIu64 " reads, %" PRIu64

@@ -5,6 +5,7 @@
 #include "kvm.h"
 #include "kvm_x86.h"
 #include "log.h"
+#include "util.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "x86.h"
@@ -18,8 +19,11 @@
 
 /* Local APIC register pages: ISR at 0x100, IRR at 0x200, eight 32-bit
  * words 16 bytes apart. */
+#define LAPIC_TPR 0x080
+#define LAPIC_PPR 0x0a0
 #define LAPIC_ISR 0x100
 #define LAPIC_IRR 0x200
+#define LAPIC_LVTT 0x320
 
 /* "0x22 0x31" for the vectors set in a 256-bit APIC register. */
 static void lapic_vectors(const uint8_t *regs, unsigned int off, char *buf,
@@ -62,19 +66,25 @@ static void vcpu_irq_report(struct vcpu *vcpu)
 {
 	struct kvmx_lapic_state lapic;
 	struct kvmx_vcpu_events ev;
+	struct kvmx_mp_state mp;
 	struct kvmx_regs r;
 	char irr[128], isr[128];
 
 	if (kvm_vcpu_ioctl(vcpu, KVMX_GET_LAPIC, &lapic) < 0 ||
 	    kvm_vcpu_ioctl(vcpu, KVMX_GET_VCPU_EVENTS, &ev) < 0 ||
+	    kvm_vcpu_ioctl(vcpu, KVMX_GET_MP_STATE, &mp) < 0 ||
 	    kvm_vcpu_ioctl(vcpu, KVMX_GET_REGS, &r) < 0)
 		return;
 	lapic_vectors(lapic.regs, LAPIC_IRR, irr, sizeof(irr));
 	lapic_vectors(lapic.regs, LAPIC_ISR, isr, sizeof(isr));
-	pr_debug("vCPU %u: rip %llx, interrupts %s; LAPIC IRR%s; ISR%s%s",
-		 vcpu->id, (unsigned long long)r.rip,
-		 r.rflags & RFLAGS_IF ? "on" : "off", irr, isr,
-		 ev.interrupt.injected ? " (one being injected)" : "");
+	pr_debug("vCPU %u: rip %llx, mp_state %u, interrupts %s%s%s; LAPIC "
+		 "TPR 0x%02x PPR 0x%02x timer LVT 0x%x; IRR%s; ISR%s",
+		 vcpu->id, (unsigned long long)r.rip, mp.mp_state,
+		 r.rflags & RFLAGS_IF ? "on" : "off",
+		 ev.interrupt.shadow ? " (shadowed)" : "",
+		 ev.interrupt.injected ? " (one being injected)" : "",
+		 lapic.regs[LAPIC_TPR], lapic.regs[LAPIC_PPR],
+		 get_le32(&lapic.regs[LAPIC_LVTT]), irr, isr);
 }
 
 void arch_irq_report(struct vm *vm)

@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,7 +397,8 @@ static void cpu_relax(void)
 }
 
 /* A halting vCPU under KVM's halt polling: has a used entry come within
- * the window? (The window is short against the eventfd's wake-up.) */
+ * the window? KVM stops polling when another task wants the CPU; here the
+ * spin yields it every turn instead. */
 static bool halt_poll(const uint16_t *used_idx, uint16_t seen)
 {
 	double end;
@@ -411,6 +413,7 @@ static bool halt_poll(const uint16_t *used_idx, uint16_t seen)
 				return true;
 			cpu_relax();
 		}
+		sched_yield();
 	} while (now() < end);
 	return false;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_timeout.sh: --timeout 2 stops a guest that spins with interrupts off, and
-# one halted with interrupts off, with status 4 after about 2 s; SIGTERM stops
-# a running VM with status 8.
+# one halted with interrupts off, with status 4 after about 2 s, printing
+# where each vCPU was; SIGTERM stops a running VM with status 8.
 . "$(dirname "$0")/lib.sh"
 need_kvm
 need_guest ctl.bzimage
@@ -12,6 +12,7 @@ for a in spin halt; do
 	expect_rc 4 "timeout"
 	expect_log "ctl: ${a}"
 	expect_err "time(d )?out"
+	expect_err "vCPU 0: rip [0-9a-f]{16} rsp" # where the hung guest was
 	[ "$ELAPSED_MS" -ge 1800 ] && [ "$ELAPSED_MS" -le 10000 ] ||
 		fail "$a: --timeout 2 ended after ${ELAPSED_MS} ms"
 done

@@ -56,6 +56,7 @@ rm -rf "$run"
 mkdir -p "$run/extra/lane" "$run/ticks" "$run/its"
 install -m 0755 "$minivmm" "$run/extra/minivmm"
 install -m 0755 "$here/snapshot-run.sh" "$run/extra/lane/run"
+install -m 0644 "$here/../lib/snap-host.sh" "$run/extra/lane/snap-host.sh"
 # The guest's initramfs: the lane's, plus a second archive with /ticks-init (Linux unpacks both).
 install -m 0755 "$here/../x86/ticks-init.sh" "$run/ticks/ticks-init"
 "$lib/mkcpio" "$run/ticks" "$run/ticks.cpio" || lane_fail "cannot build the ticks archive"

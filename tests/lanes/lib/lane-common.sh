@@ -34,6 +34,28 @@
 # The lane sets here, repo, lib, C, CASES, ... (SC2154); prep_s, run, qrc, ... are for the lane (SC2034).
 # shellcheck disable=SC2154,SC2034
 
+# lane_retry_once WHAT PATTERN SCRIPT ARGS...: for a lane whose emulated host is known to fail now and
+# then, runs SCRIPT ARGS (with LANE_INNER=1: the script then runs itself once, as usual) and, when
+# that fails (status 1), says so loudly (NOTE: RETRYING, with the first run's lines matching the
+# grep -E PATTERN: its failed WHAT) and runs it once more; exits with the last run's status, so a
+# second failure fails the lane.
+lane_retry_once() {
+	local what=$1 pat=$2 out rc
+	shift 2
+	out=$(mktemp)
+	LANE_INNER=1 bash "$@" | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 1 ]; then
+		echo "NOTE: RETRYING the lane once; the first run failed these $what:"
+		grep -E "$pat" "$out" | sed 's/^/NOTE:   /'
+		grep '^FAIL' "$out" | sed 's/^/NOTE:   /'
+		LANE_INNER=1 bash "$@"
+		rc=$?
+	fi
+	rm -f "$out"
+	exit "$rc"
+}
+
 lane_skip() { echo "$*"; exit 77; }
 lane_fail() { echo "FAIL: $*"; exit 1; }
 lane_skip_or_fail() {

@@ -33,21 +33,11 @@ set -u
 # under heavy load no RTC edge may be timed after a restore). One failed run is therefore run once
 # more, loudly: the failed checks of the first run are repeated below "RETRYING" so they are never
 # hidden, and only a second failure fails the lane.
-if [ -z "${LANE_X86_SNAP_INNER:-}" ]; then
-	out=$(mktemp)
-	LANE_X86_SNAP_INNER=1 bash "$0" "$@" | tee "$out"
-	rc=${PIPESTATUS[0]}
-	if [ "$rc" = 1 ]; then
-		echo "NOTE: RETRYING the lane once; the first run failed these checks:"
-		grep '  FAIL  ' "$out" | sed 's/^/NOTE:   /'
-		LANE_X86_SNAP_INNER=1 bash "$0" "$@"
-		rc=$?
-	fi
-	rm -f "$out"
-	exit "$rc"
-fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/lane-common.sh
+. "$here/../lib/lane-common.sh"
+[ -n "${LANE_INNER:-}" ] || lane_retry_once checks '  FAIL  ' "$0" "$@"
 lib=$here/../lib
 C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/x86
 
@@ -124,6 +114,7 @@ rm -rf "$run"
 mkdir -p "$run/extra/lane" "$run/ticks"
 install -m 0755 "$minivmm" "$run/extra/minivmm"
 install -m 0755 "$here/snapshot-run.sh" "$run/extra/lane/run"
+install -m 0644 "$here/../lib/snap-host.sh" "$run/extra/lane/snap-host.sh"
 install -m 0644 "$clockguest" "$run/extra/lane/clockguest.bzimage"
 # The Linux guest's initramfs: the lane's, plus a second archive with /ticks-init (Linux unpacks both).
 install -m 0755 "$here/ticks-init.sh" "$run/ticks/ticks-init"

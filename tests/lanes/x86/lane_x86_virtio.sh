@@ -40,25 +40,12 @@ set -u
 # README.md, Reliability), and emulated-host hangs. A failed run is therefore run once more, loudly:
 # the first run's failed cases are repeated below "RETRYING" so they are never hidden, and only a
 # second failure fails the lane.
-if [ -z "${LANE_X86_VIRTIO_INNER:-}" ]; then
-	out=$(mktemp)
-	LANE_X86_VIRTIO_INNER=1 bash "$0" "$@" | tee "$out"
-	rc=${PIPESTATUS[0]}
-	if [ "$rc" = 1 ]; then
-		echo "NOTE: RETRYING the lane once; the first run failed these cases:"
-		grep -E '^[a-z0-9-]+ +[^ ]+ +[^ ]+ +[^ ]+ +FAIL ' "$out" | sed 's/^/NOTE:   /'
-		grep '^FAIL' "$out" | sed 's/^/NOTE:   /'
-		LANE_X86_VIRTIO_INNER=1 bash "$0" "$@"
-		rc=$?
-	fi
-	rm -f "$out"
-	exit "$rc"
-fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 lib=$here/../lib
 # shellcheck source-path=SCRIPTDIR source=../lib/lane-common.sh
 . "$lib/lane-common.sh"
+[ -n "${LANE_INNER:-}" ] || lane_retry_once cases '^[a-z0-9-]+ +[^ ]+ +[^ ]+ +[^ ]+ +FAIL ' "$0" "$@"
 # shellcheck source-path=SCRIPTDIR source=../lib/virtio-verdict.sh
 . "$lib/virtio-verdict.sh"
 C=${MINIVMM_CACHE:-$HOME/.cache/minivmm}/lanes/x86
