@@ -59,10 +59,9 @@ while read -r m; do
 	insmod "/lib/modules/virtio/$m.ko" || bad "insmod $m.ko failed"
 done </lib/modules/virtio/order
 echo "LANE-V modules-loaded uptime=$(up)"
-# Where each module sits (a hang's instruction pointer, from minivmm's --timeout report, is then
-# module+offset), and the magic SysRq keys on for a post-mortem.
+# Where each module sits: a hang's instruction pointer (minivmm's --timeout report) is then
+# module+offset.
 echo "LANE-V module-bases $(awk '{ printf "%s=%s ", $1, $6 }' /proc/modules)"
-echo 1 >/proc/sys/kernel/sysrq 2>/dev/null
 # The devices each transport found (virtio-pci: PCI vendor 0x1af4; virtio-mmio: platform devices).
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d/device" ] || continue
