@@ -19,7 +19,8 @@
 # of minivmm's stderr (LANE-VLOG NAME| ..., LANE-VERR NAME| ...), for a failed case the host's
 # dmesg tail (LANE-VDMESG NAME| ...), and then
 #   LANE-VRESULT NAME status=S seconds=T        (S=skip when NEEDS is missing)
-# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, CASE_TIMEOUT, GUEST_KERNEL (default /guest/vmlinux).
+# Settings (/lane/config): GUEST_APPEND, GUEST_MEM, CASE_TIMEOUT, GUEST_KERNEL (default /guest/vmlinux),
+# KVM_TRACE (0; 1: trace this host's KVM, see below).
 . /lane/config
 GUEST_KERNEL=${GUEST_KERNEL:-/guest/vmlinux}
 export PATH=/bin
@@ -43,6 +44,24 @@ if [ -x /lane/lanetool ]; then
 		echo "LANE-VHOST-ERROR cannot configure lanetap1"
 fi
 if [ -c /dev/vhost-vsock ]; then echo "LANE-VHOST vhost-vsock=yes"; else echo "LANE-VHOST vhost-vsock=no"; fi
+# KVM_TRACE=1 (/lane/config): this host's KVM records its vCPUs' entries, exits and injected
+# interrupts in a small ring; a failed case prints the ring's tail (LANE-VTRACE), for a guest that
+# hangs inside the nested stack.
+TR=/sys/kernel/tracing
+if [ "${KVM_TRACE:-0}" = 1 ]; then
+	mount -t tracefs nodev $TR 2>/dev/null
+	if [ -d $TR/events/kvm ]; then
+		echo 256 >$TR/buffer_size_kb
+		for e in kvm_entry kvm_exit kvm_inj_virq kvm_apic_accept_irq kvm_ioapic_set_irq kvm_eoi \
+			kvm_page_fault kvm_userspace_exit; do
+			echo 1 >$TR/events/kvm/$e/enable 2>/dev/null
+		done
+		echo 1 >$TR/tracing_on
+		echo "LANE-VHOST kvm-trace=on"
+	else
+		echo "LANE-VHOST kvm-trace=unavailable"
+	fi
+fi
 
 disk_of() { # disk_of SERIAL: /dev/vdX of the host's virtio disk with that serial
 	for s in /sys/block/vd*/serial; do
@@ -139,6 +158,11 @@ while IFS='|' read -r name _ needs opts params input; do
 	tail -n 40 "/tmp/$name.err" | sed "s/^/LANE-VERR $name| /"
 	# A failed case: the host kernel's last words too (vhost, tun, KVM), for the run archive.
 	[ "$st" = 0 ] || dmesg 2>/dev/null | tail -n 20 | sed "s/^/LANE-VDMESG $name| /"
+	if [ "$st" != 0 ] && [ -e $TR/trace ] && [ "${KVM_TRACE:-0}" = 1 ]; then
+		echo 0 >$TR/tracing_on
+		tail -n 120 $TR/trace | sed "s/^/LANE-VTRACE $name| /"
+		echo 1 >$TR/tracing_on
+	fi
 	echo "LANE-VRESULT $name status=$st seconds=$secs"
 	rm -f "/tmp/$name.serial" "/tmp/$name.err"
 done </lane/vcases

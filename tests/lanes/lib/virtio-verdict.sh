@@ -188,7 +188,7 @@ virtio_lane_verdict() {
 	virtio_verdict || bad=1
 	if [ "$qrc" -ne 0 ]; then
 		echo "host console (tail):"
-		grep -v -e '^LANE-VLOG' -e '^LANE-VERR' "$log" | tail -n 25 | sed 's/^/  /'
+		grep -v -e '^LANE-VLOG' -e '^LANE-VERR' -e '^LANE-VTRACE' "$log" | tail -n 25 | sed 's/^/  /'
 		lane_fail "the emulated host did not finish its run (logs: $run)"
 	fi
 	[ $bad -eq 0 ] || lane_fail "some virtio cases failed (logs: $run)"

@@ -31,7 +31,9 @@
 # CI, when minivmm.static, e2fsprogs, binutils, gcc or the lane's kernel cannot be had; CI=true: those
 # fail).
 # Environment: CI, MINIVMM_STATIC, MINIVMM_CACHE, LANE_VERBOSE=1 (the host's console to stdout),
-# LANE_X86_VIRTIO_CASES (a space-separated subset of the case names), LANE_X86_VIRTIO_RUN_DIR (the
+# LANE_X86_VIRTIO_CASES (a space-separated subset of the case names), LANE_X86_VIRTIO_REPEAT (each
+# chosen case N times), LANE_KVM_TRACE=1 (the emulated host traces its KVM; a failed case shows the
+# trace's tail), LANE_X86_VIRTIO_RUN_DIR (the
 # run's directory, default $C/last-run-virtio), LANE_X86_CASE_TIMEOUT (60), LANE_X86_TIMEOUT,
 # LANE_X86_SILENCE (30).
 set -u
@@ -127,7 +129,7 @@ prep_s=$(lane_elapsed "$t0")
 # Kept for a look after the run; replaced by the next one with the same directory (two lanes running
 # at once on one cache each need their own: LANE_X86_VIRTIO_RUN_DIR).
 run=${LANE_X86_VIRTIO_RUN_DIR:-$C/last-run-virtio}
-virtio_run_cpio "$minivmm" "$LANE_X86_HOST_BASE" "$LANE_X86_VIRTIO_EXTRA"
+virtio_run_cpio "$minivmm" "$LANE_X86_HOST_BASE" "$LANE_X86_VIRTIO_EXTRA" "KVM_TRACE=${LANE_KVM_TRACE:-0}"
 
 # --- one boot of the emulated host ------------------------------------------------------------------
 echo "kernel: $LANE_X86_KPKG; minivmm: $minivmm; prepare: ${prep_s} s"
