@@ -11,18 +11,18 @@
 #include "x86.h"
 
 /* IOAPIC redirection entry fields. */
-#define RTE_VECTOR(e)	   ((unsigned int)((e)&0xff))
-#define RTE_REMOTE_IRR	   (1ull << 14)
-#define RTE_LEVEL	   (1ull << 15)
-#define RTE_MASKED	   (1ull << 16)
-#define RFLAGS_IF	   (1ull << 9)
+#define RTE_VECTOR(e)  ((unsigned int)((e)&0xff))
+#define RTE_REMOTE_IRR (1ull << 14)
+#define RTE_LEVEL      (1ull << 15)
+#define RTE_MASKED     (1ull << 16)
+#define RFLAGS_IF      (1ull << 9)
 
 /* Local APIC register pages: ISR at 0x100, IRR at 0x200, eight 32-bit
  * words 16 bytes apart. */
-#define LAPIC_TPR 0x080
-#define LAPIC_PPR 0x0a0
-#define LAPIC_ISR 0x100
-#define LAPIC_IRR 0x200
+#define LAPIC_TPR  0x080
+#define LAPIC_PPR  0x0a0
+#define LAPIC_ISR  0x100
+#define LAPIC_IRR  0x200
 #define LAPIC_LVTT 0x320
 
 /* "0x22 0x31" for the vectors set in a 256-bit APIC register. */
@@ -36,7 +36,8 @@ static void lapic_vectors(const uint8_t *regs, unsigned int off, char *buf,
 		uint8_t b = regs[off + (v / 32) * 16 + (v % 32) / 8];
 
 		if (b & (1u << (v % 8)))
-			at += (size_t)snprintf(buf + at, len - at, " 0x%02x", v);
+			at +=
+			    (size_t)snprintf(buf + at, len - at, " 0x%02x", v);
 	}
 	if (!at)
 		snprintf(buf, len, " none");
@@ -44,7 +45,7 @@ static void lapic_vectors(const uint8_t *regs, unsigned int off, char *buf,
 
 static void ioapic_report(struct vm *vm)
 {
-	struct kvmx_irqchip ic = { .chip_id = KVMX_IRQCHIP_IOAPIC };
+	struct kvmx_irqchip ic = {.chip_id = KVMX_IRQCHIP_IOAPIC};
 
 	if (kvm_vm_ioctl(vm, KVMX_GET_IRQCHIP, &ic) < 0)
 		return;
@@ -57,7 +58,8 @@ static void ioapic_report(struct vm *vm)
 		pr_debug("IOAPIC pin %u: vector 0x%02x %s%s%s, line %s", pin,
 			 RTE_VECTOR(e), e & RTE_LEVEL ? "level" : "edge",
 			 e & RTE_MASKED ? ", masked" : "",
-			 e & RTE_REMOTE_IRR ? ", remote IRR (awaiting EOI)" : "",
+			 e & RTE_REMOTE_IRR ? ", remote IRR (awaiting EOI)"
+					    : "",
 			 line ? "asserted" : "low");
 	}
 }

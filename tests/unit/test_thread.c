@@ -25,12 +25,12 @@ static void *look(void *arg)
 }
 
 /* Signals the VMM uses: the vCPU kick, the terminal's and the stop's. */
-static const int sigs[] = { SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP,
-			    SIGCHLD, SIGWINCH, SIGALRM };
+static const int sigs[] = {SIGUSR1, SIGUSR2, SIGINT,   SIGTERM,
+			   SIGHUP,  SIGCHLD, SIGWINCH, SIGALRM};
 
 static void test_mask(size_t stack)
 {
-	struct seen s = { .stack = 0 };
+	struct seen s = {.stack = 0};
 	sigset_t before, after;
 	pthread_t t;
 
