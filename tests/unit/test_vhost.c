@@ -7,88 +7,23 @@
 #include "util.h"
 #include "virtio/vhost.h"
 #include "virtio/virtio.h"
+#include "fake_vhost.h"
 
-/* A kernel: with or without the array ioctls (which error it gives). */
-struct fake {
-	int array_err;		 /* 0: has them; else -ENOTTY / -EINVAL */
-	struct virtio_features offer;
-	struct virtio_features acked;
-	unsigned int calls[256]; /* by ioctl nr */
-	uint64_t mem_regions;
-	struct vh_vring_addr addr;
-};
-
-static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+static void fake_init(struct fake_vhost *k, int array_err)
 {
-	struct fake *k = ctx;
-	struct vh_features_array *a = arg;
+	static const unsigned int bits[] = { 15 /* MRG_RXBUF */, 65, 68 };
 
-	k->calls[_IOC_NR(req)]++;
-	switch (req) {
-	case VH_SET_OWNER:
-		return 0;
-	case VH_GET_FEATURES_ARRAY:
-		if (k->array_err)
-			return k->array_err;
-		for (uint64_t i = 0; i < a->count; i++)
-			a->features[i] = i < 2 ? k->offer.q[i] : 0;
-		return 0;
-	case VH_SET_FEATURES_ARRAY:
-		if (k->array_err)
-			return k->array_err;
-		for (uint64_t i = 0; i < a->count; i++) {
-			uint64_t v = a->features[i];
-
-			if (i >= 2 ? v != 0 : (v & ~k->offer.q[i]) != 0)
-				return -EOPNOTSUPP;
-			if (i < 2)
-				k->acked.q[i] = v;
-		}
-		return 0;
-	case VH_GET_FEATURES:
-		*(uint64_t *)arg = k->offer.q[0];
-		return 0;
-	case VH_SET_FEATURES:
-		if (*(uint64_t *)arg & ~k->offer.q[0])
-			return -EOPNOTSUPP;
-		k->acked.q[0] = *(uint64_t *)arg;
-		return 0;
-	case VH_SET_MEM_TABLE:
-		k->mem_regions = ((struct vh_memory *)arg)->nregions;
-		return 0;
-	case VH_SET_VRING_ADDR:
-		k->addr = *(struct vh_vring_addr *)arg;
-		return 0;
-	case VH_SET_VRING_NUM:
-	case VH_SET_VRING_BASE:
-	case VH_SET_VRING_KICK:
-	case VH_SET_VRING_CALL:
-	case VH_SET_VRING_ERR:
-	case VH_NET_SET_BACKEND:
-		return 0;
-	default:
-		return -ENOTTY;
-	}
-}
-
-static void fake_init(struct fake *k, int array_err)
-{
-	memset(k, 0, sizeof(*k));
-	k->array_err = array_err;
-	virtio_feat_set(&k->offer, VIRTIO_F_VERSION_1);
-	virtio_feat_set(&k->offer, 15); /* MRG_RXBUF */
-	virtio_feat_set(&k->offer, 65);
-	virtio_feat_set(&k->offer, 68);
+	fake_vhost_init(k, array_err, bits, ARRAY_SIZE(bits));
 }
 
 static void test_array(void)
 {
-	struct fake k;
+	struct fake_vhost k;
 	struct vhost_dev d;
 	struct virtio_features f = VIRTIO_FEATURES_EMPTY;
 
 	fake_init(&k, 0);
-	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, fake_ioctl, &k), 0);
+	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, fake_vhost_ioctl, &k), 0);
 	CHECK(d.has_array);
 	CHECK(virtio_feat_equal(&d.features, &k.offer));
 	CHECK_EQ(k.calls[0x00], 0); /* no u64 fallback needed */
@@ -102,12 +37,12 @@ static void test_array(void)
 
 static void test_fallback(int err)
 {
-	struct fake k;
+	struct fake_vhost k;
 	struct vhost_dev d;
 	struct virtio_features f = VIRTIO_FEATURES_EMPTY;
 
 	fake_init(&k, err);
-	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, fake_ioctl, &k), 0);
+	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, fake_vhost_ioctl, &k), 0);
 	CHECK(!d.has_array);
 	CHECK_EQ(d.features.q[0], k.offer.q[0]);
 	CHECK_EQ(d.features.q[1], 0); /* u64 cannot say 65 or 68 */
@@ -140,7 +75,7 @@ static void test_vring(void)
 	static uint8_t ram[1 << 20];
 	struct guest_mem mem = { .nr = 1, .total = sizeof(ram) };
 	struct virtio_queue q = { .size = 256 };
-	struct fake k;
+	struct fake_vhost k;
 	struct vhost_dev d;
 
 	mem.regions[0] = (struct mem_region){ 0x100000, sizeof(ram), ram, 0 };
@@ -148,7 +83,7 @@ static void test_vring(void)
 	q.area[VIRTIO_AREA_DRIVER] = 0x101000;
 	q.area[VIRTIO_AREA_DEVICE] = 0x102000;
 	fake_init(&k, -ENOTTY);
-	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, fake_ioctl, &k), 0);
+	CHECK_EQ(vhost_dev_init(&d, "vhost-test", -1, fake_vhost_ioctl, &k), 0);
 	CHECK_EQ(vhost_set_mem_table(&d, &mem), 0);
 	CHECK_EQ(k.mem_regions, 1);
 	CHECK_EQ(vhost_vring_setup(&d, 1, &mem, &q, 5, 6, -1), 0);

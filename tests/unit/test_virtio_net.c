@@ -6,6 +6,7 @@
 #include <linux/if_tun.h>
 
 #include "unit.h"
+#include "fake_vhost.h"
 #include "mem.h"
 #include "util.h"
 #include "virtio/net.h"
@@ -344,80 +345,19 @@ static const struct net_tap_ops fake_ops = {
 
 /* A vhost-net: with the features-array ioctls (Linux 6.17+) or without
  * (array_err: what the probe gets instead, -ENOBUFS on Linux 6.1). */
-struct fake_vhost {
-	int array_err;
-	struct virtio_features offer, acked;
-	unsigned int set_array_calls, backends, detaches, efaults;
-	bool mem_table;
-};
-
-/* As the kernel: a vring whose device has no memory table yet refuses
- * VHOST_NET_SET_BACKEND, even to detach (EFAULT). */
-static int fake_vhost_backend(struct fake_vhost *k,
-			      const struct vh_vring_file *f)
-{
-	if (!k->mem_table) {
-		k->efaults++;
-		return -EFAULT;
-	}
-	k->backends += f->fd >= 0;
-	k->detaches += f->fd < 0;
-	return 0;
-}
-
-static int fake_vhost_ioctl(void *ctx, int fd, unsigned long req, void *arg)
-{
-	struct fake_vhost *k = ctx;
-	struct vh_features_array *a = arg;
-
-	switch (req) {
-	case VH_GET_FEATURES_ARRAY:
-		if (k->array_err)
-			return k->array_err;
-		for (uint64_t i = 0; i < a->count; i++)
-			a->features[i] = i < 2 ? k->offer.q[i] : 0;
-		return 0;
-	case VH_SET_FEATURES_ARRAY:
-		if (k->array_err)
-			return k->array_err;
-		k->set_array_calls++;
-		for (uint64_t i = 0; i < a->count && i < 2; i++) {
-			if (a->features[i] & ~k->offer.q[i])
-				return -EOPNOTSUPP;
-			k->acked.q[i] = a->features[i];
-		}
-		return 0;
-	case VH_GET_FEATURES:
-		*(uint64_t *)arg = k->offer.q[0];
-		return 0;
-	case VH_SET_FEATURES:
-		k->acked.q[0] = *(uint64_t *)arg;
-		return 0;
-	case VH_NET_SET_BACKEND:
-		return fake_vhost_backend(k, arg);
-	case VH_SET_MEM_TABLE:
-		k->mem_table = true;
-		return 0;
-	default: /* owner, memory table, vrings */
-		return 0;
-	}
-}
-
-static void fake_vhost_init(struct fake_vhost *k, int array_err)
+static void fake_vhost_net(struct fake_vhost *k, int array_err)
 {
 	static const unsigned int bits[] = {
-		VIRTIO_F_VERSION_1, VIRTIO_F_RING_EVENT_IDX,
-		VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_NET_F_MRG_RXBUF,
+		VIRTIO_F_RING_EVENT_IDX,
+		VIRTIO_F_RING_INDIRECT_DESC,
+		VIRTIO_NET_F_MRG_RXBUF,
 		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
 		VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
 		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
 		VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM,
 	};
 
-	memset(k, 0, sizeof(*k));
-	k->array_err = array_err;
-	for (unsigned int i = 0; i < ARRAY_SIZE(bits); i++)
-		virtio_feat_set(&k->offer, bits[i]);
+	fake_vhost_init(k, array_err, bits, ARRAY_SIZE(bits));
 }
 
 /* Two queue pairs over socket pairs: sv[i][0] the device's, [1] ours;
@@ -658,14 +598,14 @@ static void test_tunnel_vhost(void)
 	};
 	struct virtio_features f = feats(b, ARRAY_SIZE(b));
 
-	fake_vhost_init(&k, 0);
+	fake_vhost_net(&k, 0);
 	n = fake_tap_dev_vhost(&t, sv, &k);
 	vdev = virtio_net_vdev(n);
 	CHECK_EQ(virtio_get_device_features(vdev, 2), 0x1e);
 	CHECK(negotiate(vdev, &f));
 	check_tap(&t, 24, TUN_F_CSUM | TUN_F_TSO4 | NET_TUN_F_UDP_TUNNEL_GSO |
 				  NET_TUN_F_UDP_TUNNEL_GSO_CSUM);
-	CHECK(k.set_array_calls >= 1);
+	CHECK(k.calls[_IOC_NR(VH_SET_FEATURES_ARRAY)] >= 1);
 	CHECK_EQ(k.acked.q[1], 0x1eull); /* bits 65-68 of the second u64 */
 	CHECK(virtio_feat_test(&k.acked, VIRTIO_F_VERSION_1));
 	CHECK_EQ(k.backends, 2);	/* pair 0's RX and TX (pair 1 unused) */
@@ -678,7 +618,7 @@ static void test_tunnel_vhost(void)
 	CHECK_EQ(k.detaches, 2);
 	CHECK_EQ(k.efaults, 0);
 
-	fake_vhost_init(&k, -ENOBUFS);
+	fake_vhost_net(&k, -ENOBUFS);
 	memset(&t, 0, sizeof(t));
 	t.tunnel = true;
 	n = fake_tap_dev_vhost(&t, sv, &k);
