@@ -12,7 +12,8 @@ FUZZ_DEPS := virtio/queue.c virtio/queue_split.c virtio/queue_packed.c \
 	     vmm/memory.c
 # fuzz_blk_request also links virtio-blk and the device core it runs under.
 FUZZ_BLK_DEPS := virtio/blk.c virtio/blk_aio.c virtio/core.c virtio/core_queue.c \
-		 virtio/features.c virtio/worker.c vmm/log.c vmm/sbuf.c
+		 virtio/features.c virtio/worker.c vmm/log.c vmm/sbuf.c \
+		 vmm/thread.c
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_RUN   = $(B)/fuzz/$(1) -max_total_time=$(2) -timeout=10 \
