@@ -37,9 +37,9 @@
 # $C/last-run-virtio), LANE_X86_CASE_TIMEOUT (60), LANE_X86_TIMEOUT, LANE_X86_SILENCE (30).
 set -u
 # Two intermittent faults of the emulated host (README.md, Reliability): it hangs now and then (its
-# boot is retried, LANE_HANG_RETRIES), and about one mmio net case in 40 its KVM loses the guest's
-# CR3 (an address outside the guest's RAM) and loops on a nested page fault, so the guest hangs
-# mid-transfer (the verdict recognises and names this). A failed run is therefore run once more,
+# boot is retried, LANE_HANG_RETRIES), and in about one net case in 40 its KVM loses the guest's
+# state mid-transfer (a CR3 outside the guest's RAM and an endless nested page fault, or a triple
+# fault while delivering an interrupt; the verdict recognises and names both). A failed run is therefore run once more,
 # loudly: the first run's failed cases are repeated below "RETRYING" so they are never hidden, and
 # only a second failure fails the lane.
 here=$(cd "$(dirname "$0")" && pwd)
