@@ -712,8 +712,9 @@ static int dist_reg_at(const struct gic_state *g, const char *name)
 	return -1;
 }
 
-/* "SPI 36 (INTID 68) pending" style lines for the shared interrupts whose
- * line is high or that are pending or active, with their enable bit. */
+/* The shared interrupts whose line is high or that are pending or active,
+ * each as " INTID:what" (what: line, pending, active, disabled, joined by
+ * '+'). */
 void gic_state_report_spis(const struct gic_state *g, char *buf, size_t len)
 {
 	int lvl = dist_reg_at(g, "line level");
@@ -731,10 +732,12 @@ void gic_state_report_spis(const struct gic_state *g, char *buf, size_t len)
 
 		if (!l && !p && !a)
 			continue;
-		at += (size_t)snprintf(buf + at, len - at, " %u:%s%s%s%s",
+		at += (size_t)snprintf(buf + at, len - at, " %u:%s%s%s%s%s%s%s",
 				       i + NR_PRIVATE, l ? "line" : "",
-				       p ? "+pending" : "", a ? "+active" : "",
-				       e ? "" : "+disabled");
+				       l && (p || a || !e) ? "+" : "",
+				       p ? "pending" : "", p && (a || !e) ? "+" : "",
+				       a ? "active" : "", a && !e ? "+" : "",
+				       e ? "" : "disabled");
 	}
 	if (!at)
 		snprintf(buf, len, " none");

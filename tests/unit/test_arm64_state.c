@@ -769,6 +769,21 @@ static void test_gic_encoding(void)
 		gic_cpu_if_line(&h, 0, line, sizeof(line));
 		CHECK(strstr(line, "VMCR 0x00000000f04c020a") != NULL);
 	}
+	/* the exit report's SPI list: none when nothing is up, every SPI
+	 * from INTID 32 when every bit is, and it stops before overflowing */
+	{
+		char spis[64], big[4096];
+
+		memset(h.dist, 0, h.nr_dist * 4);
+		gic_state_report_spis(&h, spis, sizeof(spis));
+		CHECK_STR(spis, " none");
+		memset(h.dist, 0xff, h.nr_dist * 4);
+		gic_state_report_spis(&h, big, sizeof(big));
+		CHECK(!strncmp(big, " 32:line+pending+active 33:", 27));
+		CHECK(strstr(big, "disabled") == NULL);
+		gic_state_report_spis(&h, spis, sizeof(spis));
+		CHECK(strlen(spis) < sizeof(spis) - 1);
+	}
 	/* every shorter length is refused */
 	int q = quiet_begin();
 	for (size_t n = 0; n < b.len; n++) {

@@ -256,6 +256,21 @@ static void test_split_event_idx(void)
 	sadd(0);
 	CHECK(virtq_enable_notify(&vq));
 
+	/* The exit report's line: the guest's indexes and the device's. */
+	{
+		char d[320];
+
+		CHECK(virtq_describe(&vq, d, sizeof(d)) > 0);
+		CHECK(strstr(d, "split: avail idx ") == d);
+		CHECK(strstr(d, "used_event 65535;") != NULL);
+		CHECK(strstr(d, "used idx 0 (ring 0)") != NULL);
+		CHECK(strstr(d, "signalled 0") != NULL);
+		vq.ready = false;
+		virtq_describe(&vq, d, sizeof(d));
+		CHECK_STR(d, "not set up");
+		vq.ready = true;
+	}
+
 	CHECK(virtq_need_event(5, 6, 4));
 	CHECK(!virtq_need_event(6, 6, 4));
 	CHECK(virtq_need_event(65535, 1, 65534));
@@ -666,6 +681,13 @@ static void test_packed_events(void)
 	set_driver_event(9, VIRTQ_EVENT_F_DESC);
 	ppush_one();
 	CHECK(virtq_need_interrupt(&vq));
+	{
+		char d[320];
+
+		virtq_describe(&vq, d, sizeof(d));
+		CHECK(strstr(d, "packed: next avail ") == d);
+		CHECK(strstr(d, "driver event flags 2 off_wrap 0x9") != NULL);
+	}
 
 	/* Device event suppression written for the driver. */
 	virtq_disable_notify(&vq);
