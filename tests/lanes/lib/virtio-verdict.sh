@@ -154,7 +154,7 @@ virtio_verdict() {
 			blk) check_blk "$name" "$tport" ;;
 			console | rng) "check_$kind" "$name" ;;
 			net | vhost) check_net "$name" ;;
-			mq) check_mq "$name" ;;
+			mq | mqvhost) check_mq "$name" ;;
 			vsock) check_vsock "$name" "$tport" ;;
 			all) check_all "$name" "$tport" ;;
 			blknet) check_all "$name" "$tport" "blk net" ;;

@@ -25,8 +25,10 @@
 #   mq       -c 2 and mq=2 on lanetap1, a two-queue tap (10.0.3.1/24): the net test, then the guest
 #            checks that eth0 runs two queue pairs and that both RX queues interrupted after pings
 #            from each CPU
+#   mqvhost  the same with vhost=1: one vhost-net device per queue pair (skipped without
+#            /dev/vhost-net)
 # Not covered: acpi=off guests (minivmm then names its virtio-mmio devices on the command line, but
-# Debian's kernel is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES), mq with vhost=1.
+# Debian's kernel is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
 # Exit status: 0 pass, 1 fail, 77 skip (only when qemu-system-x86_64 cannot be installed, or, outside
 # CI, when minivmm.static, e2fsprogs, binutils, gcc or the lane's kernel cannot be had; CI=true: those
 # fail).
@@ -76,7 +78,8 @@ cases_for() { # cases_for TRANSPORT
 }
 CASES="$(cases_for pci)
 $(cases_for mmio)
-mq-pci|0|-|--virtio-transport pci -c 2 -n mode=tap,tapif=lanetap1,guest_mac=$MAC,mq=2|lane.test=net,mq lane.ip=10.0.3.15 lane.peer=10.0.3.1 lane.mac=$MAC|"
+mq-pci|0|-|--virtio-transport pci -c 2 -n mode=tap,tapif=lanetap1,guest_mac=$MAC,mq=2|lane.test=net,mq lane.ip=10.0.3.15 lane.peer=10.0.3.1 lane.mac=$MAC|
+mqvhost-pci|0|/dev/vhost-net|--virtio-transport pci -c 2 -n mode=tap,tapif=lanetap1,guest_mac=$MAC,mq=2,vhost=1|lane.test=net,mq lane.ip=10.0.3.15 lane.peer=10.0.3.1 lane.mac=$MAC|"
 if [ -n "${LANE_X86_VIRTIO_CASES:-}" ]; then
 	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_X86_VIRTIO_CASES " 'index(want, " " $1 " ")')
 fi
