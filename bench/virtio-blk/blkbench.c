@@ -17,11 +17,12 @@
  * for it; the device does the I/O and pushes used entries, and its
  * used-buffer notification (the transport's notify_used hook, which would
  * raise the guest's interrupt) wakes the driver through an eventfd; the
- * driver sets used_event before it sleeps. Before it sleeps it watches the
- * used index for up to HALT_POLL_US (200): a guest vCPU that waits for an
- * interrupt halts, and KVM polls for the interrupt for up to halt_poll_ns
- * (200 us by default on x86) before it puts the vCPU thread to sleep; -H 0
- * sleeps at once. With -p the driver polls the used index and never sleeps.
+ * driver sets used_event before it sleeps. With -H it first watches the
+ * used index for up to HALT_POLL_US, yielding the CPU every turn, as KVM
+ * polls a halted vCPU for up to halt_poll_ns (200 us by default on x86)
+ * before it sleeps; by default it sleeps at once (on a machine with few
+ * CPUs the spin takes the CPU the device and the kernel need). With -p the
+ * driver polls the used index and never sleeps.
  *
  * The raw side is what a good program would do on the same file, also
  * O_DIRECT (or both through the page cache with -c), with the same request
@@ -50,6 +51,7 @@
 #include <unistd.h>
 #include <linux/aio_abi.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -87,7 +89,7 @@ static const char *path;
 static uint64_t file_size;
 static double seconds = 1.0;
 static int cached, poll_used;
-static double halt_poll_s = 200e-6; /* KVM's default halt_poll_ns on x86 */
+static double halt_poll_s; /* -H: 0, sleep at once */
 static unsigned int dev_poll_us = VIRTIO_BLK_POLL_US_DEFAULT;
 static unsigned int dev_iothreads = VIRTIO_BLK_IOTHREADS_DEFAULT;
 
@@ -492,6 +494,27 @@ static double run_virtio(enum workload w, unsigned int qd)
 
 /* ---- setup and report ---- */
 
+/* The process's CPU time so far (every thread, user and system), s. */
+static double cpu_now(void)
+{
+	struct rusage u;
+
+	getrusage(RUSAGE_SELF, &u);
+	return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
+	       (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
+}
+
+/* One program's run: its rate, and in *cpu_us the CPU it used per request
+ * (what a side costs apart from waiting for the disk). */
+static double timed(double (*run)(enum workload, unsigned int),
+		    enum workload w, unsigned int qd, double *cpu_us)
+{
+	double c0 = cpu_now(), rate = run(w, qd), c = cpu_now() - c0;
+
+	*cpu_us = rate > 0 ? c / (rate * seconds) * 1e6 : 0;
+	return rate;
+}
+
 static void make_file(uint64_t mib)
 {
 	struct stat st;
@@ -570,6 +593,7 @@ int main(int argc, char **argv)
 	int rounds = 3, keep = 0, opt, nw = 0, wsel[NR_WORKLOADS];
 	uint64_t mib = 256;
 	double ratio[32], thr_r[32], aio_r[32], vio_r[32];
+	double thr_c[32], aio_c[32], vio_c[32];
 
 	path = "/tmp/minivmm-blkbench.img";
 	for (int k = 0; k < NR_WORKLOADS; k++)
@@ -623,10 +647,9 @@ int main(int argc, char **argv)
 		      : "O_DIRECT on both sides",
 	       seconds, rounds,
 	       poll_used ? "polling the used index" : "the notify_used hook");
-	if (!poll_used)
+	if (!poll_used && halt_poll_s > 0)
 		printf("driver: watches the used index for %.0f us before it "
-		       "sleeps (KVM's halt polling; -H 0: sleeps at once)\n",
-		       halt_poll_s * 1e6);
+		       "sleeps (KVM's halt polling)\n", halt_poll_s * 1e6);
 	printf("device: poll_us=%u iothreads=%u; raw: thr = %s, aio = one "
 	       "thread keeping QD requests in flight with Linux AIO%s; "
 	       "ratios are against the faster\n", dev_poll_us, dev_iothreads,
@@ -656,13 +679,19 @@ int main(int argc, char **argv)
 				/* raw threads, raw AIO, virtio; reversed
 				 * in odd rounds */
 				if (r % 2) {
-					vio_r[r] = run_virtio(k, qd);
-					aio_r[r] = raw_aio(k, qd);
-					thr_r[r] = run_raw(k, qd);
+					vio_r[r] = timed(run_virtio, k, qd,
+							 &vio_c[r]);
+					aio_r[r] = timed(raw_aio, k, qd,
+							 &aio_c[r]);
+					thr_r[r] = timed(run_raw, k, qd,
+							 &thr_c[r]);
 				} else {
-					thr_r[r] = run_raw(k, qd);
-					aio_r[r] = raw_aio(k, qd);
-					vio_r[r] = run_virtio(k, qd);
+					thr_r[r] = timed(run_raw, k, qd,
+							 &thr_c[r]);
+					aio_r[r] = timed(raw_aio, k, qd,
+							 &aio_c[r]);
+					vio_r[r] = timed(run_virtio, k, qd,
+							 &vio_c[r]);
 				}
 				ratio[r] = vio_r[r] /
 					   (thr_r[r] > aio_r[r] ? thr_r[r]
@@ -677,8 +706,12 @@ int main(int argc, char **argv)
 			printf("%12.1f ", median(vio_r, rounds) * mb);
 			for (int r = 0; r < rounds; r++)
 				printf(" %.3f", ratio[r]);
-			printf("  -> %.3f %s\n", median(ratio, rounds),
+			printf("  -> %.3f %s", median(ratio, rounds),
 			       median(ratio, rounds) >= 0.9 ? "PASS" : "FAIL");
+			printf("  cpu us/req thr %.1f aio %.1f virtio %.1f\n",
+			       median(thr_c, rounds),
+			       cached ? 0.0 : median(aio_c, rounds),
+			       median(vio_c, rounds));
 			fflush(stdout);
 		}
 	}
