@@ -4,7 +4,9 @@
 # kernel parameters added for this case) with minivmm and prints one line per case:
 #   LANE-RESULT NAME status=S marker=yes|no guest_cpus=N seconds=T
 # after the tails of minivmm's stderr (LANE-STDERR NAME| ...) and of the guest's console
-# (LANE-GUEST NAME| ...): long ones when the case did not pass. Settings come from /lane/config.
+# (LANE-GUEST NAME| ...): long ones when the case did not pass (minivmm runs with --loglevel debug:
+# its exit report, interrupt controller included, is then in the tail). Settings come from
+# /lane/config.
 . /lane/config
 up() { cut -d' ' -f1 /proc/uptime; }
 ls -l /dev/kvm /minivmm
@@ -16,7 +18,7 @@ while read -r name kernel cpus want extra; do
 	# busybox timeout (status 137 after SIGKILL) in case minivmm's own --timeout does not end it
 	timeout -s KILL $((CASE_TIMEOUT + 15)) /minivmm run -k "$kernel" -i /guest/initrd.cpio \
 		-m "$GUEST_MEM" -c "$cpus" -p "$GUEST_APPEND${extra:+ $extra}" \
-		--timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" \
+		--timeout "$CASE_TIMEOUT" --serial-log "/tmp/$name.serial" --loglevel debug \
 		</dev/null >"/tmp/$name.out" 2>"/tmp/$name.err"
 	st=$?
 	t1=$(up)
@@ -29,7 +31,7 @@ while read -r name kernel cpus want extra; do
 	gc=$(echo "$ok" | sed -n 's/.*GUEST-OK cpus=\([0-9]*\).*/\1/p')
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	if [ "$st" != "$want" ] || [ "$marker" != yes ] || [ "$gc" != "$cpus" ]; then
-		tail -n 25 "/tmp/$name.err" | sed "s/^/LANE-STDERR $name| /"
+		tail -n 40 "/tmp/$name.err" | sed "s/^/LANE-STDERR $name| /"
 		tail -n 40 "/tmp/$name.console" | sed "s/^/LANE-GUEST $name| /"
 	else
 		tail -n 3 "/tmp/$name.err" | sed "s/^/LANE-STDERR $name| /"
