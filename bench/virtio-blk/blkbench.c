@@ -517,23 +517,23 @@ static double cpu_now(void)
 	       (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
 }
 
-/* The device's share of virtio's CPU per request: the whole process's
- * minus the driver thread's (the guest's, in a VM). */
-static double device_cpu(double rate, double cpu_us)
+/* CPU seconds spent over a run of 'seconds' at 'rate' requests per
+ * second, as microseconds per request. */
+static double per_request_us(double cpu_s, double rate)
 {
-	double drv = rate > 0 ? driver_cpu_s / (rate * seconds) * 1e6 : 0;
-
-	return cpu_us > drv ? cpu_us - drv : 0;
+	return rate > 0 ? cpu_s / (rate * seconds) * 1e6 : 0;
 }
 
 /* One program's run: its rate, and in *cpu_us the CPU it used per request
- * (what a side costs apart from waiting for the disk). */
+ * (what a side costs apart from waiting for the disk). For virtio the
+ * device's share is that minus the driver thread's (driver_cpu_s: the
+ * guest's, in a VM). */
 static double timed(double (*run)(enum workload, unsigned int),
 		    enum workload w, unsigned int qd, double *cpu_us)
 {
-	double c0 = cpu_now(), rate = run(w, qd), c = cpu_now() - c0;
+	double c0 = cpu_now(), rate = run(w, qd);
 
-	*cpu_us = rate > 0 ? c / (rate * seconds) * 1e6 : 0;
+	*cpu_us = per_request_us(cpu_now() - c0, rate);
 	return rate;
 }
 
@@ -703,8 +703,6 @@ int main(int argc, char **argv)
 				if (r % 2) {
 					vio_r[r] = timed(run_virtio, k, qd,
 							 &vio_c[r]);
-					dev_c[r] = device_cpu(vio_r[r],
-							      vio_c[r]);
 					aio_r[r] = timed(raw_aio, k, qd,
 							 &aio_c[r]);
 					thr_r[r] = timed(run_raw, k, qd,
@@ -716,9 +714,10 @@ int main(int argc, char **argv)
 							 &aio_c[r]);
 					vio_r[r] = timed(run_virtio, k, qd,
 							 &vio_c[r]);
-					dev_c[r] = device_cpu(vio_r[r],
-							      vio_c[r]);
 				}
+				/* driver_cpu_s is this round's virtio run's */
+				dev_c[r] = vio_c[r] - per_request_us(driver_cpu_s,
+								     vio_r[r]);
 				ratio[r] = vio_r[r] /
 					   (thr_r[r] > aio_r[r] ? thr_r[r]
 								: aio_r[r]);

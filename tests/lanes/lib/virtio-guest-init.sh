@@ -47,6 +47,8 @@ done
 echo "LANE-V start test=$test uptime=$(up)"
 res=ok
 bad() { echo "LANE-V error: $*"; res=fail; }
+# The virtio interrupt lines, their counts and trigger modes (edge or fasteoi), on one line.
+virtio_irqs() { grep -E 'virtio' /proc/interrupts | tr -s ' ' | tr '\n' ';'; }
 finish() {
 	echo "LANE-V-END test=$test result=$res uptime=$(up)"
 	sync
@@ -129,7 +131,7 @@ for t in $(echo "$test" | tr , " "); do
 			# A stalled send: what the guest's side holds, then off at once so that minivmm's
 			# exit report (--loglevel debug) shows the rings as they stalled.
 			bad "nc $peer 5000 (sending) failed"
-			echo "LANE-V net-stall irqs $(grep -E 'virtio' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+			echo "LANE-V net-stall irqs $(virtio_irqs)"
 			echo "LANE-V net-stall tx-inflight $(cat /sys/class/net/eth0/queues/tx-0/byte_queue_limits/inflight 2>&1) tx_timeout $(cat /sys/class/net/eth0/queues/tx-0/tx_timeout 2>&1) stats $(cat /sys/class/net/eth0/statistics/tx_packets) tx $(cat /sys/class/net/eth0/statistics/rx_packets) rx"
 			finish
 		fi
@@ -139,8 +141,8 @@ for t in $(echo "$test" | tr , " "); do
 		echo "LANE-V net-rx-md5=$(md5sum </tmp/rx | cut -d' ' -f1) rx_bytes=$(wc -c </tmp/rx) tx_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') rx_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')"
 		exec 8>&-
 		echo "LANE-V net-stats $(cat /sys/class/net/eth0/statistics/rx_packets) rx, $(cat /sys/class/net/eth0/statistics/tx_packets) tx"
-		# The interrupt lines and their trigger modes (edge or fasteoi), for a stall's post-mortem.
-		echo "LANE-V net-irqs $(grep -E 'virtio' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+		# For a stall's post-mortem, as above.
+		echo "LANE-V net-irqs $(virtio_irqs)"
 		;;
 	console)
 		wait_for /dev/hvc0 10 || { bad "no /dev/hvc0"; finish; }

@@ -3,18 +3,18 @@
 # checks each case by the kind its name starts with:
 #   blk-T      the disk image $run/blk-T.img after the run: e2fsck -fn clean, and the file the guest
 #              wrote (read back with debugfs) has the md5 the guest printed
-# A case repeated (NAME-r1 .. NAME-rN, N in VIRTIO_REPEAT) is checked as NAME; its disk image only
-# after the last repetition.
 #   net-T, vhost-T   ping, and 2 MiB over TCP each way with matching md5s on both sides
 #   console-T  the marker and the stdin line over hvc0;  rng-T  4 KiB from virtio_rng
 #   all-T      console, blk, net and rng in one guest;  blknet-T  blk and net in one guest
 #   itspmu-T   blk, net, msi (every virtio interrupt through the arm64 ITS) and pmu in one guest
-#   mq-T       the net checks, eth0 with two queue pairs, both RX queues' interrupts fired
+#   mq-T, mqvhost-T   the net checks, eth0 with two queue pairs, both RX queues' interrupts fired
 #   vsock-T    the guest's CID is 42; the host's server got "lane-vsock-T" from CID 42 and the guest
 #              got the server's "pong lane-vsock-T from-cid 42"
+# A case repeated (NAME-r1 .. NAME-rN, N in VIRTIO_REPEAT) is checked as NAME; its disk image only
+# after the last repetition.
 # virtio_verdict prints one table row per case of $CASES and, for a failed one, the guest's console
 # and minivmm's stderr; returns 1 when a case failed or has no result. Sets skipped (case names).
-# Needs: run, log (the console without carriage returns), CASES, CASE_TIMEOUT.
+# Needs: run, log (the console without carriage returns), CASES, CASE_TIMEOUT, GUEST_MEM.
 # Also the virtio lanes' shared steps (they use lane-common.sh's lane_fail; the lane sources it):
 #   virtio_run_cpio MINIVMM HOST_BASE VIRTIO_EXTRA [CONFIG_LINE...]
 #       empties $run, makes the two disks blk-pci.img and blk-mmio.img (32 MiB ext4, /seed.txt) and
