@@ -29,8 +29,9 @@
  * sizes, the same offsets and the same number of requests in flight, run
  * two ways: QD threads each doing one synchronous pread/pwrite at a time,
  * and (O_DIRECT only) one thread keeping QD requests in flight with Linux
- * AIO (io_submit/io_getevents, as fio's libaio engine). The faster of the
- * two in each round is "raw".
+ * AIO (io_getevents, and one io_submit per request as soon as its slot is
+ * free, as fio's libaio engine by default). The faster of the two in each
+ * round is "raw".
  *
  * Workloads: randread/randwrite (4 KiB at random 4 KiB-aligned offsets),
  * seqread/seqwrite (128 KiB, consecutive). Request i of a run has the same
@@ -204,9 +205,25 @@ static void raw_aio_prep(struct iocb *cb, enum workload w, int fd, void *buf,
 	cb->aio_offset = (int64_t)req_off(w, i);
 }
 
+/* One request to the kernel by itself, as soon as it is ready (fio's
+ * libaio engine with its default iodepth_batch_submit=1): a batch of
+ * more than two is plugged, and reaches the disk only when the call
+ * ends. 0, or -1 with errno set. */
+static int aio_submit_one(aio_context_t ctx, struct iocb *cb)
+{
+	long r;
+
+	do
+		r = syscall(SYS_io_submit, ctx, 1L, &cb);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		errno = EAGAIN;
+	return r == 1 ? 0 : -1;
+}
+
 static double run_raw_aio(enum workload w, unsigned int qd)
 {
-	struct iocb cbs[MAX_QD], *cbp[MAX_QD];
+	struct iocb cbs[MAX_QD];
 	struct io_event ev[MAX_QD];
 	aio_context_t ctx = 0;
 	int fd = open_file();
@@ -226,14 +243,12 @@ static double run_raw_aio(enum workload w, unsigned int qd)
 	for (unsigned int k = 0; k < qd; k++) {
 		raw_aio_prep(&cbs[k], w, fd, bufs + (size_t)k * wl[w].bs,
 			     next++);
-		cbp[k] = &cbs[k];
+		if (aio_submit_one(ctx, &cbs[k]))
+			goto fail;
+		inflight++;
 	}
-	if (syscall(SYS_io_submit, ctx, (long)qd, cbp) != (long)qd)
-		goto fail;
-	inflight = qd;
 	while (inflight) {
 		long n = syscall(SYS_io_getevents, ctx, 1L, (long)qd, ev, NULL);
-		unsigned int nsub = 0;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -246,17 +261,14 @@ static double run_raw_aio(enum workload w, unsigned int qd)
 				goto fail;
 			done++;
 			inflight--;
-			if (now() < deadline) {
-				raw_aio_prep(cb, w, fd,
-					     (void *)(uintptr_t)cb->aio_buf,
-					     next++);
-				cbp[nsub++] = cb;
-			}
+			if (now() >= deadline)
+				continue;
+			raw_aio_prep(cb, w, fd, (void *)(uintptr_t)cb->aio_buf,
+				     next++);
+			if (aio_submit_one(ctx, cb))
+				goto fail;
+			inflight++;
 		}
-		if (nsub && syscall(SYS_io_submit, ctx, (long)nsub, cbp) !=
-				    (long)nsub)
-			goto fail;
-		inflight += nsub;
 	}
 	t = now() - t0;
 	syscall(SYS_io_destroy, ctx);
@@ -673,8 +685,8 @@ int main(int argc, char **argv)
 		printf("driver: watches the used index for %.0f us before it "
 		       "sleeps (KVM's halt polling)\n", halt_poll_s * 1e6);
 	printf("device: poll_us=%u iothreads=%u; raw: thr = %s, aio = one "
-	       "thread keeping QD requests in flight with Linux AIO%s; "
-	       "ratios are against the faster\n", dev_poll_us, dev_iothreads,
+	       "thread keeping QD requests in flight with Linux AIO, one "
+	       "io_submit each%s; ratios are against the faster\n", dev_poll_us, dev_iothreads,
 	       "QD threads each with one pread/pwrite at a time",
 	       cached ? " (not run: AIO needs O_DIRECT)" : "");
 	if (cached) { /* warm the page cache: read the whole file once */
