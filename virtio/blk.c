@@ -534,8 +534,12 @@ static void *blk_iothread(void *opaque)
 static int blk_pool_spawn(struct virtio_blk *b)
 {
 	struct blk_pool *p = &b->pool;
-	int ret = thread_start_quiet(&p->threads[p->nthreads],
-				     BLK_IOTHREAD_STACK, blk_iothread, b);
+	char name[sizeof(b->name) + 3]; /* cut by thread_start_quiet */
+	int ret;
+
+	snprintf(name, sizeof(name), "%s io", b->name);
+	ret = thread_start_quiet(&p->threads[p->nthreads], name,
+				 BLK_IOTHREAD_STACK, blk_iothread, b);
 
 	if (ret) {
 		if (!p->warned)

@@ -71,7 +71,8 @@ int virtio_worker_start(struct virtio_worker *w)
 	if (w->running)
 		return 0;
 	__atomic_store_n(&w->stop, false, __ATOMIC_RELEASE);
-	ret = thread_start_quiet(&w->thread, 0, virtio_worker_main, w);
+	ret = thread_start_quiet(&w->thread, w->name, 0, virtio_worker_main,
+				 w);
 	if (ret) {
 		pr_err("%s: cannot start its worker thread: %s", w->name,
 		       strerror(-ret));

@@ -888,7 +888,8 @@ static void runs_crc_start(struct runs_crc *c, const struct guest_mem *mem,
 			   struct run_list *l, uint64_t page_size)
 {
 	*c = (struct runs_crc){ .mem = mem, .l = l, .page_size = page_size };
-	c->threaded = !thread_start_quiet(&c->thread, 0, runs_crc_compute, c);
+	c->threaded = !thread_start_quiet(&c->thread, "snapshot crc", 0,
+					  runs_crc_compute, c);
 	if (!c->threaded)
 		runs_crc_compute(c);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "arch.h"
 #include "kvm.h"
 #include "log.h"
+#include "thread.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -269,6 +271,7 @@ int vcpus_start(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
+		char name[THREAD_NAME_MAX + 1];
 		int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
 
 		if (ret) {
@@ -276,6 +279,8 @@ int vcpus_start(struct vm *vm)
 			       strerror(ret));
 			return -ret;
 		}
+		snprintf(name, sizeof(name), "vcpu %u", i);
+		thread_name(vcpu->thread, name);
 		vcpu->thread_started = true;
 	}
 	return 0;

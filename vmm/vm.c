@@ -215,7 +215,8 @@ static void *vm_ram_thread(void *opaque)
 /* Starts the registration; without a thread, registers here and now. */
 static int vm_register_ram_async(struct vm *vm)
 {
-	int err = thread_start_quiet(&vm->ram_thread, 0, vm_ram_thread, vm);
+	int err = thread_start_quiet(&vm->ram_thread, "ram slots", 0,
+				     vm_ram_thread, vm);
 
 	if (err) {
 		pr_debug("no thread for the memory slots (%s): registering "
