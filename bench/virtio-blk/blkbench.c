@@ -17,12 +17,14 @@
  * for it; the device does the I/O and pushes used entries, and its
  * used-buffer notification (the transport's notify_used hook, which would
  * raise the guest's interrupt) wakes the driver through an eventfd; the
- * driver sets used_event before it sleeps. With -H it first watches the
- * used index for up to HALT_POLL_US, yielding the CPU every turn, as KVM
- * polls a halted vCPU for up to halt_poll_ns (200 us by default on x86)
- * before it sleeps; by default it sleeps at once (on a machine with few
- * CPUs the spin takes the CPU the device and the kernel need). With -p the
- * driver polls the used index and never sleeps.
+ * driver sets used_event before it sleeps. Before that it watches the used
+ * index for a while, yielding the CPU every turn, as KVM polls a halted
+ * vCPU before it puts the vCPU's thread to sleep: the window adapts as
+ * KVM's halt_poll_ns does with its default parameters (from 0, doubling
+ * from 10 us while halts are shorter than the limit, back to 0 after a
+ * longer one), up to HALT_POLL_US (default 200, KVM's default on x86;
+ * -H 0: a host with halt polling off, the driver sleeps at once). With -p
+ * the driver polls the used index and never sleeps.
  *
  * The raw side is what a good program would do on the same file, also
  * O_DIRECT (or both through the page cache with -c), with the same request
@@ -37,8 +39,10 @@
  * seqread/seqwrite (128 KiB, consecutive). Request i of a run has the same
  * offset on both sides. Each round runs every workload at every QD for
  * SECONDS on each side, the raw programs and virtio alternating (the order
- * flips every round); the ratio is virtio's rate over the faster raw rate,
- * per round, and the median over the rounds is the figure reported; the
+ * flips every round); the ratio is virtio's rate over the rate of the raw
+ * program with the higher median, per round (picking the faster of two
+ * noisy rates in each round would bias raw upwards: at QD 1 both do the
+ * same), and the median over the rounds is the figure reported; the
  * median of virtio over plain pread/pwrite (the threads) alone follows it
  * as "thr only". */
 #include <errno.h>
@@ -92,7 +96,8 @@ static const char *path;
 static uint64_t file_size;
 static double seconds = 1.0;
 static int cached, poll_used;
-static double halt_poll_s; /* -H: 0, sleep at once */
+static double halt_poll_s = 200e-6; /* -H: KVM's x86 default; 0: sleep at once */
+static double halt_window_s; /* the driver's poll window now, <= halt_poll_s */
 static unsigned int dev_poll_us = VIRTIO_BLK_POLL_US_DEFAULT;
 static unsigned int dev_iothreads = VIRTIO_BLK_IOTHREADS_DEFAULT;
 
@@ -419,9 +424,9 @@ static bool halt_poll(const uint16_t *used_idx, uint16_t seen)
 {
 	double end;
 
-	if (halt_poll_s <= 0)
+	if (halt_window_s <= 0)
 		return false;
-	end = now() + halt_poll_s;
+	end = now() + halt_window_s;
 	do {
 		for (int i = 0; i < 64; i++) {
 			if (le16toh(__atomic_load_n(used_idx,
@@ -432,6 +437,23 @@ static bool halt_poll(const uint16_t *used_idx, uint16_t seen)
 		sched_yield();
 	} while (now() < end);
 	return false;
+}
+
+/* After a halt that polling did not end (it lasted 'halted' seconds),
+ * the window changes as KVM changes a vCPU's halt_poll_ns with its
+ * default parameters: it doubles (from 10 us, up to the -H limit) when
+ * the halt was shorter than the limit, so that polling would have caught
+ * the wake-up; it drops to 0 when the halt was longer than the limit. */
+static void halt_adapt(double halted)
+{
+	if (halted <= halt_window_s)
+		return;
+	if (halt_window_s > 0 && halted > halt_poll_s)
+		halt_window_s = 0;
+	else if (halt_window_s < halt_poll_s && halted < halt_poll_s)
+		halt_window_s = halt_window_s * 2 < 10e-6 ? 10e-6
+			      : halt_window_s * 2 > halt_poll_s ? halt_poll_s
+			      : halt_window_s * 2;
 }
 
 /* CPU seconds the virtio driver's thread used in the last run: the
@@ -457,6 +479,7 @@ static double run_virtio(enum workload w, unsigned int qd)
 	uint64_t next = 0, done = 0, v;
 	double t0, deadline, t, c0 = thread_cpu_now();
 
+	halt_window_s = 0; /* a new vCPU: KVM starts it at 0 */
 	for (unsigned int s = 0; s < qd; s++) {
 		free_slots[nfree++] = qd - 1 - s;
 		memset(gpa(GPA_DATA + (uint64_t)s * DATA_SLOT), 0xa5,
@@ -477,6 +500,8 @@ static double run_virtio(enum workload w, unsigned int qd)
 			break;
 		uidx = le16toh(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE));
 		if (uidx == seen) {
+			double halted = now();
+
 			if (poll_used || halt_poll(used_idx, seen))
 				continue;
 			/* interrupt me at the next used entry, then look
@@ -488,6 +513,7 @@ static double run_virtio(enum workload w, unsigned int qd)
 						       __ATOMIC_ACQUIRE));
 			if (uidx == seen && read(used_efd, &v, sizeof(v)) < 0)
 				perror("blkbench: eventfd");
+			halt_adapt(now() - halted);
 			continue;
 		}
 		for (; seen != uidx; seen++) {
@@ -628,7 +654,7 @@ int main(int argc, char **argv)
 	unsigned int qds[8] = { 1, 32 }, nqd = 2;
 	int rounds = 3, keep = 0, opt, nw = 0, wsel[NR_WORKLOADS];
 	uint64_t mib = 256;
-	double ratio[32], vs_thr[32], thr_r[32], aio_r[32], vio_r[32];
+	double ratio[32], vs_thr[32], thr_r[32], aio_r[32], vio_r[32], *raw_r;
 	double thr_c[32], aio_c[32], vio_c[32], dev_c[32];
 
 	path = "/tmp/minivmm-blkbench.img";
@@ -684,11 +710,15 @@ int main(int argc, char **argv)
 	       seconds, rounds,
 	       poll_used ? "polling the used index" : "the notify_used hook");
 	if (!poll_used && halt_poll_s > 0)
-		printf("driver: watches the used index for %.0f us before it "
-		       "sleeps (KVM's halt polling)\n", halt_poll_s * 1e6);
+		printf("driver: watches the used index before it sleeps for "
+		       "an adaptive window of up to %.0f us (KVM's halt "
+		       "polling; -H 0: off)\n", halt_poll_s * 1e6);
+	else if (!poll_used)
+		printf("driver: sleeps at once (no halt polling)\n");
 	printf("device: poll_us=%u iothreads=%u; raw: thr = %s, aio = one "
 	       "thread keeping QD requests in flight with Linux AIO, one "
-	       "io_submit each%s; ratios are against the faster\n", dev_poll_us, dev_iothreads,
+	       "io_submit each%s; ratios are against the one with the "
+	       "higher median\n", dev_poll_us, dev_iothreads,
 	       "QD threads each with one pread/pwrite at a time",
 	       cached ? " (not run: AIO needs O_DIRECT)" : "");
 	if (cached) { /* warm the page cache: read the whole file once */
@@ -732,11 +762,12 @@ int main(int argc, char **argv)
 				/* driver_cpu_s is this round's virtio run's */
 				dev_c[r] = vio_c[r] - per_request_us(driver_cpu_s,
 								     vio_r[r]);
-				ratio[r] = vio_r[r] /
-					   (thr_r[r] > aio_r[r] ? thr_r[r]
-								: aio_r[r]);
 				vs_thr[r] = vio_r[r] / thr_r[r];
 			}
+			raw_r = median(aio_r, rounds) > median(thr_r, rounds) ?
+					aio_r : thr_r;
+			for (int r = 0; r < rounds; r++)
+				ratio[r] = vio_r[r] / raw_r[r];
 			printf("%-10s %3u  %10.1f ", wl[k].name, qd,
 			       median(thr_r, rounds) * mb);
 			if (cached)
