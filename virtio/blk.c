@@ -1301,9 +1301,17 @@ static void blk_dev_destroy(struct device *dev)
 	virtio_blk_close(container_of(dev, struct virtio_blk, dev));
 }
 
+void virtio_blk_aio_counts(struct virtio_blk *b, uint64_t *calls,
+			   uint64_t *most)
+{
+	*calls = __atomic_load_n(&b->aio.calls, __ATOMIC_RELAXED);
+	*most = __atomic_load_n(&b->aio.most, __ATOMIC_RELAXED);
+}
+
 static void blk_dev_report(struct device *dev)
 {
 	struct virtio_blk *b = container_of(dev, struct virtio_blk, dev);
+	uint64_t calls, most;
 
 	pr_debug("%s (%s): %" PRIu64 " reads, %" PRIu64 " writes, %" PRIu64
 		 " flushes, %" PRIu64 " failed requests", b->name, b->path,
@@ -1311,6 +1319,10 @@ static void blk_dev_report(struct device *dev)
 		 __atomic_load_n(&b->writes, __ATOMIC_RELAXED),
 		 __atomic_load_n(&b->flushes, __ATOMIC_RELAXED),
 		 __atomic_load_n(&b->errors, __ATOMIC_RELAXED));
+	virtio_blk_aio_counts(b, &calls, &most);
+	if (calls)
+		pr_debug("%s: %" PRIu64 " io_submit calls, at most %" PRIu64
+			 " requests each", b->name, calls, most);
 }
 
 static const struct device_ops blk_dev_ops = {

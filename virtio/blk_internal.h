@@ -11,7 +11,7 @@
 
 /*
  * Linux native AIO (blk_aio.c), used for aligned reads and writes of
- * O_DIRECT images: the worker submits them in batches and reaps them
+ * O_DIRECT images: the worker submits them in small batches and reaps them
  * without a thread hand-over. Completions also signal 'efd' (the worker's
  * eventfd), so a sleeping worker wakes.
  */
@@ -19,6 +19,8 @@ struct blk_aio {
 	aio_context_t ctx;	/* 0: none */
 	int efd;
 	bool peek;		/* the completion ring can be read directly */
+	uint64_t calls;		/* io_submit calls made */
+	uint64_t most;		/* the most requests given to one */
 };
 
 /* -errno (io_setup failed: no AIO, or the host's aio-max-nr reached). */
@@ -53,5 +55,10 @@ int virtio_blk_process_queue(struct virtio_blk *b);
 typedef void virtio_blk_run_hook(void *opaque, uint32_t type);
 void virtio_blk_set_run_hook(struct virtio_blk *b, virtio_blk_run_hook *fn,
 			     void *opaque);
+
+/* Tests and the exit report: how many io_submit calls the disk made, and
+ * the most requests it gave one (both 0 without AIO). */
+void virtio_blk_aio_counts(struct virtio_blk *b, uint64_t *calls,
+			   uint64_t *most);
 
 #endif
