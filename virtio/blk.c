@@ -49,8 +49,8 @@
  * a request itself when the ring holds nothing else and nothing is out,
  * or when the page cache serves it at once (RWF_NOWAIT, buffered images);
  * otherwise it submits it with Linux AIO (an aligned read or write of an
- * O_DIRECT image: batches of io_submit, completions reaped without a
- * thread hand-over), or hands it to the disk's I/O threads (started on
+ * O_DIRECT image: BLK_AIO_BATCH per io_submit, completions reaped
+ * without a thread hand-over), or hands it to the disk's I/O threads (started on
  * demand, up to 'iothreads'), which make only the system call and give
  * the request back on a lock-free list. The worker pushes finished
  * requests in batches with one interrupt per batch (EVENT_IDX decides

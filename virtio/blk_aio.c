@@ -1,4 +1,4 @@
-/* blk_aio.c: Linux native AIO for virtio-blk's O_DIRECT images: a context, batched submission, non-blocking reaping, and a peek at the completion ring. */
+/* blk_aio.c: Linux native AIO for virtio-blk's O_DIRECT images: a context, counted submission, non-blocking reaping, and a peek at the completion ring. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
