@@ -32,8 +32,8 @@
  * two ways: QD threads each doing one synchronous pread/pwrite at a time,
  * and (O_DIRECT only) one thread keeping QD requests in flight with Linux
  * AIO (io_getevents, and one io_submit per request as soon as its slot is
- * free, as fio's libaio engine by default). The faster of the two in each
- * round is "raw".
+ * free, as fio's libaio engine by default). The one with the higher
+ * median rate is "raw".
  *
  * Workloads: randread/randwrite (4 KiB at random 4 KiB-aligned offsets),
  * seqread/seqwrite (128 KiB, consecutive). Request i of a run has the same
@@ -616,10 +616,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+/* The median of v[0..n), n <= 32; v keeps its order (round r of one
+ * program stays paired with round r of the others). */
+static double median(const double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double s[32];
+
+	memcpy(s, v, (size_t)n * sizeof(*s));
+	qsort(s, (size_t)n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 static int parse_list(const char *s, unsigned int *out, int max)
