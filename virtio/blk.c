@@ -50,11 +50,12 @@
  * or when the page cache serves it at once (RWF_NOWAIT, buffered images);
  * otherwise it submits it with Linux AIO (an aligned read or write of an
  * O_DIRECT image: BLK_AIO_BATCH per io_submit, completions reaped
- * without a thread hand-over), or hands it to the disk's I/O threads (started on
- * demand, up to 'iothreads'), which make only the system call and give
- * the request back on a lock-free list. The worker pushes finished
- * requests in batches with one interrupt per batch (EVENT_IDX decides
- * whether at all), so requests complete out of order, as virtio allows.
+ * without a thread hand-over), or hands it to the disk's I/O threads
+ * (started on demand, up to 'iothreads'), which make only the system
+ * call and give the request back on a lock-free list. The worker pushes
+ * finished requests in batches with one interrupt per batch (EVENT_IDX
+ * decides whether at all), so requests complete out of order, as virtio
+ * allows.
  *
  * Before it sleeps the worker busy-polls the ring and the finished
  * requests for an adaptive window (at most poll_us) with the driver's

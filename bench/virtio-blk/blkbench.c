@@ -96,7 +96,7 @@ static const char *path;
 static uint64_t file_size;
 static double seconds = 1.0;
 static int cached, poll_used;
-static double halt_poll_s = 200e-6; /* -H: KVM's x86 default; 0: sleep at once */
+static double halt_poll_s = 200e-6; /* -H: KVM's x86 default; 0: off */
 static double halt_window_s; /* the driver's poll window now, <= halt_poll_s */
 static unsigned int dev_poll_us = VIRTIO_BLK_POLL_US_DEFAULT;
 static unsigned int dev_iothreads = VIRTIO_BLK_IOTHREADS_DEFAULT;
