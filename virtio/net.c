@@ -336,8 +336,8 @@ static void net_quiesce(struct virtio_device *vdev)
 		while (p->nstash) {
 			p->nstash--;
 			if (virtq_unpop(vq, &p->stash[p->nstash].chain))
-				pr_debug("virtio-net: pair %u: no chain to "
-					 "give back", i);
+				pr_debug("%s: pair %u: no chain to give back",
+					 n->name, i);
 		}
 		p->nbufs = 0;
 	}
@@ -351,8 +351,8 @@ static int net_save(struct virtio_device *vdev, struct sbuf *out)
 		       VIRTIO_STATUS_DRIVER_OK;
 
 	if (n->vhost && running) {
-		pr_err("virtio-net: a snapshot cannot hold the state of "
-		       "vhost-net's queues (use -n ...,vhost=0)");
+		pr_err("%s: a snapshot cannot hold the state of "
+		       "vhost-net's queues (use -n ...,vhost=0)", n->name);
 		return -EOPNOTSUPP;
 	}
 	sbuf_put_u32(out, running ? n->active_pairs : 1);
@@ -401,7 +401,7 @@ static int net_dev_init(struct virtio_net *n, const struct guest_mem *mem)
 	for (unsigned int i = 0; i < nq; i++)
 		n->queues[i].size_max = NET_QUEUE_SIZE;
 	net_fill_config(n);
-	vdev->name = "virtio-net";
+	vdev->name = n->name;
 	vdev->device_id = VIRTIO_ID_NET;
 	vdev->ops = &net_ops;
 	vdev->config_len = VIRTIO_NET_CFG_LEN;
@@ -413,12 +413,15 @@ static int net_dev_init(struct virtio_net *n, const struct guest_mem *mem)
 	return virtio_dev_init(vdev);
 }
 
-static struct virtio_net *net_alloc(const struct net_config *cfg)
+/* 'index': the device's place among the VM's -n options, in its name. */
+static struct virtio_net *net_alloc(const struct net_config *cfg,
+				    unsigned int index)
 {
 	struct virtio_net *n = calloc(1, sizeof(*n));
 
 	if (!n)
 		return NULL;
+	snprintf(n->name, sizeof(n->name), "virtio-net%u", index);
 	n->cfg = *cfg;
 	n->nr_pairs = cfg->queue_pairs ? cfg->queue_pairs : 1;
 	for (unsigned int i = 0; i < VIRTIO_NET_MAX_PAIRS; i++) {
@@ -461,9 +464,10 @@ static const struct device_ops net_device_ops = {
 };
 
 int virtio_net_create(struct vm *vm, const struct net_config *cfg,
-		      struct virtio_device **out, struct virtio_worker **worker)
+		      unsigned int index, struct virtio_device **out,
+		      struct virtio_worker **worker)
 {
-	struct virtio_net *n = net_alloc(cfg);
+	struct virtio_net *n = net_alloc(cfg, index);
 	int ret;
 
 	if (!n)
@@ -472,7 +476,7 @@ int virtio_net_create(struct vm *vm, const struct net_config *cfg,
 	n->loop = &vm->loop;
 	ret = net_backend_open(n, vm);
 	if (!ret)
-		ret = virtio_worker_init(&n->worker, "virtio-net", net_work, n);
+		ret = virtio_worker_init(&n->worker, n->name, net_work, n);
 	if (ret) {
 		n->threaded = false;
 		net_free(n);
@@ -484,6 +488,8 @@ int virtio_net_create(struct vm *vm, const struct net_config *cfg,
 		return ret;
 	}
 	n->vdev_live = true;
+	/* The snapshot's record name: the type alone, as in files saved
+	 * before devices had an index (records are matched by position). */
 	n->dev.name = "virtio-net";
 	n->dev.ops = &net_device_ops;
 	vm_add_device(vm, &n->dev);
@@ -496,7 +502,7 @@ int virtio_net_test_new(const struct guest_mem *mem, const struct net_caps *caps
 			const struct net_config *cfg, const int *fds,
 			struct virtio_net **out)
 {
-	struct virtio_net *n = net_alloc(cfg);
+	struct virtio_net *n = net_alloc(cfg, 0);
 	int ret;
 
 	if (!n)
@@ -520,7 +526,7 @@ int virtio_net_test_new_tap(const struct guest_mem *mem,
 			    vhost_ioctl_fn vhost, void *vhost_ctx,
 			    struct virtio_net **out)
 {
-	struct virtio_net *n = net_alloc(cfg);
+	struct virtio_net *n = net_alloc(cfg, 0);
 	int ret;
 
 	if (!n)

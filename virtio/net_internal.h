@@ -67,6 +67,7 @@ struct virtio_net {
 	struct event_loop *loop;
 	int err_fd;		   /* vhost vring errors */
 	char ifname[16];
+	char name[16];		   /* "virtio-net<index>": logs, the worker */
 	struct net_pair pairs[VIRTIO_NET_MAX_PAIRS];
 	struct virtq_buf tx_bufs[NET_QUEUE_SIZE];
 };

@@ -81,7 +81,7 @@ static unsigned int net_tap_probe(struct virtio_net *n, int fd)
 		caps |= net_tap_probes[i].cap;
 		n->tap_offloads |= net_tap_probes[i].tun;
 	}
-	pr_debug("virtio-net: tap %s accepts offloads 0x%x", n->ifname,
+	pr_debug("%s: tap %s accepts offloads 0x%x", n->name, n->ifname,
 		 n->tap_offloads);
 	return caps;
 }
@@ -137,7 +137,8 @@ static int net_tap_watch(struct virtio_net *n)
 				   net_tap_ready, n);
 
 		if (ret) {
-			pr_err("virtio-net: event loop: %s", strerror(-ret));
+			pr_err("%s: event loop: %s", n->name,
+			       strerror(-ret));
 			return ret;
 		}
 	}

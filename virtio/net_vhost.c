@@ -64,9 +64,9 @@ int net_vhost_open(struct virtio_net *n, struct vm *vm)
 		if (!ret)
 			ret = net_vhost_fds(n, p);
 		if (ret) {
-			pr_err("virtio-net: vhost=1 was asked for and vhost-net "
+			pr_err("%s: vhost=1 was asked for and vhost-net "
 			       "cannot be used; drop vhost=1 for the userspace "
-			       "back-end");
+			       "back-end", n->name);
 			return ret;
 		}
 		virtio_feat_and(&all, &all, &p->vh.features);

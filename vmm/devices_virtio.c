@@ -74,7 +74,7 @@ static int virtio_nets_create(struct vm *vm)
 	int ret;
 
 	for (unsigned int i = 0; i < vm->cfg->nr_nets; i++) {
-		ret = virtio_net_create(vm, &vm->cfg->nets[i], &vdev, &w);
+		ret = virtio_net_create(vm, &vm->cfg->nets[i], i, &vdev, &w);
 		if (!ret)
 			ret = virtio_attach(vm, vdev, w);
 		if (ret)

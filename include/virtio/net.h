@@ -140,11 +140,13 @@ int virtio_net_check_acked(const struct virtio_features *acked);
  * Back-end errors are reported once here: -ENOENT/-EACCES/-ENODEV and the
  * like mean the host cannot provide what was asked (exit status 70).
  * *worker is the thread that serves the queues (for the transport to hold
- * idle while it saves them).
+ * idle while it saves them). 'index' (the -n option's place) names the
+ * device in logs and its worker thread: virtio-net0, virtio-net1, ...
  */
 struct virtio_worker;
 int virtio_net_create(struct vm *vm, const struct net_config *cfg,
-		      struct virtio_device **out, struct virtio_worker **worker);
+		      unsigned int index, struct virtio_device **out,
+		      struct virtio_worker **worker);
 
 /*
  * For unit tests: a device over caller-made packet fds (one per queue pair,

@@ -58,6 +58,12 @@ pid=$!
 BG+=("$pid")
 wait_log "$LOG" "vnet: round $AT ok" 60
 ctl pause snapnet
+# The device's worker thread carries its index (top -H, ps -L, perf).
+threads=$(cat /proc/"$pid"/task/*/comm | sort | tr '\n' ',')
+case ",$threads" in
+*,virtio-net0,*) ;;
+*) fail "$NAME: no thread named virtio-net0 among: $threads" ;;
+esac
 ctl snapshot snapnet "$T/net.snap"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
