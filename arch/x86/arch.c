@@ -23,7 +23,6 @@
 #include "devices/rtc.h"
 #include "devices/uart8250.h"
 
-#define X86_MAX_CPUS	     254 /* xAPIC ids 0..253; the IOAPIC takes 254 */
 #define X86_MIN_MEM	     (2 * MiB)
 #define X86_EXIT_PORT	     0xf4
 #define X86_COM1_BASE	     0x3f8

@@ -14,6 +14,10 @@ FUZZ_DEPS := virtio/queue.c virtio/queue_split.c virtio/queue_packed.c \
 FUZZ_BLK_DEPS := virtio/blk.c virtio/blk_aio.c virtio/core.c virtio/core_queue.c \
 		 virtio/features.c virtio/worker.c vmm/log.c vmm/sbuf.c \
 		 vmm/thread.c
+# fuzz_snapshot_file: the snapshot reader and the CONFIG decoder.
+FUZZ_SNAP_DEPS := vmm/snapshot_file.c vmm/snapshot_config.c vmm/sbuf.c \
+		  vmm/log.c vmm/thread.c arch/$(ARCH_DIR)/crc32c.c \
+		  tests/fuzz/arch_bounds.c
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_RUN   = $(B)/fuzz/$(1) -max_total_time=$(2) -timeout=10 \
@@ -31,6 +35,20 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ram.h $(FUZZ_DEPS) \
 
 $(B)/fuzz/fuzz_blk_request: FUZZ_EXTRA := $(FUZZ_BLK_DEPS)
 $(B)/fuzz/fuzz_blk_request: $(FUZZ_BLK_DEPS) $(wildcard include/*.h)
+$(B)/fuzz/fuzz_snapshot_file: FUZZ_EXTRA := $(FUZZ_SNAP_DEPS)
+$(B)/fuzz/fuzz_snapshot_file: $(FUZZ_SNAP_DEPS) $(wildcard include/*.h)
+
+# Its seed: a valid snapshot from minivmm's own writer, in the corpus.
+FUZZ_SNAP_SEED := $(B)/fuzz/corpus/fuzz_snapshot_file/seed
+$(B)/fuzz/seed_snapshot: tests/fuzz/seed_snapshot.c $(FUZZ_SNAP_DEPS) \
+			 $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) \
+		-fsanitize=address,undefined -o $@ $< $(FUZZ_SNAP_DEPS)
+$(FUZZ_SNAP_SEED): $(B)/fuzz/seed_snapshot
+	@mkdir -p $(dir $@)
+	$< $@
+fuzz-build: $(FUZZ_SNAP_SEED)
 
 # Each target in turn; the corpus under build/fuzz/corpus grows across runs.
 fuzz: $(FUZZ_BINS)

@@ -1,0 +1,19 @@
+/* arch_bounds.c: x86-64's VM bounds for the fuzz builds of the snapshot CONFIG decoder, which link no arch backend. */
+#include <stdint.h>
+
+#include "arch.h"
+
+uint64_t arch_min_mem(void)
+{
+	return 2u << 20;
+}
+
+unsigned int arch_max_cpus(void)
+{
+	return 254;
+}
+
+uint64_t arch_exit_port_max(void)
+{
+	return 0xffff;
+}
