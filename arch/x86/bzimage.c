@@ -116,13 +116,14 @@ static int check_version(const struct image *k, char *err, size_t errlen)
 static int read_header(const struct image *k, struct boot_params *bp,
 		       char *err, size_t errlen)
 {
-	uint64_t end = BP_HDR_MAGIC_OFF + k->data[BP_JUMP_LEN];
-	int rc = check_magic(k, err, errlen);
+	int rc = check_magic(k, err, errlen); /* the file reaches 0x208 */
+	uint64_t end;
 
 	if (!rc)
 		rc = check_version(k, err, errlen);
 	if (rc)
 		return rc;
+	end = BP_HDR_MAGIC_OFF + k->data[BP_JUMP_LEN];
 	if (end < HDR_OFF(init_size) + 4) {
 		snprintf(err, errlen,
 			 "%s: setup header ends at 0x%llx, too short for "

@@ -18,7 +18,13 @@ FUZZ_BLK_DEPS := virtio/blk.c virtio/blk_aio.c virtio/core.c virtio/core_queue.c
 FUZZ_SNAP_DEPS := vmm/snapshot_file.c vmm/snapshot_config.c vmm/sbuf.c \
 		  vmm/log.c vmm/thread.c arch/$(ARCH_DIR)/crc32c.c \
 		  tests/fuzz/arch_bounds.c
+# fuzz_x86_kernel: the x86-64 probe and loaders (built on x86-64 hosts).
+FUZZ_X86_DEPS := arch/x86/bzimage.c arch/x86/elf_boot.c arch/x86/flat.c \
+		 arch/x86/e820.c arch/x86/mptable.c vmm/elf_image.c vmm/log.c
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+ifneq ($(HOST_ARCH),x86_64)
+FUZZ_SRCS := $(filter-out tests/fuzz/fuzz_x86_kernel.c,$(FUZZ_SRCS))
+endif
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_RUN   = $(B)/fuzz/$(1) -max_total_time=$(2) -timeout=10 \
 	     -rss_limit_mb=2048 -print_final_stats=1 \
@@ -38,7 +44,21 @@ $(B)/fuzz/fuzz_blk_request: $(FUZZ_BLK_DEPS) $(wildcard include/*.h)
 $(B)/fuzz/fuzz_snapshot_file: FUZZ_EXTRA := $(FUZZ_SNAP_DEPS)
 $(B)/fuzz/fuzz_snapshot_file: $(FUZZ_SNAP_DEPS) $(wildcard include/*.h)
 
-# Its seed: a valid snapshot from minivmm's own writer, in the corpus.
+$(B)/fuzz/fuzz_x86_kernel: FUZZ_EXTRA := $(FUZZ_X86_DEPS) -Iarch/x86 -lelf
+$(B)/fuzz/fuzz_x86_kernel: $(FUZZ_X86_DEPS) $(wildcard include/*.h arch/x86/*.h)
+
+# The guest tests' kernels seed it, one of each format (behind an option
+# byte of 0x10: the probe picks the loader, 16 MiB of RAM).
+FUZZ_X86_SEEDS := $(addprefix $(B)/fuzz/corpus/fuzz_x86_kernel/seed-, \
+		    hello.bzimage bootinfo64.elf pvh.elf flat.bin)
+$(B)/fuzz/corpus/fuzz_x86_kernel/seed-%: $(GB)/%
+	@mkdir -p $(dir $@)
+	printf '\020' >$@ && cat $< >>$@
+ifeq ($(HOST_ARCH),x86_64)
+fuzz-build: $(FUZZ_X86_SEEDS)
+endif
+
+# fuzz_snapshot_file's seed: a valid snapshot from minivmm's own writer, in the corpus.
 FUZZ_SNAP_SEED := $(B)/fuzz/corpus/fuzz_snapshot_file/seed
 $(B)/fuzz/seed_snapshot: tests/fuzz/seed_snapshot.c $(FUZZ_SNAP_DEPS) \
 			 $(wildcard include/*.h)

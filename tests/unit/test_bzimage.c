@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "bootparam.h"
 #include "fake_mem.h"
@@ -205,6 +207,28 @@ static int load_bad(struct bz_opts *o, uint64_t ram, size_t cut,
 	return rc;
 }
 
+/* A file too short for a setup header, given to the bzImage loader (as
+ * --kernel-format bzimage does), ending right before an unmapped page: the
+ * loader must refuse it without reading past its end (found by fuzzing). */
+static void test_short_file(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct run r;
+
+	CHECK(two != MAP_FAILED);
+	if (two == MAP_FAILED)
+		return;
+	CHECK_EQ(mprotect(two + page, page, PROT_NONE), 0);
+	memset(two + page - 64, 0x55, 64);
+	run_init(&r, 64 * MiB, two + page - 64, 64, NULL, 0, "");
+	CHECK_EQ(load(&r), -EINVAL);
+	CHECK(strstr(r.err, "too short") != NULL);
+	fake_mem_free(&r.mem);
+	munmap(two, 2 * page);
+}
+
 static void test_corrupt(void)
 {
 	struct bz_opts o;
@@ -255,6 +279,7 @@ static void test_corrupt(void)
 	CHECK(strstr(r.err, "HdrS") != NULL);
 	fake_mem_free(&r.mem);
 	free(k);
+	test_short_file();
 }
 
 static void test_no_room(void)
