@@ -29,6 +29,16 @@ static inline size_t onereg_size(uint64_t id)
  * onereg_rw reports a failure (vCPU, register) once. */
 long onereg_try(struct vcpu *v, bool set, uint64_t id, void *buf);
 int onereg_rw(struct vcpu *v, bool set, uint64_t id, void *buf);
+/* A 64-bit register: 0 or -errno, unreported. */
+int onereg_get_u64(struct vcpu *v, uint64_t id, uint64_t *val);
+int onereg_set_u64(struct vcpu *v, uint64_t id, uint64_t val);
+
+/* Sets 64-bit registers in order (a boot protocol's); the first failure
+ * is reported (vCPU, register) and returned. */
+struct onereg_u64 {
+	uint64_t id, val;
+};
+int onereg_set_all(struct vcpu *v, const struct onereg_u64 *regs, size_t n);
 
 /* A register to save: optional ones KVM does not have are left out. */
 struct onereg_cand {

@@ -59,6 +59,32 @@ int onereg_rw(struct vcpu *v, bool set, uint64_t id, void *buf)
 	return ret < 0 ? (int)ret : 0;
 }
 
+int onereg_get_u64(struct vcpu *v, uint64_t id, uint64_t *val)
+{
+	long ret = onereg_try(v, false, id, val);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+int onereg_set_u64(struct vcpu *v, uint64_t id, uint64_t val)
+{
+	long ret = onereg_try(v, true, id, &val);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+int onereg_set_all(struct vcpu *v, const struct onereg_u64 *regs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t val = regs[i].val;
+		int ret = onereg_rw(v, true, regs[i].id, &val);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* ---- save ---- */
 
 /*

@@ -17,6 +17,7 @@
 #include "kimage.h"
 #include "kvm.h"
 #include "log.h"
+#include "onereg_state.h"
 #include "platform.h"
 #include "snapshot_file.h"
 #include "sysreg.h"
@@ -169,7 +170,7 @@ int arch_load_kernel(struct vm *vm)
 static int read_mpidrs(struct vm *vm, uint64_t *mpidr)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		int ret = arm64_get_reg(&vm->vcpus[i],
+		int ret = onereg_get_u64(&vm->vcpus[i],
 					KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1,
 					&mpidr[i]);
 

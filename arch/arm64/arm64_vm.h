@@ -27,8 +27,4 @@ int arm64_gic_init(struct vm *vm);
 /* --pmu: each vCPU's PMU interrupt and INIT, after arm64_gic_init. */
 int arm64_pmu_init(struct vm *vm);
 
-/* ONE_REG access; errors are returned, the caller reports them. */
-int arm64_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);
-int arm64_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
-
 #endif

@@ -7,24 +7,9 @@
 #include "arm64_vm.h"
 #include "kvm.h"
 #include "log.h"
+#include "onereg_state.h"
 #include "util.h"
 #include "vm.h"
-
-int arm64_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val)
-{
-	struct kvma_one_reg r = {.id = id, .addr = (uintptr_t)val};
-	long ret = kvm_vcpu_ioctl(vcpu, KVMA_GET_ONE_REG, &r);
-
-	return ret < 0 ? (int)ret : 0;
-}
-
-int arm64_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
-{
-	struct kvma_one_reg r = {.id = id, .addr = (uintptr_t)&val};
-	long ret = kvm_vcpu_ioctl(vcpu, KVMA_SET_ONE_REG, &r);
-
-	return ret < 0 ? (int)ret : 0;
-}
 
 /* Every vCPU gets PSCI 0.2 (and PMUv3 with --pmu); all but the boot vCPU
  * start powered off and wait for the guest's PSCI CPU_ON (in KVM). */
@@ -53,9 +38,7 @@ int arch_vcpu_init(struct vcpu *vcpu)
 int arch_vcpu_reset(struct vcpu *vcpu)
 {
 	const struct arm64_boot *b = &vcpu->vm->arch->boot;
-	const struct {
-		uint64_t id, val;
-	} regs[] = {
+	const struct onereg_u64 regs[] = {
 	    {KVMA_REG_X(0), b->fdt_addr},
 	    {KVMA_REG_X(1), 0},
 	    {KVMA_REG_X(2), 0},
@@ -64,31 +47,19 @@ int arch_vcpu_reset(struct vcpu *vcpu)
 	    {KVMA_REG_PC, b->img.load},
 	};
 
-	if (vcpu->id != 0)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
-		int ret = arm64_set_reg(vcpu, regs[i].id, regs[i].val);
-
-		if (ret) {
-			pr_err("vCPU %u: setting boot register 0x%" PRIx64
-			       ": %s",
-			       vcpu->id, regs[i].id, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
+	return vcpu->id ? 0 : onereg_set_all(vcpu, regs, ARRAY_SIZE(regs));
 }
 
 void arch_vcpu_dump(struct vcpu *vcpu)
 {
 	uint64_t pc = 0, pstate = 0, sp = 0, x[4] = {0};
 
-	if (arm64_get_reg(vcpu, KVMA_REG_PC, &pc) ||
-	    arm64_get_reg(vcpu, KVMA_REG_PSTATE, &pstate) ||
-	    arm64_get_reg(vcpu, KVMA_REG_SP_EL1, &sp))
+	if (onereg_get_u64(vcpu, KVMA_REG_PC, &pc) ||
+	    onereg_get_u64(vcpu, KVMA_REG_PSTATE, &pstate) ||
+	    onereg_get_u64(vcpu, KVMA_REG_SP_EL1, &sp))
 		return;
 	for (unsigned int i = 0; i < 4; i++)
-		arm64_get_reg(vcpu, KVMA_REG_X(i), &x[i]);
+		onereg_get_u64(vcpu, KVMA_REG_X(i), &x[i]);
 	pr_err("vCPU %u: pc %016" PRIx64 " pstate %08" PRIx64
 	       " sp_el1 %016" PRIx64,
 	       vcpu->id, pc, pstate, sp);

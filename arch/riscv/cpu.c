@@ -8,6 +8,7 @@
 #include "kvm.h"
 #include "kvm_riscv.h"
 #include "log.h"
+#include "onereg_state.h"
 #include "riscv_vm.h"
 #include "util.h"
 #include "vm.h"
@@ -30,22 +31,6 @@ static const char *const sbi_ext_name[] = {
     [KVMR_SBI_EXT_MPXY] = "mpxy",
 };
 
-int riscv_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val)
-{
-	struct kvmr_one_reg r = {.id = id, .addr = (uintptr_t)val};
-	long ret = kvm_vcpu_ioctl(vcpu, KVMR_GET_ONE_REG, &r);
-
-	return ret < 0 ? (int)ret : 0;
-}
-
-int riscv_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
-{
-	struct kvmr_one_reg r = {.id = id, .addr = (uintptr_t)&val};
-	long ret = kvm_vcpu_ioctl(vcpu, KVMR_SET_ONE_REG, &r);
-
-	return ret < 0 ? (int)ret : 0;
-}
-
 /* --disable-sbi-NAME: an explicit request, so a KVM without SBI_EXT
  * registers (before Linux 6.4) is an error. */
 static int sbi_disable(struct vcpu *vcpu)
@@ -57,7 +42,7 @@ static int sbi_disable(struct vcpu *vcpu)
 
 		if (!(off & 1ULL << n))
 			continue;
-		ret = riscv_set_reg(vcpu, KVMR_SBI_EXT_SINGLE_ID(n), 0);
+		ret = onereg_set_u64(vcpu, KVMR_SBI_EXT_SINGLE_ID(n), 0);
 		if (ret) {
 			pr_err("--disable-sbi-%s: KVM refused (%s)%s",
 			       sbi_ext_name[n], strerror(-ret),
@@ -79,7 +64,7 @@ static void sbi_enable_dbcn(struct vcpu *vcpu)
 
 	if (vcpu->vm->cfg->sbi_ext_off & 1ULL << KVMR_SBI_EXT_DBCN)
 		return;
-	ret = riscv_set_reg(vcpu, KVMR_SBI_EXT_SINGLE_ID(KVMR_SBI_EXT_DBCN), 1);
+	ret = onereg_set_u64(vcpu, KVMR_SBI_EXT_SINGLE_ID(KVMR_SBI_EXT_DBCN), 1);
 	if (ret && vcpu->id == 0)
 		pr_debug("SBI DBCN not available (%s): legacy console only",
 			 strerror(-ret));
@@ -89,7 +74,7 @@ static void sbi_enable_dbcn(struct vcpu *vcpu)
 static int timebase(struct vcpu *vcpu, uint64_t *hz)
 {
 	uint64_t want = vcpu->vm->cfg->timebase_hz;
-	int ret = riscv_get_reg(vcpu, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), hz);
+	int ret = onereg_get_u64(vcpu, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), hz);
 
 	if (ret) {
 		pr_err("vCPU %u: reading the timer frequency: %s", vcpu->id,
@@ -98,7 +83,7 @@ static int timebase(struct vcpu *vcpu, uint64_t *hz)
 	}
 	if (!want || want == *hz)
 		return 0;
-	ret = riscv_set_reg(vcpu, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), want);
+	ret = onereg_set_u64(vcpu, KVMR_TIMER_ID(KVMR_TIMER_FREQUENCY), want);
 	if (ret) {
 		pr_err("--timebase-frequency %" PRIu64 ": this KVM cannot set "
 		       "the timer frequency (%s): it is fixed at the host's "
@@ -115,7 +100,7 @@ static void read_isa_ext(struct vcpu *vcpu, uint64_t *words)
 	for (unsigned int i = 0; i < KVMR_ISA_EXT_KNOWN; i++) {
 		uint64_t v = 0;
 
-		if (!riscv_get_reg(vcpu, KVMR_ISA_EXT_ID(i), &v) && v)
+		if (!onereg_get_u64(vcpu, KVMR_ISA_EXT_ID(i), &v) && v)
 			words[i / 64] |= 1ULL << (i % 64);
 	}
 }
@@ -125,7 +110,7 @@ static void read_isa_ext(struct vcpu *vcpu, uint64_t *words)
 static int hart_info(struct vcpu *vcpu, struct riscv_hart_info *h)
 {
 	uint64_t v;
-	int ret = riscv_get_reg(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_ISA), &h->isa);
+	int ret = onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_ISA), &h->isa);
 
 	if (ret) {
 		pr_err("vCPU %u: reading the ISA: %s", vcpu->id,
@@ -133,15 +118,15 @@ static int hart_info(struct vcpu *vcpu, struct riscv_hart_info *h)
 		return ret;
 	}
 	read_isa_ext(vcpu, h->isa_ext);
-	if (riscv_get_reg(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_SATP_MODE),
+	if (onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_SATP_MODE),
 			  &h->satp_mode))
 		h->satp_mode = KVMR_SATP_MODE_SV39;
 	if (h->isa_ext[0] & 1ULL << KVMR_ISA_EXT_ZICBOM &&
-	    !riscv_get_reg(vcpu,
+	    !onereg_get_u64(vcpu,
 			   KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOM_BLOCK_SIZE), &v))
 		h->cbom_block_size = (uint32_t)v;
 	if (h->isa_ext[0] & 1ULL << KVMR_ISA_EXT_ZICBOZ &&
-	    !riscv_get_reg(vcpu,
+	    !onereg_get_u64(vcpu,
 			   KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOZ_BLOCK_SIZE), &v))
 		h->cboz_block_size = (uint32_t)v;
 	return timebase(vcpu, &h->timebase_hz);
@@ -165,28 +150,14 @@ int arch_vcpu_init(struct vcpu *vcpu)
 int arch_vcpu_reset(struct vcpu *vcpu)
 {
 	const struct arch_vm *a = vcpu->vm->arch;
-	const struct {
-		uint64_t id, val;
-	} regs[] = {
+	const struct onereg_u64 regs[] = {
 	    {KVMR_CORE_ID(KVMR_CORE_A(0)), vcpu->id},
 	    {KVMR_CORE_ID(KVMR_CORE_A(1)), a->fdt_addr},
 	    {KVMR_CORE_ID(KVMR_CORE_MODE), KVMR_MODE_S},
 	    {KVMR_CORE_ID(KVMR_CORE_PC), a->img.load},
 	};
 
-	if (vcpu->id != 0)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
-		int ret = riscv_set_reg(vcpu, regs[i].id, regs[i].val);
-
-		if (ret) {
-			pr_err("vCPU %u: setting boot register 0x%" PRIx64
-			       ": %s",
-			       vcpu->id, regs[i].id, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
+	return vcpu->id ? 0 : onereg_set_all(vcpu, regs, ARRAY_SIZE(regs));
 }
 
 void arch_vcpu_dump(struct vcpu *vcpu)
@@ -212,7 +183,7 @@ void arch_vcpu_dump(struct vcpu *vcpu)
 	for (size_t i = 0; i < ARRAY_SIZE(regs) && n < sizeof(line); i++) {
 		uint64_t v = 0;
 
-		if (riscv_get_reg(vcpu, regs[i].id, &v))
+		if (onereg_get_u64(vcpu, regs[i].id, &v))
 			continue;
 		n += (size_t)snprintf(line + n, sizeof(line) - n,
 				      "%s%s %016" PRIx64, n ? " " : "",

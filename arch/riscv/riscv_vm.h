@@ -42,10 +42,6 @@ struct arch_vm {
 	size_t in_head, in_len;
 };
 
-/* ONE_REG access; errors are returned, the caller reports them. */
-int riscv_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);
-int riscv_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
-
 /* The irqchip: the in-kernel AIA when KVM has it, else the userspace PLIC
  * (before any vCPU); AIA's per-hart IMSIC files and init once they exist. */
 int riscv_irqchip_create(struct vm *vm);
