@@ -28,12 +28,13 @@ static int vh_call(struct vhost_dev *d, unsigned long req, void *arg)
  * reads the first u32 of the argument (our count, 2) as a vring index and
  * refuses it as >= the device's 2 virtqueues.
  */
+_Static_assert(sizeof(((struct vh_features_128 *)0)->features) ==
+		       sizeof(((struct virtio_features *)0)->q),
+	       "the vhost feature array holds the 128-bit set");
+
 int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 {
-	struct {
-		struct vh_features_array h;
-		uint64_t f[VIRTIO_FEAT_QWORDS];
-	} a = { { VIRTIO_FEAT_QWORDS }, { 0, 0 } };
+	struct vh_features_128 a = { VIRTIO_FEAT_QWORDS, { 0, 0 } };
 	uint64_t f64 = 0;
 	int ret;
 
@@ -42,7 +43,7 @@ int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 	if (!ret) {
 		d->has_array = true;
 		for (unsigned int i = 0; i < VIRTIO_FEAT_QWORDS; i++)
-			out->q[i] = a.f[i];
+			out->q[i] = a.features[i];
 		return 0;
 	}
 	if (ret != -ENOTTY && ret != -EINVAL && ret != -ENOBUFS) {
@@ -62,10 +63,7 @@ int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 
 int vhost_set_features(struct vhost_dev *d, const struct virtio_features *f)
 {
-	struct {
-		struct vh_features_array h;
-		uint64_t f[VIRTIO_FEAT_QWORDS];
-	} a = { { VIRTIO_FEAT_QWORDS }, { f->q[0], f->q[1] } };
+	struct vh_features_128 a = { VIRTIO_FEAT_QWORDS, { f->q[0], f->q[1] } };
 	uint64_t f64 = f->q[0];
 	int ret;
 

@@ -47,6 +47,15 @@ struct vh_features_array {
 	uint64_t features[];
 };
 
+/* The same with room for minivmm's 128 bits (a flexible array may not sit
+ * inside another struct in ISO C). */
+struct vh_features_128 {
+	uint64_t count; /* 2 */
+	uint64_t features[2];
+};
+_Static_assert(sizeof(struct vh_features_array) == 8,
+	       "features[] must follow an 8-byte count");
+
 #define VH_VIRTIO 0xAF
 #define VH_GET_FEATURES	      _IOR(VH_VIRTIO, 0x00, uint64_t)
 #define VH_SET_FEATURES	      _IOW(VH_VIRTIO, 0x00, uint64_t)

@@ -14,6 +14,12 @@ FUZZ_DEPS := virtio/queue.c virtio/queue_split.c virtio/queue_packed.c \
 FUZZ_BLK_DEPS := virtio/blk.c virtio/blk_aio.c virtio/core.c virtio/core_queue.c \
 		 virtio/features.c virtio/worker.c vmm/log.c vmm/sbuf.c \
 		 vmm/thread.c
+# fuzz_net also links virtio-net, its back-ends and vhost (not driven).
+FUZZ_NET_DEPS := virtio/net.c virtio/net_rxtx.c virtio/net_tap.c \
+		 virtio/net_vhost.c virtio/vhost.c virtio/vhost_abi.c \
+		 virtio/core.c virtio/core_queue.c virtio/features.c \
+		 virtio/worker.c vmm/log.c vmm/sbuf.c vmm/thread.c \
+		 vmm/eventloop.c
 # fuzz_snapshot_file: the snapshot reader and the CONFIG decoder.
 FUZZ_SNAP_DEPS := vmm/snapshot_file.c vmm/snapshot_config.c vmm/sbuf.c \
 		  vmm/log.c vmm/thread.c arch/$(ARCH_DIR)/crc32c.c \
@@ -41,6 +47,8 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ram.h $(FUZZ_DEPS) \
 
 $(B)/fuzz/fuzz_blk_request: FUZZ_EXTRA := $(FUZZ_BLK_DEPS)
 $(B)/fuzz/fuzz_blk_request: $(FUZZ_BLK_DEPS) $(wildcard include/*.h)
+$(B)/fuzz/fuzz_net: FUZZ_EXTRA := $(FUZZ_NET_DEPS) -lpthread
+$(B)/fuzz/fuzz_net: $(FUZZ_NET_DEPS) $(wildcard include/*.h)
 $(B)/fuzz/fuzz_snapshot_file: FUZZ_EXTRA := $(FUZZ_SNAP_DEPS)
 $(B)/fuzz/fuzz_snapshot_file: $(FUZZ_SNAP_DEPS) $(wildcard include/*.h)
 
