@@ -352,7 +352,8 @@ static int net_save(struct virtio_device *vdev, struct sbuf *out)
 
 	if (n->vhost && running) {
 		pr_err("%s: a snapshot cannot hold the state of "
-		       "vhost-net's queues (use -n ...,vhost=0)", n->name);
+		       "vhost-net's queues (use -n ...,vhost=0)",
+		       n->name);
 		return -EOPNOTSUPP;
 	}
 	sbuf_put_u32(out, running ? n->active_pairs : 1);

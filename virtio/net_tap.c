@@ -137,8 +137,7 @@ static int net_tap_watch(struct virtio_net *n)
 				   net_tap_ready, n);
 
 		if (ret) {
-			pr_err("%s: event loop: %s", n->name,
-			       strerror(-ret));
+			pr_err("%s: event loop: %s", n->name, strerror(-ret));
 			return ret;
 		}
 	}

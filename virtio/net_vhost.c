@@ -66,7 +66,8 @@ int net_vhost_open(struct virtio_net *n, struct vm *vm)
 		if (ret) {
 			pr_err("%s: vhost=1 was asked for and vhost-net "
 			       "cannot be used; drop vhost=1 for the userspace "
-			       "back-end", n->name);
+			       "back-end",
+			       n->name);
 			return ret;
 		}
 		virtio_feat_and(&all, &all, &p->vh.features);

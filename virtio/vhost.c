@@ -29,12 +29,12 @@ static int vh_call(struct vhost_dev *d, unsigned long req, void *arg)
  * refuses it as >= the device's 2 virtqueues.
  */
 _Static_assert(sizeof(((struct vh_features_128 *)0)->features) ==
-		       sizeof(((struct virtio_features *)0)->q),
+		   sizeof(((struct virtio_features *)0)->q),
 	       "the vhost feature array holds the 128-bit set");
 
 int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 {
-	struct vh_features_128 a = { VIRTIO_FEAT_QWORDS, { 0, 0 } };
+	struct vh_features_128 a = {VIRTIO_FEAT_QWORDS, {0, 0}};
 	uint64_t f64 = 0;
 	int ret;
 
@@ -63,7 +63,7 @@ int vhost_get_features(struct vhost_dev *d, struct virtio_features *out)
 
 int vhost_set_features(struct vhost_dev *d, const struct virtio_features *f)
 {
-	struct vh_features_128 a = { VIRTIO_FEAT_QWORDS, { f->q[0], f->q[1] } };
+	struct vh_features_128 a = {VIRTIO_FEAT_QWORDS, {f->q[0], f->q[1]}};
 	uint64_t f64 = f->q[0];
 	int ret;
 

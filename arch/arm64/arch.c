@@ -171,8 +171,8 @@ static int read_mpidrs(struct vm *vm, uint64_t *mpidr)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		int ret = onereg_get_u64(&vm->vcpus[i],
-					KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1,
-					&mpidr[i]);
+					 KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1,
+					 &mpidr[i]);
 
 		if (ret) {
 			pr_err("vCPU %u: reading MPIDR_EL1: %s", i,

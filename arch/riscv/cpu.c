@@ -64,7 +64,8 @@ static void sbi_enable_dbcn(struct vcpu *vcpu)
 
 	if (vcpu->vm->cfg->sbi_ext_off & 1ULL << KVMR_SBI_EXT_DBCN)
 		return;
-	ret = onereg_set_u64(vcpu, KVMR_SBI_EXT_SINGLE_ID(KVMR_SBI_EXT_DBCN), 1);
+	ret =
+	    onereg_set_u64(vcpu, KVMR_SBI_EXT_SINGLE_ID(KVMR_SBI_EXT_DBCN), 1);
 	if (ret && vcpu->id == 0)
 		pr_debug("SBI DBCN not available (%s): legacy console only",
 			 strerror(-ret));
@@ -110,7 +111,8 @@ static void read_isa_ext(struct vcpu *vcpu, uint64_t *words)
 static int hart_info(struct vcpu *vcpu, struct riscv_hart_info *h)
 {
 	uint64_t v;
-	int ret = onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_ISA), &h->isa);
+	int ret =
+	    onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_ISA), &h->isa);
 
 	if (ret) {
 		pr_err("vCPU %u: reading the ISA: %s", vcpu->id,
@@ -119,15 +121,15 @@ static int hart_info(struct vcpu *vcpu, struct riscv_hart_info *h)
 	}
 	read_isa_ext(vcpu, h->isa_ext);
 	if (onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_SATP_MODE),
-			  &h->satp_mode))
+			   &h->satp_mode))
 		h->satp_mode = KVMR_SATP_MODE_SV39;
 	if (h->isa_ext[0] & 1ULL << KVMR_ISA_EXT_ZICBOM &&
-	    !onereg_get_u64(vcpu,
-			   KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOM_BLOCK_SIZE), &v))
+	    !onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOM_BLOCK_SIZE),
+			    &v))
 		h->cbom_block_size = (uint32_t)v;
 	if (h->isa_ext[0] & 1ULL << KVMR_ISA_EXT_ZICBOZ &&
-	    !onereg_get_u64(vcpu,
-			   KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOZ_BLOCK_SIZE), &v))
+	    !onereg_get_u64(vcpu, KVMR_CONFIG_ID(KVMR_CONFIG_ZICBOZ_BLOCK_SIZE),
+			    &v))
 		h->cboz_block_size = (uint32_t)v;
 	return timebase(vcpu, &h->timebase_hz);
 }

@@ -27,7 +27,7 @@
  * is read back and must fit a frame.
  */
 #define MAX_FRAMES 4
-#define FRAME_UNIT 24 /* frame length = len byte * this: up to 6120 */
+#define FRAME_UNIT 24	    /* frame length = len byte * this: up to 6120 */
 #define QUEUE_AREA 0x200ull /* per queue: desc, +0x100, +0x140 */
 #define MAX_PKT	   (65536 + 64)
 
@@ -51,15 +51,13 @@ static const struct {
       VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6}},
     {4,
      {VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO, VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
-      VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
-      VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM}},
+      VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO, VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO_CSUM}},
     {1, {VIRTIO_F_RING_EVENT_IDX}},
     {1, {VIRTIO_F_RING_INDIRECT_DESC}},
     {2, {VIRTIO_NET_F_MQ, VIRTIO_NET_F_CTRL_VQ}},
     {1, {VIRTIO_F_RING_PACKED}},
     {3,
-     {VIRTIO_NET_F_GUEST_USO4, VIRTIO_NET_F_GUEST_USO6,
-      VIRTIO_NET_F_HOST_USO}},
+     {VIRTIO_NET_F_GUEST_USO4, VIRTIO_NET_F_GUEST_USO6, VIRTIO_NET_F_HOST_USO}},
 };
 
 static struct guest_mem mem;
@@ -109,7 +107,7 @@ static void drive(struct virtio_device *v, const struct net_fuzz_hdr *h)
 	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	pick_features(v, h->feat);
 	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				     VIRTIO_STATUS_FEATURES_OK);
+				 VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned int q = 0; q < virtio_num_queues(v); q++) {
 		uint64_t at = q * QUEUE_AREA;
 
@@ -121,8 +119,8 @@ static void drive(struct virtio_device *v, const struct net_fuzz_hdr *h)
 		virtio_queue_enable(v, q);
 	}
 	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				     VIRTIO_STATUS_FEATURES_OK |
-				     VIRTIO_STATUS_DRIVER_OK);
+				 VIRTIO_STATUS_FEATURES_OK |
+				 VIRTIO_STATUS_DRIVER_OK);
 }
 
 /* What the device sent on one pair: whole packets no larger than a

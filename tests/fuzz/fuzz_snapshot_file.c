@@ -22,11 +22,11 @@
  * checks themselves to be fuzzed. The seed (seed_snapshot.c) is a
  * valid file written by minivmm's own writer, with every bit set.
  */
-#define FIX_MAGIC    (1u << 0) /* magic, major version, arch, page size */
-#define FIX_HDR_CRC  (1u << 1)
-#define FIX_SEC_CRC  (1u << 2) /* every section header and payload */
-#define FIX_RUN_CRC  (1u << 3) /* the page runs' CRCs */
-#define FIX_END	     (1u << 4) /* END's file length and section count */
+#define FIX_MAGIC   (1u << 0) /* magic, major version, arch, page size */
+#define FIX_HDR_CRC (1u << 1)
+#define FIX_SEC_CRC (1u << 2) /* every section header and payload */
+#define FIX_RUN_CRC (1u << 3) /* the page runs' CRCs */
+#define FIX_END	    (1u << 4) /* END's file length and section count */
 
 #define HDR_SIZE_MIN 128
 #define HDR_SIZE_MAX 4096
@@ -38,8 +38,7 @@
 #define MAX_SECS     4096
 #define LOAD_MAX     (16u << 20) /* guest RAM the loads may map */
 
-static void fix_runs(uint8_t *f, size_t len, const uint8_t *mem,
-		     uint64_t plen)
+static void fix_runs(uint8_t *f, size_t len, const uint8_t *mem, uint64_t plen)
 {
 	uint32_t nb = get_le32(mem);
 	uint64_t nr = get_le64(mem + 8);
@@ -141,7 +140,8 @@ static void load(struct snap_reader *r)
 			abort();
 		mem.nr = nr;
 		mem.total = total;
-		for (unsigned int i = 0, at = 0; i < nr; at += banks[i].size, i++)
+		for (unsigned int i = 0, at = 0; i < nr;
+		     at += banks[i].size, i++)
 			mem.regions[i] = (struct mem_region){
 			    banks[i].gpa, banks[i].size, ram + at, i};
 		/* 0: mapped, 1: copied (checks the page CRCs), 2: verified */
@@ -154,9 +154,9 @@ static void load(struct snap_reader *r)
 
 static void use(struct snap_reader *r)
 {
-	static const uint32_t types[] = {SNAP_SEC_CONFIG, SNAP_SEC_CLOCK,
+	static const uint32_t types[] = {SNAP_SEC_CONFIG,  SNAP_SEC_CLOCK,
 					 SNAP_SEC_ARCH_VM, SNAP_SEC_ARCH_VCPU,
-					 SNAP_SEC_DEVICE, 0x2a};
+					 SNAP_SEC_DEVICE,  0x2a};
 	struct vm_config rec;
 	const void *data;
 	bool has_devices;

@@ -108,8 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = load(fmt, &a, &boot, err, sizeof(err));
 	if (ret && !err[0])
 		abort();
-	if (!ret && boot.mode != X86_BOOT_LINUX64 && boot.mode != X86_BOOT_PVH &&
-	    boot.mode != X86_BOOT_REAL)
+	if (!ret && boot.mode != X86_BOOT_LINUX64 &&
+	    boot.mode != X86_BOOT_PVH && boot.mode != X86_BOOT_REAL)
 		abort();
 	return 0;
 }

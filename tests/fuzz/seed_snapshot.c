@@ -14,8 +14,10 @@
 
 static int write_snapshot(const char *path, struct guest_mem *mem)
 {
-	struct vm_config cfg = {.mem_size = 16u << 20, .exit_port = 0xf4,
-				.nr_disks = 1, .nr_nets = 1};
+	struct vm_config cfg = {.mem_size = 16u << 20,
+				.exit_port = 0xf4,
+				.nr_disks = 1,
+				.nr_nets = 1};
 	struct snap_writer *w;
 	struct sbuf b;
 	int ret;
@@ -61,8 +63,8 @@ int main(int argc, char **argv)
 		if (p == 1 || p == 2 || p == 5 || p == 8)
 			memset(ram + p * PAGE, 0x40 + p, PAGE);
 	mem.regions[0] = (struct mem_region){0, 8 * PAGE, ram, 0};
-	mem.regions[1] = (struct mem_region){1u << 20, 4 * PAGE, ram + 8 * PAGE,
-					     1};
+	mem.regions[1] =
+	    (struct mem_region){1u << 20, 4 * PAGE, ram + 8 * PAGE, 1};
 	snprintf(tmp, sizeof(tmp), "%s.snap", argv[1]);
 	if (write_snapshot(tmp, &mem))
 		return 1;
