@@ -53,6 +53,7 @@ struct vm_config {
 	unsigned int timeout_sec; /* 0: none */
 	int exit_port;		  /* -1: off */
 	bool debug_io;
+	bool thp;		  /* --thp: MADV_HUGEPAGE on guest RAM */
 	const char *kvm_path;
 	const char *dump_dtb;	  /* --dump-dtb FILE (arm64, riscv64), or NULL */
 	/* riscv64: --disable-sbi-NAME (bit n: KVM's SBI extension n) and

@@ -38,6 +38,7 @@ enum {
 	OPT_TIMEBASE,
 	OPT_IRQCHIP,
 	OPT_PMU,
+	OPT_THP,
 	OPT_SBI_OFF, /* riscv64: + KVM's SBI extension number; keep last */
 };
 
@@ -78,6 +79,7 @@ static const struct option run_options[] = {
 	{ "timebase-frequency", required_argument, NULL, OPT_TIMEBASE },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "pmu", no_argument, NULL, OPT_PMU },
+	{ "thp", no_argument, NULL, OPT_THP },
 	SBI_OFF("legacy", 0), SBI_OFF("time", 1), SBI_OFF("ipi", 2),
 	SBI_OFF("rfence", 3), SBI_OFF("srst", 4), SBI_OFF("hsm", 5),
 	SBI_OFF("pmu", 6), SBI_OFF("experimental", 7), SBI_OFF("vendor", 8),
@@ -109,6 +111,8 @@ void config_usage_run(void)
 	       "      --kernel-format auto|bzimage|elf|flat   skip probing the kernel file\n"
 	       "      --loglevel error|warn|info|debug   (default warn)\n"
 	       "      --debug-io          log every guest access no device handles\n"
+	       "      --thp               back guest RAM with transparent huge pages where the\n"
+	       "                          host allows them (faster guests, slower first touches)\n"
 	       "      --kvm-device PATH   the KVM device (default /dev/kvm)\n"
 	       "      --dump-dtb FILE     also write the guest's device tree to FILE (arm64, riscv64)\n"
 	       "      --timebase-frequency HZ   riscv64: the guest's timer frequency (only where\n"
@@ -539,6 +543,7 @@ static int parse_one(int c, const char *arg, struct vm_config *cfg,
 	case OPT_EXIT_PORT: return parse_port(arg, cfg);
 	case OPT_KERNEL_FORMAT: return parse_format(arg, cfg);
 	case OPT_DEBUG_IO: cfg->debug_io = true; return 0;
+	case OPT_THP: cfg->thp = true; return 0;
 	case OPT_KVM: cfg->kvm_path = arg; return 0;
 	case OPT_DUMP_DTB: cfg->dump_dtb = arg; return 0;
 	case OPT_CONSOLE: return parse_console(arg, cfg);
@@ -639,7 +644,7 @@ void config_usage_restore(void)
 	       "  --allow-tsc-mismatch    run even if this host cannot give the saved TSC frequency\n"
 	       "  --allow-timebase-mismatch  riscv64: run even if this host cannot give the saved\n"
 	       "                          timebase (the guest's clock then runs at the host's rate)\n"
-	       "  --name, --api, --serial-log, --timeout, --loglevel, --debug-io,\n"
+	       "  --name, --api, --serial-log, --timeout, --loglevel, --debug-io, --thp,\n"
 	       "  --kvm-device            as for 'minivmm run'\n"
 	       "\n"
 	       "The snapshot records the VM's devices; without device options they are\n"

@@ -33,6 +33,7 @@
 #include "vm.h"
 
 #define KVM_API_VERSION_EXPECTED 12
+#define RAM_ALIGN (2 * MiB) /* a huge page; every bank starts at a multiple */
 
 void vm_add_device(struct vm *vm, struct device *dev)
 {
@@ -236,6 +237,35 @@ int vm_ram_ready(struct vm *vm)
 	return vm->ram_err;
 }
 
+/*
+ * One bank of guest RAM: anonymous, reserved lazily, and 2 MiB-aligned (bank
+ * addresses are), so that host huge pages can back it and KVM can map it
+ * with 2 MiB stage-2 pages wherever the host's THP setting allows. With
+ * --thp also MADV_HUGEPAGE, for hosts that use THP only where asked
+ * ("madvise", as Debian's and Ubuntu's kernels): faster guests on hardware
+ * KVM, at the price of a 2 MiB clear (and maybe compaction) at each first
+ * touch, hence not the default.
+ */
+static void *vm_map_bank(uint64_t size, bool thp)
+{
+	size_t len = (size_t)size + RAM_ALIGN;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return p;
+	a = (uint8_t *)ALIGN_UP((uintptr_t)p, RAM_ALIGN);
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (p + len > a + size)
+		munmap(a + size, (size_t)(p + len - (a + size)));
+	if (thp && madvise(a, (size_t)size, MADV_HUGEPAGE))
+		pr_warn("--thp: this host gives no transparent huge pages "
+			"(madvise: %s)", strerror(errno));
+	return a;
+}
+
 static int vm_map_ram(struct vm *vm)
 {
 	struct mem_bank banks[MEM_MAX_BANKS];
@@ -244,9 +274,7 @@ static int vm_map_ram(struct vm *vm)
 	if (nr < 0)
 		return nr;
 	for (int i = 0; i < nr; i++) {
-		void *p = mmap(NULL, banks[i].size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-			       0);
+		void *p = vm_map_bank(banks[i].size, vm->cfg->thp);
 
 		if (p == MAP_FAILED) {
 			pr_err("cannot reserve %" PRIu64 " MiB of guest RAM: %s",

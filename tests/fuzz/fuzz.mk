@@ -79,13 +79,13 @@ $(FUZZ_SNAP_SEED): $(B)/fuzz/seed_snapshot
 fuzz-build: $(FUZZ_SNAP_SEED)
 
 # Each target in turn; the corpus under build/fuzz/corpus grows across runs.
-fuzz: $(FUZZ_BINS)
+fuzz: fuzz-build
 	@set -e; for f in $(notdir $(FUZZ_BINS)); do \
 		echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 		$(call FUZZ_RUN,$$f,$(FUZZ_SECONDS)); \
 	done
 
-fuzz-smoke: $(FUZZ_BINS)
+fuzz-smoke: fuzz-build
 	@set -e; for f in $(notdir $(FUZZ_BINS)); do \
 		echo "fuzz-smoke: $$f for $(FUZZ_SMOKE_SECONDS)s"; \
 		$(call FUZZ_RUN,$$f,$(FUZZ_SMOKE_SECONDS)) 2>$(B)/fuzz/$$f.log \

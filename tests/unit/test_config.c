@@ -61,7 +61,7 @@ static void test_run_options(void)
 	CHECK_EQ(parse(&cfg, &lvl, "-k", "/proc/self/exe", "-m", "1G", "-c",
 		       "4", "--timeout", "30", "--exit-port", "0x501",
 		       "--loglevel", "debug", "-p", "quiet", "--debug-io",
-		       "--serial-log", "/tmp/x", NULL),
+		       "--serial-log", "/tmp/x", "--thp", NULL),
 		 0);
 	CHECK_EQ(cfg.mem_size, GiB);
 	CHECK_EQ(cfg.nr_cpus, 4);
@@ -71,6 +71,7 @@ static void test_run_options(void)
 	CHECK_STR(cfg.cmdline, "quiet");
 	CHECK(cfg.debug_io);
 	CHECK_STR(cfg.serial_log, "/tmp/x");
+	CHECK(cfg.thp);
 
 	/* Defaults. */
 	CHECK_EQ(parse(&cfg, &lvl, "--kernel", "/proc/self/exe", NULL), 0);
@@ -78,6 +79,7 @@ static void test_run_options(void)
 	CHECK_EQ(cfg.nr_cpus, 1);
 	CHECK_EQ(cfg.exit_port, arch_default_exit_port());
 	CHECK_EQ(cfg.timeout_sec, 0);
+	CHECK(!cfg.thp);
 	CHECK_EQ(cfg.kernel_format, KFMT_AUTO);
 	CHECK_EQ(parse(&cfg, &lvl, "-k", "/proc/self/exe", "--exit-port",
 		       "off", "--kernel-format", "flat", NULL),
