@@ -242,11 +242,11 @@ int vm_ram_ready(struct vm *vm)
  * addresses are), so that host huge pages can back it and KVM can map it
  * with 2 MiB stage-2 pages wherever the host's THP setting allows. With
  * --thp also MADV_HUGEPAGE, for hosts that use THP only where asked
- * ("madvise", as Debian's and Ubuntu's kernels): faster guests on hardware
- * KVM, at the price of a 2 MiB clear (and maybe compaction) at each first
- * touch, hence not the default.
+ * ("madvise", as Ubuntu's kernels; Debian's use "always"): faster guests on
+ * hardware KVM, at the price of a 2 MiB clear (and maybe compaction) at
+ * each first touch, hence not the default. *advise_err: madvise's errno.
  */
-static void *vm_map_bank(uint64_t size, bool thp)
+static void *vm_map_bank(uint64_t size, bool thp, int *advise_err)
 {
 	size_t len = (size_t)size + RAM_ALIGN;
 	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -261,8 +261,7 @@ static void *vm_map_bank(uint64_t size, bool thp)
 	if (p + len > a + size)
 		munmap(a + size, (size_t)(p + len - (a + size)));
 	if (thp && madvise(a, (size_t)size, MADV_HUGEPAGE))
-		pr_warn("--thp: this host gives no transparent huge pages "
-			"(madvise: %s)", strerror(errno));
+		*advise_err = errno;
 	return a;
 }
 
@@ -270,16 +269,19 @@ static int vm_map_ram(struct vm *vm)
 {
 	struct mem_bank banks[MEM_MAX_BANKS];
 	int nr = arch_mem_layout(vm->cfg->mem_size, banks, MEM_MAX_BANKS);
+	int advise_err = 0;
 
 	if (nr < 0)
 		return nr;
 	for (int i = 0; i < nr; i++) {
-		void *p = vm_map_bank(banks[i].size, vm->cfg->thp);
+		void *p = vm_map_bank(banks[i].size, vm->cfg->thp, &advise_err);
 
 		if (p == MAP_FAILED) {
+			int err = errno;
+
 			pr_err("cannot reserve %" PRIu64 " MiB of guest RAM: %s",
-			       banks[i].size / MiB, strerror(errno));
-			return -errno;
+			       banks[i].size / MiB, strerror(err));
+			return -err;
 		}
 		vm->mem.regions[i] = (struct mem_region){ banks[i].gpa,
 							  banks[i].size, p,
@@ -287,6 +289,9 @@ static int vm_map_ram(struct vm *vm)
 		vm->mem.nr++;
 		vm->mem.total += banks[i].size;
 	}
+	if (advise_err) /* a warning: the VM runs on small pages */
+		pr_warn("--thp: this host gives no transparent huge pages "
+			"(madvise: %s)", strerror(advise_err));
 	return vm_register_ram_async(vm);
 }
 
