@@ -279,7 +279,8 @@ static int vm_map_ram(struct vm *vm)
 		if (p == MAP_FAILED) {
 			int err = errno;
 
-			pr_err("cannot reserve %" PRIu64 " MiB of guest RAM: %s",
+			pr_err("cannot reserve %" PRIu64
+			       " MiB of guest RAM: %s",
 			       banks[i].size / MiB, strerror(err));
 			return -err;
 		}
@@ -291,7 +292,8 @@ static int vm_map_ram(struct vm *vm)
 	}
 	if (advise_err) /* a warning: the VM runs on small pages */
 		pr_warn("--thp: this host gives no transparent huge pages "
-			"(madvise: %s)", strerror(advise_err));
+			"(madvise: %s)",
+			strerror(advise_err));
 	return vm_register_ram_async(vm);
 }
 
