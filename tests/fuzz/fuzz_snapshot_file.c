@@ -22,7 +22,7 @@
  * checks themselves to be fuzzed. The seed (seed_snapshot.c) is a
  * valid file written by minivmm's own writer, with every bit set.
  */
-#define FIX_MAGIC   (1u << 0) /* magic, major version, arch, page size */
+#define FIX_MAGIC   (1u << 0) /* magic, major, arch, page size, data offset */
 #define FIX_HDR_CRC (1u << 1)
 #define FIX_SEC_CRC (1u << 2) /* every section header and payload */
 #define FIX_RUN_CRC (1u << 3) /* the page runs' CRCs */
