@@ -1,4 +1,4 @@
-# tests/fuzz/fuzz.mk: libFuzzer targets for the virtqueue walkers and the virtio-blk request path: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
+# tests/fuzz/fuzz.mk: libFuzzer targets (virtqueue walkers, virtio-blk requests, virtio-net data path, snapshot reader, x86 kernel loaders) with their seeds: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
 FUZZ_CC		   ?= clang
 FUZZ_SECONDS	   ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -66,7 +66,8 @@ ifeq ($(HOST_ARCH),x86_64)
 fuzz-build: $(FUZZ_X86_SEEDS)
 endif
 
-# fuzz_snapshot_file's seed: a valid snapshot from minivmm's own writer, in the corpus.
+# fuzz_snapshot_file's seed, in its corpus: a valid snapshot from minivmm's
+# own writer.
 FUZZ_SNAP_SEED := $(B)/fuzz/corpus/fuzz_snapshot_file/seed
 $(B)/fuzz/seed_snapshot: tests/fuzz/seed_snapshot.c $(FUZZ_SNAP_DEPS) \
 			 $(wildcard include/*.h)
