@@ -40,7 +40,7 @@ FUZZ_RUN   = $(B)/fuzz/$(1) -max_total_time=$(2) -timeout=10 \
 .PHONY: fuzz fuzz-smoke fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_ram.h $(FUZZ_DEPS) \
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_ram.h $(FUZZ_DEPS) \
 		  $(wildcard include/virtio/*.h virtio/*.h) include/mem.h
 	@mkdir -p $(B)/fuzz/corpus/$(notdir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS) $(FUZZ_EXTRA)

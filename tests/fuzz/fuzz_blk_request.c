@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "device.h"
+#include "fuzz.h"
 #include "fuzz_ram.h"
 #include "util.h"
 #include "virtio/blk.h"
@@ -91,9 +92,6 @@ void vm_add_device(struct vm *vm, struct device *dev)
 {
 	abort();
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "device.h"
+#include "fuzz.h"
 #include "fuzz_ram.h"
 #include "log.h"
 #include "util.h"
@@ -70,13 +71,8 @@ void vm_add_device(struct vm *vm, struct device *dev)
 	abort();
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
 	log_set_level(LOG_ERROR);
 	return 0;
 }

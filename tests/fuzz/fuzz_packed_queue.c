@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz.h"
 #include "fuzz_ram.h"
 #include "virtio/queue.h"
 
@@ -10,8 +11,6 @@
 #define DESC_GPA   0x0000
 #define DRIVER_GPA 0x2000
 #define DEVICE_GPA 0x2004
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "fuzz.h"
 #include "config.h"
 #include "log.h"
 #include "mem.h"
@@ -179,13 +180,8 @@ static void use(struct snap_reader *r)
 	load(r);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
 	log_set_level(LOG_ERROR);
 	if (sysconf(_SC_PAGESIZE) != PAGE)
 		abort(); /* the fix-ups assume it */

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz.h"
 #include "fuzz_ram.h"
 #include "virtio/queue.h"
 
@@ -10,8 +11,6 @@
 #define DESC_GPA  0x0000
 #define AVAIL_GPA 0x1000
 #define USED_GPA  0x2000
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fuzz.h"
 #include "log.h"
 #include "mem.h"
 #include "vm.h"
@@ -26,13 +27,8 @@
 static uint8_t *ram; /* RAM_MAX, a PROT_NONE page after it */
 static char *long_cmdline;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
 	log_set_level(LOG_ERROR);
 	ram = mmap(NULL, RAM_MAX + PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
