@@ -10,6 +10,7 @@
 #include "arm64_vm.h"
 #include "kvm.h"
 #include "log.h"
+#include "onereg_state.h"
 #include "sbuf.h"
 #include "sysreg.h"
 #include "util.h"
@@ -536,15 +537,14 @@ static int vcpu_mpidrs_match(struct vm *vm, const struct gic_state *g)
 {
 	for (unsigned int i = 0; i < g->nr_vcpus; i++) {
 		uint64_t m = 0;
-		struct kvma_one_reg r = {
-		    .id = KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1,
-		    .addr = (uintptr_t)&m};
-		long ret = kvm_vcpu_ioctl(&vm->vcpus[i], KVMA_GET_ONE_REG, &r);
+		int ret = onereg_get_u64(&vm->vcpus[i],
+					 KVMA_REG_ARM64_SYSREG | SYS_MPIDR_EL1,
+					 &m);
 
-		if (ret < 0) {
+		if (ret) {
 			pr_err("vCPU %u: reading MPIDR_EL1: %s", i,
-			       strerror((int)-ret));
-			return (int)ret;
+			       strerror(-ret));
+			return ret;
 		}
 		if (m != g->cpu[i].mpidr) {
 			pr_err("vCPU %u: MPIDR_EL1 0x%" PRIx64 ", the vGIC "
