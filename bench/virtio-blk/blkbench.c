@@ -71,6 +71,7 @@
 
 #define QSIZE	  256
 #define MAX_QD	  64
+#define MAX_ROUNDS 32 /* -r */
 #define RAM_SIZE  (16u << 20)
 #define GPA_DESC  0x0
 #define GPA_AVAIL 0x1000
@@ -616,11 +617,11 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of v[0..n), n <= 32; v keeps its order (round r of one
- * program stays paired with round r of the others). */
+/* The median of v[0..n), n <= MAX_ROUNDS; v keeps its order (round r of
+ * one program stays paired with round r of the others). */
 static double median(const double *v, int n)
 {
-	double s[32];
+	double s[MAX_ROUNDS];
 
 	memcpy(s, v, (size_t)n * sizeof(*s));
 	qsort(s, (size_t)n, sizeof(*s), cmp_double);
@@ -659,8 +660,10 @@ int main(int argc, char **argv)
 	unsigned int qds[8] = { 1, 32 }, nqd = 2;
 	int rounds = 3, keep = 0, opt, nw = 0, wsel[NR_WORKLOADS];
 	uint64_t mib = 256;
-	double ratio[32], vs_thr[32], thr_r[32], aio_r[32], vio_r[32], *raw_r;
-	double thr_c[32], aio_c[32], vio_c[32], dev_c[32];
+	double ratio[MAX_ROUNDS], vs_thr[MAX_ROUNDS], thr_r[MAX_ROUNDS];
+	double aio_r[MAX_ROUNDS], vio_r[MAX_ROUNDS], *raw_r;
+	double thr_c[MAX_ROUNDS], aio_c[MAX_ROUNDS], vio_c[MAX_ROUNDS];
+	double dev_c[MAX_ROUNDS];
 
 	path = "/tmp/minivmm-blkbench.img";
 	for (int k = 0; k < NR_WORKLOADS; k++)
@@ -689,7 +692,7 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (rounds < 1 || rounds > 32 || mib < 16 || seconds <= 0)
+	if (rounds < 1 || rounds > MAX_ROUNDS || mib < 16 || seconds <= 0)
 		usage();
 	for (int k = 0; k < NR_WORKLOADS; k++)
 		nw += wsel[k];
