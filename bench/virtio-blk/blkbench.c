@@ -2,9 +2,9 @@
  * blkbench.c: virtio-blk's device model against raw pread/pwrite and Linux
  * AIO, on the host, without KVM.
  *
- * usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] [-r ROUNDS] [-q QD,...]
- *                 [-w WORKLOAD,...] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS]
- *                 [-H HALT_POLL_US]
+ * usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] [-r ROUNDS] [-S SLICES]
+ *                 [-q QD,...] [-w WORKLOAD,...] [-c] [-p] [-k] [-P POLL_US]
+ *                 [-T IOTHREADS] [-H HALT_POLL_US]
  *
  * The virtio side is the device from virtio/blk.c (virtio_blk_open with
  * 'direct', and minivmm's defaults for poll_us and iothreads unless -P, -T)
@@ -36,15 +36,16 @@
  * median rate is "raw".
  *
  * Workloads: randread/randwrite (4 KiB at random 4 KiB-aligned offsets),
- * seqread/seqwrite (128 KiB, consecutive). Request i of a run has the same
- * offset on both sides. Each round runs every workload at every QD for
- * SECONDS on each side, the raw programs and virtio alternating (the order
- * flips every round); the ratio is virtio's rate over the rate of the raw
- * program with the higher median, per round (picking the faster of two
- * noisy rates in each round would bias raw upwards: at QD 1 both do the
- * same), and the median over the rounds is the figure reported; the
- * median of virtio over plain pread/pwrite (the threads) alone follows it
- * as "thr only". */
+ * seqread/seqwrite (128 KiB, consecutive). Request i of a side has the same
+ * offset on every side. Each round runs every workload at every QD for
+ * SECONDS on each side, in SLICES slices (10) that interleave the raw
+ * programs and virtio (the order flips every slice), so that all of them
+ * sample the disk's rate as it drifts through the round; the ratio is
+ * virtio's rate over the rate of the raw program with the higher median,
+ * per round (picking the faster of two noisy rates in each round would
+ * bias raw upwards: at QD 1 both do the same), and the median over the
+ * rounds is the figure reported; the median of virtio over plain
+ * pread/pwrite (the threads) alone follows it as "thr only". */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -72,6 +73,7 @@
 #define QSIZE	  256
 #define MAX_QD	  64
 #define MAX_ROUNDS 32 /* -r */
+#define MIN_SLICE_S 0.01 /* -t over -S */
 #define RAM_SIZE  (16u << 20)
 #define GPA_DESC  0x0
 #define GPA_AVAIL 0x1000
@@ -142,9 +144,10 @@ static int open_file(void)
 struct raw_run {
 	enum workload w;
 	int fd;
-	double deadline;
-	uint64_t next; /* __atomic: request index */
-	uint64_t done; /* __atomic */
+	pthread_barrier_t start; /* the QD threads and the timer */
+	bool stop;		 /* __atomic: the slice is over */
+	uint64_t next;		 /* __atomic: request index */
+	uint64_t done;		 /* __atomic */
 	int err;
 };
 
@@ -153,13 +156,15 @@ static void *raw_thread(void *arg)
 	struct raw_run *r = arg;
 	uint32_t bs = wl[r->w].bs;
 	uint64_t i, n = 0;
-	void *buf;
+	void *buf = NULL;
 	ssize_t got;
 
 	if (posix_memalign(&buf, 4096, bs))
-		return NULL;
-	memset(buf, 0xa5, bs);
-	while (now() < r->deadline) {
+		r->err = 1;
+	else
+		memset(buf, 0xa5, bs);
+	pthread_barrier_wait(&r->start);
+	while (buf && !__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		i = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
 		got = wl[r->w].write ? pwrite(r->fd, buf, bs, req_off(r->w, i))
 				     : pread(r->fd, buf, bs, req_off(r->w, i));
@@ -174,24 +179,39 @@ static void *raw_thread(void *arg)
 	return NULL;
 }
 
-static double run_raw(enum workload w, unsigned int qd)
+/* The clock runs from the moment every thread is ready (thread start-up
+ * is not timed) until the last one has finished the request it had in
+ * flight when the slice ended. */
+static uint64_t run_raw(enum workload w, unsigned int qd, uint64_t first,
+			double secs, double *elapsed)
 {
-	struct raw_run r = { .w = w, .fd = open_file() };
+	struct raw_run r = { .w = w, .fd = open_file(), .next = first };
 	pthread_t th[MAX_QD];
-	double t0 = now(), t;
+	struct timespec ts = { (time_t)secs,
+			       (long)((secs - (double)(time_t)secs) * 1e9) };
+	double t0;
 
-	r.deadline = t0 + seconds;
+	pthread_barrier_init(&r.start, NULL, qd + 1);
 	for (unsigned int k = 0; k < qd; k++)
-		pthread_create(&th[k], NULL, raw_thread, &r);
+		if (pthread_create(&th[k], NULL, raw_thread, &r)) {
+			fprintf(stderr, "blkbench: cannot start threads\n");
+			exit(1);
+		}
+	pthread_barrier_wait(&r.start);
+	t0 = now();
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
 	for (unsigned int k = 0; k < qd; k++)
 		pthread_join(th[k], NULL);
-	t = now() - t0;
+	*elapsed = now() - t0;
+	pthread_barrier_destroy(&r.start);
 	close(r.fd);
 	if (r.err) {
 		fprintf(stderr, "blkbench: raw %s failed\n", wl[w].name);
 		exit(1);
 	}
-	return (double)r.done / t;
+	return r.done;
 }
 
 /* ---- raw: Linux AIO keeping QD requests in flight (O_DIRECT only) ---- */
@@ -229,15 +249,16 @@ static int aio_submit_one(aio_context_t ctx, struct iocb *cb)
 	return r == 1 ? 0 : -1;
 }
 
-static double run_raw_aio(enum workload w, unsigned int qd)
+static uint64_t run_raw_aio(enum workload w, unsigned int qd, uint64_t first,
+			    double secs, double *elapsed)
 {
 	struct iocb cbs[MAX_QD];
 	struct io_event ev[MAX_QD];
 	aio_context_t ctx = 0;
 	int fd = open_file();
 	unsigned int inflight = 0;
-	uint64_t next = 0, done = 0;
-	double t0, deadline, t;
+	uint64_t next = first, done = 0;
+	double t0, deadline;
 	uint8_t *bufs;
 
 	if (aio_setup(qd, &ctx) < 0 ||
@@ -247,7 +268,7 @@ static double run_raw_aio(enum workload w, unsigned int qd)
 	}
 	memset(bufs, 0xa5, (size_t)qd * wl[w].bs);
 	t0 = now();
-	deadline = t0 + seconds;
+	deadline = t0 + secs;
 	for (unsigned int k = 0; k < qd; k++) {
 		raw_aio_prep(&cbs[k], w, fd, bufs + (size_t)k * wl[w].bs,
 			     next++);
@@ -278,21 +299,26 @@ static double run_raw_aio(enum workload w, unsigned int qd)
 			inflight++;
 		}
 	}
-	t = now() - t0;
+	*elapsed = now() - t0;
 	syscall(SYS_io_destroy, ctx);
 	free(bufs);
 	close(fd);
-	return (double)done / t;
+	return done;
 fail:
 	fprintf(stderr, "blkbench: raw AIO %s failed: %s\n", wl[w].name,
 		strerror(errno));
 	exit(1);
 }
 
-/* The AIO program's rate; 0 (not run) through the page cache. */
-static double raw_aio(enum workload w, unsigned int qd)
+/* The AIO program's run; nothing (not run) through the page cache. */
+static uint64_t raw_aio(enum workload w, unsigned int qd, uint64_t first,
+			double secs, double *elapsed)
 {
-	return cached ? 0 : run_raw_aio(w, qd);
+	if (cached) {
+		*elapsed = 0;
+		return 0;
+	}
+	return run_raw_aio(w, qd, first, secs, elapsed);
 }
 
 /* ---- virtio: the device model on anonymous "guest RAM" ---- */
@@ -469,7 +495,8 @@ static double thread_cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double run_virtio(enum workload w, unsigned int qd)
+static uint64_t run_virtio(enum workload w, unsigned int qd, uint64_t first,
+			   double secs, double *elapsed)
 {
 	struct virtio_blk *b;
 	struct virtio_device *vdev = dev_start(&b);
@@ -477,17 +504,16 @@ static double run_virtio(enum workload w, unsigned int qd)
 	uint16_t *used_idx = gpa(GPA_USED + 2);
 	uint16_t *used_event = gpa(GPA_AVAIL + 4 + 2 * QSIZE);
 	unsigned int free_slots[MAX_QD], nfree = 0, inflight = 0;
-	uint64_t next = 0, done = 0, v;
-	double t0, deadline, t, c0 = thread_cpu_now();
+	uint64_t next = first, done = 0, v;
+	double t0, deadline, c0 = thread_cpu_now();
 
-	halt_window_s = 0; /* a new vCPU: KVM starts it at 0 */
 	for (unsigned int s = 0; s < qd; s++) {
 		free_slots[nfree++] = qd - 1 - s;
 		memset(gpa(GPA_DATA + (uint64_t)s * DATA_SLOT), 0xa5,
 		       DATA_SLOT);
 	}
 	t0 = now();
-	deadline = t0 + seconds;
+	deadline = t0 + secs;
 	for (;;) {
 		if (now() < deadline && nfree) {
 			old = aidx;
@@ -534,7 +560,7 @@ static double run_virtio(enum workload w, unsigned int qd)
 			done++;
 		}
 	}
-	t = now() - t0;
+	*elapsed = now() - t0;
 	driver_cpu_s = thread_cpu_now() - c0;
 	if (virtio_get_status(vdev) & VIRTIO_STATUS_NEEDS_RESET) {
 		fprintf(stderr, "blkbench: device needs reset\n");
@@ -543,7 +569,7 @@ static double run_virtio(enum workload w, unsigned int qd)
 	virtio_set_status(vdev, 0); /* stops the worker */
 	virtio_dev_destroy(vdev);
 	virtio_blk_close(b);
-	return (double)done / t;
+	return done;
 }
 
 /* ---- setup and report ---- */
@@ -558,24 +584,66 @@ static double cpu_now(void)
 	       (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
 }
 
-/* CPU seconds spent over a run of 'seconds' at 'rate' requests per
- * second, as microseconds per request. */
-static double per_request_us(double cpu_s, double rate)
+/* What one program did in one round, summed over its slices. */
+struct tally {
+	uint64_t done;	/* requests */
+	double t;	/* seconds timed */
+	double cpu;	/* CPU seconds, the whole process */
+	double drv_cpu; /* of which the virtio driver's thread (the guest) */
+};
+
+typedef uint64_t run_fn(enum workload w, unsigned int qd, uint64_t first,
+			double secs, double *elapsed);
+
+/* One slice of one program: its requests continue the indices of its
+ * earlier slices (the same offsets on every side), its CPU (what a side
+ * costs apart from waiting for the disk) is the process's over the slice,
+ * set-up included; for virtio the driver thread's share is kept apart. */
+static void slice(run_fn *run, enum workload w, unsigned int qd, double secs,
+		  struct tally *a)
 {
-	return rate > 0 ? cpu_s / (rate * seconds) * 1e6 : 0;
+	double c0 = cpu_now(), t;
+
+	driver_cpu_s = 0;
+	a->done += run(w, qd, a->done, secs, &t);
+	a->t += t;
+	a->cpu += cpu_now() - c0;
+	a->drv_cpu += driver_cpu_s;
 }
 
-/* One program's run: its rate, and in *cpu_us the CPU it used per request
- * (what a side costs apart from waiting for the disk). For virtio the
- * device's share is that minus the driver thread's (driver_cpu_s: the
- * guest's, in a VM). */
-static double timed(double (*run)(enum workload, unsigned int),
-		    enum workload w, unsigned int qd, double *cpu_us)
+static double rate_of(const struct tally *a)
 {
-	double c0 = cpu_now(), rate = run(w, qd);
+	return a->t > 0 ? (double)a->done / a->t : 0;
+}
 
-	*cpu_us = per_request_us(cpu_now() - c0, rate);
-	return rate;
+/* CPU microseconds per request; 'drv' the driver thread's only. */
+static double cpu_us(const struct tally *a, bool drv)
+{
+	return a->done ? (drv ? a->drv_cpu : a->cpu) / (double)a->done * 1e6
+		       : 0;
+}
+
+/* One round: every program runs 'slices' slices of seconds/slices each,
+ * interleaved (raw threads, raw AIO, virtio; the order reversed every
+ * other slice), so that all three see the disk's rate as it drifts
+ * within the round instead of each its own second of it. */
+static void round_run(enum workload w, unsigned int qd, int slices,
+		      struct tally *thr, struct tally *aio, struct tally *vio)
+{
+	double secs = seconds / slices;
+
+	*thr = *aio = *vio = (struct tally){ 0 };
+	for (int k = 0; k < slices; k++) {
+		if (k % 2) {
+			slice(run_virtio, w, qd, secs, vio);
+			slice(raw_aio, w, qd, secs, aio);
+			slice(run_raw, w, qd, secs, thr);
+		} else {
+			slice(run_raw, w, qd, secs, thr);
+			slice(raw_aio, w, qd, secs, aio);
+			slice(run_virtio, w, qd, secs, vio);
+		}
+	}
 }
 
 static void make_file(uint64_t mib)
@@ -649,7 +717,7 @@ static int parse_list(const char *s, unsigned int *out, int max)
 static void usage(void)
 {
 	fprintf(stderr, "usage: blkbench [-f FILE] [-s MIB] [-t SECONDS] "
-		"[-r ROUNDS] [-q QD,...] [-w randread,randwrite,seqread,"
+		"[-r ROUNDS] [-S SLICES] [-q QD,...] [-w randread,randwrite,seqread,"
 		"seqwrite] [-c] [-p] [-k] [-P POLL_US] [-T IOTHREADS] "
 		"[-H HALT_POLL_US]\n");
 	exit(2);
@@ -658,7 +726,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	unsigned int qds[8] = { 1, 32 }, nqd = 2;
-	int rounds = 3, keep = 0, opt, nw = 0, wsel[NR_WORKLOADS];
+	int rounds = 3, slices = 10, keep = 0, opt, nw = 0, wsel[NR_WORKLOADS];
 	uint64_t mib = 256;
 	double ratio[MAX_ROUNDS], vs_thr[MAX_ROUNDS], thr_r[MAX_ROUNDS];
 	double aio_r[MAX_ROUNDS], vio_r[MAX_ROUNDS], *raw_r;
@@ -668,12 +736,13 @@ int main(int argc, char **argv)
 	path = "/tmp/minivmm-blkbench.img";
 	for (int k = 0; k < NR_WORKLOADS; k++)
 		wsel[k] = 1;
-	while ((opt = getopt(argc, argv, "f:s:t:r:q:w:cpkP:T:H:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:s:t:r:S:q:w:cpkP:T:H:")) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;
 		case 's': mib = strtoull(optarg, NULL, 0); break;
 		case 't': seconds = strtod(optarg, NULL); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'S': slices = atoi(optarg); break;
 		case 'q':
 			nqd = (unsigned int)parse_list(optarg, qds, 8);
 			if ((int)nqd <= 0)
@@ -692,7 +761,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (rounds < 1 || rounds > MAX_ROUNDS || mib < 16 || seconds <= 0)
+	if (rounds < 1 || rounds > MAX_ROUNDS || mib < 16 || seconds <= 0 ||
+	    slices < 1 || seconds / slices < MIN_SLICE_S)
 		usage();
 	for (int k = 0; k < NR_WORKLOADS; k++)
 		nw += wsel[k];
@@ -711,11 +781,12 @@ int main(int argc, char **argv)
 	mem.total = RAM_SIZE;
 	mem.regions[0] = (struct mem_region){ 0, RAM_SIZE, ram, 0 };
 
-	printf("blkbench: %s, %" PRIu64 " MiB, %s, %.1f s per run, %d "
-	       "rounds, completions by %s\n", path, mib,
+	printf("blkbench: %s, %" PRIu64 " MiB, %s, %.2f s per program "
+	       "per round in %d interleaved slices, %d rounds, completions "
+	       "by %s\n", path, mib,
 	       cached ? "page cache (warmed) on both sides"
 		      : "O_DIRECT on both sides",
-	       seconds, rounds,
+	       seconds, slices, rounds,
 	       poll_used ? "polling the used index" : "the notify_used hook");
 	if (!poll_used && halt_poll_s > 0)
 		printf("driver: watches the used index before it sleeps for "
@@ -749,27 +820,18 @@ int main(int argc, char **argv)
 			unsigned int qd = qds[qi];
 			double mb = wl[k].bs / 1e6;
 
+			halt_window_s = 0; /* a new vCPU: KVM starts at 0 */
 			for (int r = 0; r < rounds; r++) {
-				/* raw threads, raw AIO, virtio; reversed
-				 * in odd rounds */
-				if (r % 2) {
-					vio_r[r] = timed(run_virtio, k, qd,
-							 &vio_c[r]);
-					aio_r[r] = timed(raw_aio, k, qd,
-							 &aio_c[r]);
-					thr_r[r] = timed(run_raw, k, qd,
-							 &thr_c[r]);
-				} else {
-					thr_r[r] = timed(run_raw, k, qd,
-							 &thr_c[r]);
-					aio_r[r] = timed(raw_aio, k, qd,
-							 &aio_c[r]);
-					vio_r[r] = timed(run_virtio, k, qd,
-							 &vio_c[r]);
-				}
-				/* driver_cpu_s is this round's virtio run's */
-				dev_c[r] = vio_c[r] - per_request_us(driver_cpu_s,
-								     vio_r[r]);
+				struct tally thr, aio, vio;
+
+				round_run(k, qd, slices, &thr, &aio, &vio);
+				thr_r[r] = rate_of(&thr);
+				aio_r[r] = rate_of(&aio);
+				vio_r[r] = rate_of(&vio);
+				thr_c[r] = cpu_us(&thr, false);
+				aio_c[r] = cpu_us(&aio, false);
+				vio_c[r] = cpu_us(&vio, false);
+				dev_c[r] = vio_c[r] - cpu_us(&vio, true);
 				vs_thr[r] = vio_r[r] / thr_r[r];
 			}
 			raw_r = median(aio_r, rounds) > median(thr_r, rounds) ?
