@@ -2,10 +2,13 @@
 #ifndef MINIVMM_EVENTLOOP_H
 #define MINIVMM_EVENTLOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Called with the epoll event mask. Return 0 to keep the fd, 1 to remove it,
- * negative errno to stop the loop with an error. */
+ * negative errno to stop the loop with an error. A handler may loop_del any
+ * fd, its own or another's, also one whose event is waiting in the same
+ * batch: that event is then dropped. */
 typedef int (*loop_fn)(void *opaque, uint32_t events);
 
 struct loop_handler {
@@ -18,6 +21,8 @@ struct loop_handler {
 struct event_loop {
 	int epfd;
 	struct loop_handler *handlers;
+	bool dispatching;	      /* in loop_run_once's handler calls */
+	struct loop_handler *removed; /* freed when the dispatch ends */
 };
 
 int loop_init(struct event_loop *loop);

@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 
 #include "control.h"
@@ -20,9 +21,24 @@
 
 #define CONTROL_LINE_MAX 1024
 #define CONTROL_NAME_MAX 64
+#define CONTROL_CONNS_MAX 16	 /* open client connections */
+#define CONTROL_IDLE_MS	  5000 /* for a client to send its line */
+
+/* One client connection: its socket and idle timer are in the event loop
+ * until its line is in (or it gave up, or timed out). */
+struct control_conn {
+	struct control *c;
+	int fd, tfd;
+	size_t got;
+	char line[CONTROL_LINE_MAX];
+	struct control_conn *next;
+};
 
 struct control {
 	int fd;
+	struct vm *vm;
+	struct control_conn *conns;
+	unsigned int nconns;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -201,32 +217,127 @@ static void control_command(struct vm *vm, int fd, char *line)
 	}
 }
 
-/* One short request per connection; a slow client gets 1 s. */
+static void conn_close(struct control_conn *k)
+{
+	struct control *c = k->c;
+
+	for (struct control_conn **p = &c->conns; *p; p = &(*p)->next) {
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	}
+	c->nconns--;
+	loop_del(&c->vm->loop, k->fd);
+	loop_del(&c->vm->loop, k->tfd);
+	close(k->fd);
+	close(k->tfd);
+	free(k);
+}
+
+/* Reads what the client has sent; once the line is complete (a newline,
+ * or the client's end of the stream) it is run and the connection closed.
+ * Never blocks: a slow client holds up nothing else in the loop. */
+static int conn_on_read(void *opaque, uint32_t events)
+{
+	struct control_conn *k = opaque;
+	ssize_t n;
+
+	for (;;) {
+		n = read(k->fd, k->line + k->got, sizeof(k->line) - 1 - k->got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0; /* more to come */
+		if (n <= 0)
+			break; /* end of stream or error: what came is all */
+		k->got += (size_t)n;
+		if (memchr(k->line + k->got - n, '\n', (size_t)n))
+			break;
+		if (k->got == sizeof(k->line) - 1) {
+			control_reply(k->fd, "error: request longer than %d "
+				      "bytes", CONTROL_LINE_MAX - 1);
+			conn_close(k);
+			return 0;
+		}
+	}
+	k->line[k->got] = 0;
+	k->line[strcspn(k->line, "\r\n")] = 0;
+	if (k->got)
+		control_command(k->c->vm, k->fd, k->line);
+	conn_close(k);
+	return 0;
+}
+
+static int conn_on_timer(void *opaque, uint32_t events)
+{
+	struct control_conn *k = opaque;
+
+	control_reply(k->fd, "error: no request within %d ms",
+		      CONTROL_IDLE_MS);
+	conn_close(k);
+	return 0;
+}
+
+static int conn_open(struct control *c, int fd)
+{
+	struct itimerspec its = {
+		.it_value = { CONTROL_IDLE_MS / 1000,
+			      (CONTROL_IDLE_MS % 1000) * 1000000L },
+	};
+	struct control_conn *k = calloc(1, sizeof(*k));
+	int ret;
+
+	if (!k)
+		return -ENOMEM;
+	k->c = c;
+	k->fd = fd;
+	k->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (k->tfd < 0 || timerfd_settime(k->tfd, 0, &its, NULL)) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = loop_add(&c->vm->loop, fd, EPOLLIN, conn_on_read, k);
+	if (ret)
+		goto fail;
+	ret = loop_add(&c->vm->loop, k->tfd, EPOLLIN, conn_on_timer, k);
+	if (ret) {
+		loop_del(&c->vm->loop, fd);
+		goto fail;
+	}
+	k->next = c->conns;
+	c->conns = k;
+	c->nconns++;
+	return 0;
+fail:
+	if (k->tfd >= 0)
+		close(k->tfd);
+	free(k);
+	return ret;
+}
+
+/* Takes every pending connection; each then waits in the loop for its
+ * line, up to CONTROL_IDLE_MS, at most CONTROL_CONNS_MAX at a time. */
 static int control_on_accept(void *opaque, uint32_t events)
 {
-	struct vm *vm = opaque;
-	struct timeval tv = { .tv_sec = 1 };
-	char line[CONTROL_LINE_MAX];
-	size_t got = 0;
-	int fd = accept4(vm->control->fd, NULL, NULL, SOCK_CLOEXEC);
+	struct control *c = opaque;
+	int fd, ret;
 
-	if (fd < 0)
-		return 0;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(line) - 1) {
-		ssize_t n = read(fd, line + got, sizeof(line) - 1 - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(line, '\n', got))
-			break;
+	while ((fd = accept4(c->fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		if (c->nconns >= CONTROL_CONNS_MAX) {
+			control_reply(fd, "error: busy: %d requests waiting",
+				      CONTROL_CONNS_MAX);
+			close(fd);
+			continue;
+		}
+		ret = conn_open(c, fd);
+		if (ret) {
+			pr_warn("control: cannot serve a connection: %s",
+				strerror(-ret));
+			close(fd);
+		}
 	}
-	line[got] = 0;
-	line[strcspn(line, "\r\n")] = 0;
-	if (got)
-		control_command(vm, fd, line);
-	close(fd);
 	return 0;
 }
 
@@ -239,6 +350,7 @@ int control_listen(struct vm *vm, const char *path)
 	if (!c)
 		return -ENOMEM;
 	c->fd = -1;
+	c->vm = vm;
 	vm->control = c;
 	ret = control_addr(path, &addr);
 	if (ret) {
@@ -250,7 +362,7 @@ int control_listen(struct vm *vm, const char *path)
 			pr_err("cannot prepare %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&addr, sizeof(addr)) ||
 	    chmod(path, 0600) || listen(c->fd, 8)) {
 		ret = -errno;
@@ -258,7 +370,7 @@ int control_listen(struct vm *vm, const char *path)
 		return ret;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	return loop_add(&vm->loop, c->fd, EPOLLIN, control_on_accept, vm);
+	return loop_add(&vm->loop, c->fd, EPOLLIN, control_on_accept, c);
 }
 
 void control_close(struct vm *vm)
@@ -267,6 +379,8 @@ void control_close(struct vm *vm)
 
 	if (!c)
 		return;
+	while (c->conns)
+		conn_close(c->conns);
 	if (c->fd >= 0) {
 		loop_del(&vm->loop, c->fd);
 		close(c->fd);

@@ -10,6 +10,8 @@
 int loop_init(struct event_loop *loop)
 {
 	loop->handlers = NULL;
+	loop->removed = NULL;
+	loop->dispatching = false;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return loop->epfd < 0 ? -errno : 0;
 }
@@ -47,19 +49,49 @@ int loop_add(struct event_loop *loop, int fd, uint32_t events, loop_fn fn,
 	return 0;
 }
 
+/* Off the list and out of epoll; during a dispatch the handler stays
+ * allocated (its fn cleared) until the batch is done, for the events of
+ * the batch that still point at it. */
+static void loop_unlink(struct event_loop *loop, struct loop_handler **p)
+{
+	struct loop_handler *h = *p, *o;
+
+	*p = h->next;
+	/* A handler that closed its fd may have registered another under
+	 * the same number: that one keeps its epoll entry. */
+	for (o = loop->handlers; o && o->fd != h->fd; o = o->next)
+		;
+	if (!o)
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+	if (!loop->dispatching) {
+		free(h);
+		return;
+	}
+	h->fn = NULL;
+	h->next = loop->removed;
+	loop->removed = h;
+}
+
 int loop_del(struct event_loop *loop, int fd)
 {
 	for (struct loop_handler **p = &loop->handlers; *p; p = &(*p)->next) {
-		struct loop_handler *h = *p;
-
-		if (h->fd != fd)
-			continue;
-		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
-		*p = h->next;
-		free(h);
-		return 0;
+		if ((*p)->fd == fd) {
+			loop_unlink(loop, p);
+			return 0;
+		}
 	}
 	return -ENOENT;
+}
+
+/* Remove h itself (not whatever now has its fd), if still there. */
+static void loop_del_handler(struct event_loop *loop, struct loop_handler *h)
+{
+	for (struct loop_handler **p = &loop->handlers; *p; p = &(*p)->next) {
+		if (*p == h) {
+			loop_unlink(loop, p);
+			return;
+		}
+	}
 }
 
 int loop_mod(struct event_loop *loop, int fd, uint32_t events)
@@ -81,14 +113,27 @@ int loop_run_once(struct event_loop *loop, int timeout_ms)
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	loop->dispatching = true;
 	for (int i = 0; i < n; i++) {
 		struct loop_handler *h = evs[i].data.ptr;
-		int ret = h->fn(h->opaque, evs[i].events);
+		int ret;
 
-		if (ret < 0)
-			return ret;
+		if (!h->fn)
+			continue; /* removed by an earlier handler */
+		ret = h->fn(h->opaque, evs[i].events);
+		if (ret < 0) {
+			n = ret;
+			break;
+		}
 		if (ret > 0)
-			loop_del(loop, h->fd);
+			loop_del_handler(loop, h);
+	}
+	loop->dispatching = false;
+	while (loop->removed) {
+		struct loop_handler *h = loop->removed;
+
+		loop->removed = h->next;
+		free(h);
 	}
 	return n;
 }
