@@ -388,10 +388,12 @@ static int parse_irqchip(const char *s, struct vm_config *cfg)
 static int parse_sbi_off(int c, struct vm_config *cfg)
 {
 	unsigned int n = (unsigned int)(c - OPT_SBI_OFF);
+	char opt[32];
 
-	if (riscv_only("--disable-sbi-*"))
-		return -EINVAL;
 	if (n >= ARRAY_SIZE(sbi_ext_names))
+		return -EINVAL;
+	snprintf(opt, sizeof(opt), "--disable-sbi-%s", sbi_ext_names[n]);
+	if (riscv_only(opt))
 		return -EINVAL;
 	cfg->sbi_ext_off |= 1ULL << n;
 	return 0;
@@ -588,7 +590,7 @@ static int config_parse(int argc, char **argv, struct vm_config *cfg,
 	int c, ret;
 
 	config_defaults(cfg);
-	optind = 1;
+	optind = 0; /* glibc: a full reset, also after a parse that stopped mid-group */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:p:m:c:d:n:h", run_options,
 				NULL)) != -1) {

@@ -1,4 +1,4 @@
-/* arch_bounds.c: x86-64's VM bounds for the fuzz builds of the snapshot CONFIG decoder, which link no arch backend. */
+/* arch_bounds.c: x86-64's VM bounds and names for the fuzz builds of the snapshot CONFIG decoder and the command line, which link no arch backend. */
 #include <stdint.h>
 
 #include "arch.h"
@@ -16,4 +16,11 @@ unsigned int arch_max_cpus(void)
 uint64_t arch_exit_port_max(void)
 {
 	return 0xffff;
+}
+
+const char arch_name[] = "x86_64";
+
+int arch_default_exit_port(void)
+{
+	return 0xf4;
 }

@@ -1,4 +1,4 @@
-# tests/fuzz/fuzz.mk: libFuzzer targets (virtqueue walkers, virtio-blk requests, virtio-net data path, snapshot reader, x86 kernel loaders) with their seeds: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
+# tests/fuzz/fuzz.mk: libFuzzer targets (virtqueue walkers, virtio-blk requests, virtio-net data path, snapshot reader, x86 kernel loaders, command line) with their seeds: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
 FUZZ_CC		   ?= clang
 FUZZ_SECONDS	   ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -24,6 +24,9 @@ FUZZ_NET_DEPS := virtio/net.c virtio/net_rxtx.c virtio/net_tap.c \
 FUZZ_SNAP_DEPS := vmm/snapshot_file.c vmm/snapshot_config.c vmm/sbuf.c \
 		  vmm/log.c vmm/thread.c arch/$(ARCH_DIR)/crc32c.c \
 		  tests/fuzz/arch_bounds.c
+# fuzz_config: the command line of run and restore.
+FUZZ_CONFIG_DEPS := vmm/config.c vmm/control_path.c virtio/net_opts.c \
+		    vmm/util.c vmm/log.c tests/fuzz/arch_bounds.c
 # fuzz_x86_kernel: the x86-64 probe and loaders (built on x86-64 hosts).
 FUZZ_X86_DEPS := arch/x86/bzimage.c arch/x86/elf_boot.c arch/x86/flat.c \
 		 arch/x86/e820.c arch/x86/mptable.c vmm/elf_image.c vmm/log.c
@@ -51,6 +54,27 @@ $(B)/fuzz/fuzz_net: FUZZ_EXTRA := $(FUZZ_NET_DEPS) -lpthread
 $(B)/fuzz/fuzz_net: $(FUZZ_NET_DEPS) $(wildcard include/*.h)
 $(B)/fuzz/fuzz_snapshot_file: FUZZ_EXTRA := $(FUZZ_SNAP_DEPS)
 $(B)/fuzz/fuzz_snapshot_file: $(FUZZ_SNAP_DEPS) $(wildcard include/*.h)
+
+$(B)/fuzz/fuzz_config: FUZZ_EXTRA := $(FUZZ_CONFIG_DEPS)
+$(B)/fuzz/fuzz_config: $(FUZZ_CONFIG_DEPS) $(wildcard include/*.h)
+
+# fuzz_config's seeds: a full run command line and a restore one (mode
+# byte, then NUL-separated arguments; the files named exist in the tree,
+# where the fuzzers run).
+FUZZ_CONFIG_SEEDS := $(B)/fuzz/corpus/fuzz_config/seed-run \
+		     $(B)/fuzz/corpus/fuzz_config/seed-restore
+$(B)/fuzz/corpus/fuzz_config/seed-run:
+	@mkdir -p $(dir $@)
+	{ printf '\0'; printf '%s\0' -k Makefile -i README.md -p console=ttyS0 \
+	  -m 256M -c 2 -d Makefile,ro,direct,serial=a1,poll_us=8,iothreads=4 \
+	  -n mode=tap,tapif=t0,vhost=1,guest_mac=02:00:00:00:00:01,mq=2 \
+	  --name vm1 --timeout 30 --exit-port 0x501 --virtio-transport mmio \
+	  --console virtio --rng --vsock 3 --loglevel debug; } >$@
+$(B)/fuzz/corpus/fuzz_config/seed-restore:
+	@mkdir -p $(dir $@)
+	{ printf '\1'; printf '%s\0' Makefile --clock freeze --copy \
+	  -d README.md --api /tmp/x.sock --allow-tsc-mismatch; } >$@
+fuzz-build: $(FUZZ_CONFIG_SEEDS)
 
 $(B)/fuzz/fuzz_x86_kernel: FUZZ_EXTRA := $(FUZZ_X86_DEPS) -Iarch/x86 -lelf
 $(B)/fuzz/fuzz_x86_kernel: $(FUZZ_X86_DEPS) $(wildcard include/*.h arch/x86/*.h)
