@@ -19,6 +19,9 @@ struct mem_region {
 	uint64_t size;
 	uint8_t *hva;
 	uint32_t slot;
+	/* Some pages map a snapshot file (a mapped restore): pagemap cannot
+	 * tell those not yet touched from pages never written. */
+	bool file_backed;
 };
 
 struct guest_mem {

@@ -115,7 +115,7 @@ int snap_reader_mem_layout(struct snap_reader *r, struct mem_bank *banks,
  * them. SNAP_LOAD_VERIFY on a file without page CRCs is an error. On error
  * the RAM content is undefined.
  */
-int snap_reader_load_memory(struct snap_reader *r, const struct guest_mem *mem,
+int snap_reader_load_memory(struct snap_reader *r, struct guest_mem *mem,
 			    unsigned int flags);
 /* The message of the last failed call on r. */
 const char *snap_reader_error(const struct snap_reader *r);

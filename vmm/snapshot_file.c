@@ -742,7 +742,9 @@ static int runs_add_page(struct run_list *l, uint32_t bank, uint64_t page)
 /* Which pages of [p, p + n pages) were ever touched, from /proc/self/pagemap
  * (present or swapped): the others are zero without reading them, which on
  * a large, mostly idle guest saves one page fault per page. False when the
- * pagemap cannot be read: then every page is scanned. */
+ * pagemap cannot be read: then every page is scanned. Only for anonymous
+ * memory: a bank that maps a snapshot file is scanned whole (a page of the
+ * file not touched since the restore is not present, yet holds data). */
 static bool pagemap_read(int fd, const uint8_t *p, size_t ps, size_t n,
 			 uint64_t *ent)
 {
@@ -768,7 +770,8 @@ static int scan_memory(const struct guest_mem *mem, size_t ps,
 		     pg += SCAN_CHUNK_PAGES) {
 			size_t n = (size_t)MIN(pages - pg, SCAN_CHUNK_PAGES);
 			const uint8_t *p = reg->hva + pg * ps;
-			bool known = pagemap_read(fd, p, ps, n, ent);
+			bool known = !reg->file_backed &&
+				     pagemap_read(fd, p, ps, n, ent);
 
 			for (size_t i = 0; i < n && !ret; i++) {
 				if (known &&
@@ -1566,7 +1569,7 @@ static int map_run(uint8_t *dst, uint64_t len, int fd, uint64_t off)
 	return p == MAP_FAILED ? -errno : 0;
 }
 
-static int load_run(struct snap_reader *r, const struct guest_mem *mem,
+static int load_run(struct snap_reader *r, struct guest_mem *mem,
 		    uint64_t i, unsigned int flags, struct progress *pg)
 {
 	const uint8_t *p = r->run_tab + i * MEM_RUN_SIZE;
@@ -1584,6 +1587,8 @@ static int load_run(struct snap_reader *r, const struct guest_mem *mem,
 		if (ret == -ENOMEM) { /* out of mappings (vm.max_map_count) */
 			map = false;
 			ret = 0;
+		} else if (!ret) {
+			mem->regions[bank].file_backed = true;
 		}
 	}
 	if (!ret && map && check)
@@ -1606,7 +1611,7 @@ static int load_run(struct snap_reader *r, const struct guest_mem *mem,
 	return 0;
 }
 
-int snap_reader_load_memory(struct snap_reader *r, const struct guest_mem *mem,
+int snap_reader_load_memory(struct snap_reader *r, struct guest_mem *mem,
 			    unsigned int flags)
 {
 	struct progress pg;

@@ -284,9 +284,10 @@ static int vm_map_ram(struct vm *vm)
 			       banks[i].size / MiB, strerror(err));
 			return -err;
 		}
-		vm->mem.regions[i] = (struct mem_region){ banks[i].gpa,
-							  banks[i].size, p,
-							  (uint32_t)i };
+		vm->mem.regions[i] = (struct mem_region){
+			.gpa = banks[i].gpa, .size = banks[i].size, .hva = p,
+			.slot = (uint32_t)i
+		};
 		vm->mem.nr++;
 		vm->mem.total += banks[i].size;
 	}

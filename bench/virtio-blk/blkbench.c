@@ -779,7 +779,8 @@ int main(int argc, char **argv)
 	}
 	mem.nr = 1;
 	mem.total = RAM_SIZE;
-	mem.regions[0] = (struct mem_region){ 0, RAM_SIZE, ram, 0 };
+	mem.regions[0] = (struct mem_region){ .gpa = 0, .size = RAM_SIZE,
+					      .hva = ram };
 
 	printf("blkbench: %s, %" PRIu64 " MiB, %s, %.2f s per program "
 	       "per round in %d interleaved slices, %d rounds, completions "

@@ -44,7 +44,8 @@ static inline int fuzz_ram_build(struct guest_mem *mem, const uint8_t *data,
 		memcpy(p, data, n);
 		data += n;
 		size -= n;
-		mem->regions[i] = (struct mem_region){gpa[i], len[i], p, i};
+		mem->regions[i] = (struct mem_region){
+		    .gpa = gpa[i], .size = len[i], .hva = p, .slot = i};
 		mem->nr++;
 		mem->total += len[i];
 	}

@@ -144,7 +144,8 @@ static void load(struct snap_reader *r)
 		for (unsigned int i = 0, at = 0; i < nr;
 		     at += banks[i].size, i++)
 			mem.regions[i] = (struct mem_region){
-			    banks[i].gpa, banks[i].size, ram + at, i};
+			    .gpa = banks[i].gpa, .size = banks[i].size,
+			    .hva = ram + at, .slot = i};
 		/* 0: mapped, 1: copied (checks the page CRCs), 2: verified */
 		if (snap_reader_load_memory(r, &mem, flags) &&
 		    !snap_reader_error(r)[0])

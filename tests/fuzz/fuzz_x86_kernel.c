@@ -50,7 +50,8 @@ static struct guest_mem ram_of(uint8_t opt)
 	if (mprotect(ram, RAM_MAX + PAGE, PROT_READ | PROT_WRITE) ||
 	    mprotect(ram + size, RAM_MAX + PAGE - size, PROT_NONE))
 		abort();
-	mem.regions[0] = (struct mem_region){0, size, ram, 0};
+	mem.regions[0] = (struct mem_region){.gpa = 0, .size = size,
+					     .hva = ram};
 	return mem;
 }
 

@@ -62,9 +62,11 @@ int main(int argc, char **argv)
 	for (unsigned int p = 0; p < 12; p++)
 		if (p == 1 || p == 2 || p == 5 || p == 8)
 			memset(ram + p * PAGE, 0x40 + p, PAGE);
-	mem.regions[0] = (struct mem_region){0, 8 * PAGE, ram, 0};
+	mem.regions[0] =
+	    (struct mem_region){.gpa = 0, .size = 8 * PAGE, .hva = ram};
 	mem.regions[1] =
-	    (struct mem_region){1u << 20, 4 * PAGE, ram + 8 * PAGE, 1};
+	    (struct mem_region){.gpa = 1u << 20, .size = 4 * PAGE,
+				.hva = ram + 8 * PAGE, .slot = 1};
 	snprintf(tmp, sizeof(tmp), "%s.snap", argv[1]);
 	if (write_snapshot(tmp, &mem))
 		return 1;

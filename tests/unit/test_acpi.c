@@ -139,7 +139,8 @@ static void mem_init(uint64_t size)
 {
 	memset(ram, 0, LOW_MEM);
 	memset(&mem, 0, sizeof(mem));
-	mem.regions[0] = (struct mem_region){0, size, ram, 0};
+	mem.regions[0] = (struct mem_region){.gpa = 0, .size = size,
+					     .hva = ram};
 	mem.nr = 1;
 	mem.total = size;
 }

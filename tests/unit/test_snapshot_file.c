@@ -313,6 +313,41 @@ static void test_round_trip(void)
 	unlink(path);
 }
 
+/* A VM restored by mapping the file and saved again before touching its
+ * memory: the untouched pages of the mapped runs are not present, yet hold
+ * data, and must be in the second file. */
+static void test_resave_mapped(void)
+{
+	struct guest_mem m, m2, m3;
+	struct snap_reader *r;
+	char err[256], path[PATH_LEN], path2[PATH_LEN];
+
+	dpath(path, "a.snap");
+	dpath(path2, "b.snap");
+	mem_map(&m, layout, ARRAY_SIZE(layout));
+	mem_fill(&m);
+	CHECK_EQ(save(path, &m, SNAP_FLAG_PAGE_CRC), 0);
+	CHECK_EQ(snap_reader_open(&r, path, SNAP_ARCH_X86_64, err, sizeof(err)),
+		 0);
+	mem_map(&m2, layout, 3);
+	CHECK_EQ(snap_reader_load_memory(r, &m2, 0), 0); /* mapped; untouched */
+	CHECK(m2.regions[2].file_backed); /* the 64-page run */
+	CHECK(!m2.regions[0].file_backed); /* its runs are short: copied */
+	snap_reader_close(r);
+	CHECK_EQ(save(path2, &m2, SNAP_FLAG_PAGE_CRC), 0);
+	CHECK_EQ(snap_reader_open(&r, path2, SNAP_ARCH_X86_64, err,
+				  sizeof(err)), 0);
+	mem_map(&m3, layout, 3);
+	CHECK_EQ(snap_reader_load_memory(r, &m3, SNAP_LOAD_COPY), 0);
+	CHECK(mem_equal(&m, &m3));
+	snap_reader_close(r);
+	mem_unmap(&m);
+	mem_unmap(&m2);
+	mem_unmap(&m3);
+	unlink(path);
+	unlink(path2);
+}
+
 /* ---- refusals ---- */
 
 struct pos {
@@ -736,6 +771,7 @@ int main(void)
 	}
 	test_crc32c();
 	test_round_trip();
+	test_resave_mapped();
 	test_refusals();
 	test_page_data();
 	test_empty();

@@ -78,7 +78,8 @@ static void test_vring(void)
 	struct fake_vhost k;
 	struct vhost_dev d;
 
-	mem.regions[0] = (struct mem_region){ 0x100000, sizeof(ram), ram, 0 };
+	mem.regions[0] = (struct mem_region){ .gpa = 0x100000,
+					      .size = sizeof(ram), .hva = ram };
 	q.area[VIRTIO_AREA_DESC] = 0x100000;
 	q.area[VIRTIO_AREA_DRIVER] = 0x101000;
 	q.area[VIRTIO_AREA_DEVICE] = 0x102000;

@@ -219,7 +219,8 @@ static bool rig_open_opts(struct rig *r, bool direct)
 		return false;
 	r->mem.nr = 1;
 	r->mem.total = RAM;
-	r->mem.regions[0] = (struct mem_region){ 0, RAM, r->ram, 0 };
+	r->mem.regions[0] = (struct mem_region){ .gpa = 0, .size = RAM,
+						 .hva = r->ram };
 	if (virtio_blk_open(&o, &r->mem, &r->b))
 		return false;
 	r->vdev = virtio_blk_vdev(r->b);

@@ -130,8 +130,8 @@ static void setup_vm(void)
 {
 	memset(&vm, 0, sizeof(vm));
 	CHECK_EQ(bus_init(&vm.mmio, "mmio"), 0);
-	vm.mem.regions[0] = (struct mem_region){RAM_GPA, RAM_SIZE,
-						calloc(1, RAM_SIZE), 0};
+	vm.mem.regions[0] = (struct mem_region){
+	    .gpa = RAM_GPA, .size = RAM_SIZE, .hva = calloc(1, RAM_SIZE)};
 	vm.mem.nr = 1;
 	vm.mem.total = RAM_SIZE;
 }

@@ -652,8 +652,8 @@ static void test_opts(void)
 
 int main(void)
 {
-	mem.regions[0] = (struct mem_region){ RAM_GPA, RAM_SIZE,
-					      calloc(1, RAM_SIZE), 0 };
+	mem.regions[0] = (struct mem_region){ .gpa = RAM_GPA, .size = RAM_SIZE,
+					      .hva = calloc(1, RAM_SIZE) };
 	mem.nr = 1;
 	mem.total = RAM_SIZE;
 	test_offer_full_caps();

@@ -31,7 +31,8 @@ static void ram_init(void)
 {
 	uint8_t *ram = calloc(1, RAM_SIZE);
 
-	mem.regions[0] = (struct mem_region){RAM_GPA, RAM_SIZE, ram, 0};
+	mem.regions[0] =
+	    (struct mem_region){.gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram};
 	mem.nr = 1;
 	mem.total = RAM_SIZE;
 }

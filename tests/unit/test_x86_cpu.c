@@ -114,7 +114,8 @@ static void test_boot_tables(void)
 	struct guest_mem mem = { .nr = 1, .total = 2 * MiB };
 	uint64_t *pml4, *pdpt, *pd, gdt[5];
 
-	mem.regions[0] = (struct mem_region){ 0, 2 * MiB, calloc(1, 2 * MiB), 0 };
+	mem.regions[0] = (struct mem_region){ .gpa = 0, .size = 2 * MiB,
+					      .hva = calloc(1, 2 * MiB) };
 	CHECK_EQ(x86_write_boot_tables(&mem), 0);
 	pml4 = guest_mem_ptr(&mem, X86_PML4_ADDR, 8);
 	pdpt = guest_mem_ptr(&mem, X86_PDPT_ADDR, 32);
