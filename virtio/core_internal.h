@@ -24,6 +24,11 @@ void virtio_warn_once(struct virtio_device *vdev, enum virtio_warn kind,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* May a queue have this size: 1..size_max, a power of two unless the
+ * ring is packed (RING_PACKED acked)? */
+bool virtio_queue_size_ok(struct virtio_device *vdev,
+			  const struct virtio_queue *vq, uint16_t size);
+
 static inline uint8_t virtio_status(const struct virtio_device *vdev)
 {
 	return __atomic_load_n(&vdev->status, __ATOMIC_ACQUIRE);

@@ -68,8 +68,8 @@ uint16_t virtio_queue_get_size(struct virtio_device *vdev, unsigned int q)
 	return size;
 }
 
-static bool virtio_queue_size_ok(struct virtio_device *vdev,
-				 const struct virtio_queue *vq, uint16_t size)
+bool virtio_queue_size_ok(struct virtio_device *vdev,
+			  const struct virtio_queue *vq, uint16_t size)
 {
 	if (!size || size > vq->size_max)
 		return false;

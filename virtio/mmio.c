@@ -445,13 +445,13 @@ static int mmio_restore_ring(struct sbuf_reader *in, struct virtq *vq)
 		vq->p.avail_wrap = sbuf_get_u8(in);
 		vq->p.used_wrap = sbuf_get_u8(in);
 		vq->p.signalled = sbuf_get_u32(in);
-		if (vq->p.next_avail >= vq->size || vq->p.next_used >= vq->size)
-			return -EINVAL;
 	} else {
 		vq->s.last_avail = sbuf_get_u16(in);
 		vq->s.used_idx = sbuf_get_u16(in);
 		vq->s.signalled = sbuf_get_u16(in);
 	}
+	if (!in->err && !virtq_positions_ok(vq))
+		return -EINVAL;
 	return in->err;
 }
 

@@ -42,6 +42,13 @@ void virtq_teardown(struct virtq *vq)
 	memset(vq, 0, sizeof(*vq));
 }
 
+bool virtq_positions_ok(const struct virtq *vq)
+{
+	if (!(vq->opts & VIRTQ_OPT_PACKED))
+		return true;
+	return vq->p.next_avail < vq->size && vq->p.next_used < vq->size;
+}
+
 void vq_walk_start(struct vq_walk *w, struct virtq_chain *chain,
 		   struct virtq_buf *bufs, unsigned int max_bufs)
 {

@@ -7,6 +7,7 @@
 #include "util.h"
 #include "virtio/state.h"
 #include "virtio/virtio.h"
+#include "core_internal.h"
 
 /* 2 adds the device's own state (virtio_dev_save_device) at the end. */
 #define VIRTIO_STATE_VERSION 2
@@ -100,7 +101,7 @@ int virtio_dev_restore_device(struct virtio_device *vdev,
 	return ret ? ret : sbuf_reader_done(&own);
 }
 
-static void restore_ring(struct virtq *vq, struct sbuf_reader *in)
+static int restore_ring(struct virtq *vq, struct sbuf_reader *in)
 {
 	if (vq->opts & VIRTQ_OPT_PACKED) {
 		vq->p.next_avail = sbuf_get_u16(in);
@@ -115,6 +116,9 @@ static void restore_ring(struct virtq *vq, struct sbuf_reader *in)
 	}
 	vq->signalled_valid = sbuf_get_u8(in);
 	vq->broken = sbuf_get_u8(in);
+	if (!in->err && !virtq_positions_ok(vq))
+		return -EINVAL;
+	return in->err;
 }
 
 /* Lock held. */
@@ -132,6 +136,12 @@ static int restore_queue(struct virtio_device *vdev, unsigned int i,
 	q->msix_vector = sbuf_get_u16(in);
 	if (in->err || !q->enabled)
 		return in->err;
+	if (!virtio_queue_size_ok(vdev, q, q->size)) {
+		q->enabled = false;
+		pr_err("%s: restored queue %u has size %u (max %u)", vdev->name,
+		       i, q->size, q->size_max);
+		return -EINVAL;
+	}
 	cfg = (struct virtq_config){
 		.size = q->size,
 		.opts = virtio_queue_opts(vdev),
@@ -146,8 +156,11 @@ static int restore_queue(struct virtio_device *vdev, unsigned int i,
 		       vdev->name, i, strerror(-ret));
 		return ret;
 	}
-	restore_ring(&q->vq, in);
-	return in->err;
+	ret = restore_ring(&q->vq, in);
+	if (ret == -EINVAL)
+		pr_err("%s: restored queue %u: ring position outside the "
+		       "ring", vdev->name, i);
+	return ret;
 }
 
 static int restore_header(struct virtio_device *vdev, struct sbuf_reader *in,

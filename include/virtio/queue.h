@@ -151,6 +151,9 @@ int virtq_setup(struct virtq *vq, const struct guest_mem *mem,
 		const struct virtq_config *cfg);
 /* Forget the queue (device reset); vq is not ready afterwards. */
 void virtq_teardown(struct virtq *vq);
+/* After a restore wrote the ring's positions: are they inside the ring?
+ * (A packed ring's are slots; a split ring's free-running indices.) */
+bool virtq_positions_ok(const struct virtq *vq);
 
 /* Take the next available chain: 1 with *chain and bufs[0..nbufs) filled,
  * 0 if the ring is empty, or -errno (vq is then broken); *chain is only

@@ -704,9 +704,30 @@ static void test_packed_events(void)
 	CHECK_EQ(get_le16(hva(USED_GPA + 2)), VIRTQ_EVENT_F_ENABLE);
 }
 
+/* Restored positions: a packed ring's must be slots of the ring; a split
+ * ring's are free-running. */
+static void test_positions(void)
+{
+	CHECK_EQ(setup(6, VIRTQ_OPT_PACKED), 0);
+	CHECK(virtq_positions_ok(&vq));
+	vq.p.next_avail = 5;
+	vq.p.next_used = 5;
+	CHECK(virtq_positions_ok(&vq));
+	vq.p.next_used = 6;
+	CHECK(!virtq_positions_ok(&vq));
+	vq.p.next_used = 0;
+	vq.p.next_avail = 0xffff;
+	CHECK(!virtq_positions_ok(&vq));
+	CHECK_EQ(setup(8, 0), 0);
+	vq.s.last_avail = 0xffff;
+	vq.s.used_idx = 0x1234;
+	CHECK(virtq_positions_ok(&vq));
+}
+
 int main(void)
 {
 	ram_init();
+	test_positions();
 	test_split_simple();
 	test_split_indirect();
 	test_split_wrap();
