@@ -212,7 +212,9 @@ static int virtio_queue_enable_locked(struct virtio_device *vdev,
 				(unsigned long long)cfg.device, strerror(-ret));
 		return ret;
 	}
-	vq->enabled = true;
+	/* The ring state before the flag: a running worker may see the
+	 * queue as soon as it is set (a queue enabled after DRIVER_OK). */
+	__atomic_store_n(&vq->enabled, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -245,7 +247,8 @@ static struct virtq *virtio_live_vq(struct virtio_device *vdev, unsigned int q)
 {
 	struct virtio_queue *vq = virtio_queue_get(vdev, q);
 
-	if (!vq || !vq->enabled || !virtio_running(vdev))
+	if (!vq || !__atomic_load_n(&vq->enabled, __ATOMIC_ACQUIRE) ||
+	    !virtio_running(vdev))
 		return NULL;
 	return &vq->vq;
 }

@@ -580,6 +580,7 @@ static void mmio_destroy(struct device *dev)
 	struct virtio_mmio *m = container_of(dev, struct virtio_mmio, dev);
 
 	virtio_dev_destroy(m->vdev); /* resets: the worker stops */
+	virtio_dev_attach(m->vdev, NULL, NULL); /* no notifications to m */
 	pthread_mutex_destroy(&m->irq_lock);
 	pthread_mutex_destroy(&m->lock);
 	free(m);

@@ -265,12 +265,12 @@ static void vpci_notify_config(struct virtio_device *vdev)
 	if (!vp)
 		return;
 	pthread_mutex_lock(&vp->lock);
-	if (vp->msix_on) {
+	/* Set with MSI-X too (virtio 4.1.4.5.1); only INTx follows it. */
+	vp->isr |= VIRTIO_PCI_ISR_CONFIG;
+	if (vp->msix_on)
 		vector_signal(vp, vp->msix_config);
-	} else {
-		vp->isr |= VIRTIO_PCI_ISR_CONFIG;
+	else
 		intx_update(vp);
-	}
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -491,6 +491,9 @@ static void vpci_transport_reset(struct virtio_pci *vp)
 	for (unsigned int q = 0; q < vp->nr_queues; q++)
 		vp->qvec[q] = VIRTIO_NO_VECTOR;
 	vp->isr = 0;
+	/* Messages held back by a masked vector belong to the old session:
+	 * unmasked later, they would be spurious. */
+	memset(vp->pba, 0, sizeof(vp->pba));
 	intx_update(vp);
 	pthread_mutex_unlock(&vp->lock);
 }

@@ -89,7 +89,7 @@ struct virtio_queue {
 	uint16_t size_max;	/* set by the device: a power of two */
 	/* Driver-programmed (through the transport, under vdev->lock). */
 	uint16_t size;		/* 0 after a rejected write */
-	bool enabled;
+	bool enabled;		/* set __atomic (release): workers read it unlocked */
 	uint64_t area[VIRTIO_AREA_COUNT];
 	uint16_t msix_vector;
 	void *transport;	/* per-queue transport data; core never looks */

@@ -636,6 +636,23 @@ static void test_msix(void)
 		if ((int)fk.irqfd[i].fd == fd)
 			CHECK((rt = msi_route(fk.irqfd[i].gsi)) &&
 			      rt->u.msi.data == 0x51);
+
+	/* A configuration change sets the ISR's config bit with MSI-X on
+	 * too (virtio 4.1.4.5.1), and no INTx. */
+	CHECK_EQ(mm_rd(&r, VIRTIO_PCI_ISR_OFF, 1), 0);
+	r.td.vdev.tops->notify_config(&r.td.vdev);
+	CHECK_EQ(fk.line[gsi], 0);
+	CHECK_EQ(mm_rd(&r, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_PCI_ISR_CONFIG);
+	CHECK_EQ(mm_rd(&r, VIRTIO_PCI_ISR_OFF, 1), 0);
+
+	/* A device reset drops messages a masked vector held back. */
+	mm_wr(&r, VIRTIO_PCI_MSIX_TABLE_OFF + 12, 4, 1);
+	r.td.vdev.tops->notify_used(&r.td.vdev, 0);
+	CHECK_EQ(mm_rd(&r, VIRTIO_PCI_MSIX_PBA_OFF, 4), 1);
+	common_wr(&r, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	CHECK_EQ(mm_rd(&r, VIRTIO_PCI_MSIX_PBA_OFF, 4), 0);
+	mm_wr(&r, VIRTIO_PCI_MSIX_TABLE_OFF + 12, 4, 0);
+	CHECK_EQ(efd_count(fd), 0);
 	rig_down(&r);
 }
 
