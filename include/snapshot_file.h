@@ -46,7 +46,7 @@ struct snap_writer;
 struct snap_reader;
 
 /*
- * Writing. Everything goes to "<path>.tmp-<pid>" (mode 0600, same directory)
+ * Writing. Everything goes to "<path>.tmp-XXXXXX" (mode 0600, same directory)
  * and is renamed over path by commit after an fsync, then the directory is
  * fsynced. Failures are logged once (pr_err, naming the path and the step)
  * and returned as -errno; the writer then refuses further work and commit

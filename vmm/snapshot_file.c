@@ -572,13 +572,17 @@ static int pwritev_all(int fd, struct iovec *iov, int cnt, uint64_t off)
 	return 0;
 }
 
-static char *str_printf(const char *fmt, const char *s, long n)
+/* "<path>.tmp-XXXXXX", the template mkostemp fills in. */
+static char *tmp_template(const char *path)
 {
-	int len = snprintf(NULL, 0, fmt, s, n);
-	char *p = len < 0 ? NULL : malloc((size_t)len + 1);
+	static const char suffix[] = ".tmp-XXXXXX";
+	size_t n = strlen(path);
+	char *p = malloc(n + sizeof(suffix));
 
-	if (p)
-		snprintf(p, (size_t)len + 1, fmt, s, n);
+	if (p) {
+		memcpy(p, path, n);
+		memcpy(p + n, suffix, sizeof(suffix));
+	}
 	return p;
 }
 
@@ -625,7 +629,9 @@ int snap_writer_open(struct snap_writer **wp, const char *path,
 	w->off = HDR_SIZE;
 	sbuf_init(&w->seen);
 	w->path = strdup(path);
-	w->tmp = str_printf("%s.tmp-%ld", path, (long)getpid());
+	/* A unique name: a save that crashed leaves its temporary behind,
+	 * and a later process may have the same pid (pid 1 in containers). */
+	w->tmp = tmp_template(path);
 	if (!w->path || !w->tmp) {
 		writer_free(w);
 		return -ENOMEM;
@@ -635,7 +641,7 @@ int snap_writer_open(struct snap_writer **wp, const char *path,
 		writer_free(w);
 		return ret;
 	}
-	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	w->fd = mkostemp(w->tmp, O_CLOEXEC); /* 0600, O_EXCL */
 	if (w->fd < 0) {
 		ret = wfail(w, -errno, "cannot create the temporary file");
 		writer_free(w);

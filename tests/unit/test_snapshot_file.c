@@ -742,7 +742,7 @@ static void test_crash(void)
 {
 	struct snap_writer *w;
 	struct stat st;
-	char names[256];
+	char names[256], stale[64];
 	char path[PATH_LEN];
 	int status = -1;
 	pid_t pid = fork();
@@ -758,6 +758,17 @@ static void test_crash(void)
 	CHECK(stat(dpath(path, "crash.snap"), &st) < 0 && errno == ENOENT);
 	CHECK_EQ(dir_entries(names, sizeof(names)), 1); /* the temporary */
 	CHECK(!strncmp(names, "crash.snap.tmp-", 15));
+	/* A stale temporary, also one under a name this process might have
+	 * picked (pid-based: a crashed save of an earlier pid 1), does not
+	 * stop the next save. */
+	snprintf(stale, sizeof(stale), "crash.snap.tmp-%ld", (long)getpid());
+	write_file(dpath(path, stale), "stale", 5);
+	CHECK_EQ(snap_writer_open(&w, dpath(path, "crash.snap"),
+				  SNAP_ARCH_X86_64, "x", 0), 0);
+	CHECK_EQ(snap_writer_commit(w), 0);
+	CHECK(stat(dpath(path, "crash.snap"), &st) == 0);
+	unlink(dpath(path, "crash.snap"));
+	unlink(dpath(path, stale));
 	names[strlen(names) - 1] = 0;
 	unlink(dpath(path, names));
 }
