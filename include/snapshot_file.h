@@ -39,6 +39,7 @@ enum snap_arch {
 
 /* Bounds a reader enforces (and a writer respects). */
 #define SNAP_SECTION_MAX (64u << 20) /* payload of a non-memory section */
+#define SNAP_SECTIONS_TOTAL_MAX (256u << 20) /* all of them together */
 #define SNAP_MAX_BANKS	 64
 #define SNAP_VERSION_LEN 64 /* vmm version string, NUL included */
 

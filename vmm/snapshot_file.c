@@ -533,6 +533,7 @@ struct snap_writer {
 	bool has_memory;
 	size_t page_size;
 	uint64_t off;	  /* where the next section goes */
+	uint64_t sec_bytes; /* non-memory payload so far */
 	struct sbuf seen; /* (type, instance) pairs written so far */
 	char *path, *tmp;
 };
@@ -695,6 +696,8 @@ int snap_write_section(struct snap_writer *w, uint32_t type, uint32_t instance,
 	if (type == 0 || type >= SNAP_SEC_END || type == SNAP_SEC_MEMORY ||
 	    len > SNAP_SECTION_MAX || (len && !data))
 		return wfail(w, -EINVAL, "invalid section");
+	if (len > SNAP_SECTIONS_TOTAL_MAX - w->sec_bytes)
+		return wfail(w, -EFBIG, "sections too large in all");
 	if (writer_seen(w, type, instance))
 		return wfail(w, -EEXIST, "duplicate section");
 	if (w->seen.err)
@@ -707,6 +710,7 @@ int snap_write_section(struct snap_writer *w, uint32_t type, uint32_t instance,
 		return wfail(w, ret, what);
 	}
 	w->off += SEC_HDR_SIZE + len;
+	w->sec_bytes += len;
 	w->nr_sections++;
 	return 0;
 }
@@ -1085,6 +1089,7 @@ struct snap_reader {
 	unsigned int nr_banks;
 	struct mem_bank banks[SNAP_MAX_BANKS];
 	uint64_t nr_runs, data_off, data_len;
+	uint64_t sec_bytes; /* non-memory payload read so far */
 	char err[256];
 };
 
@@ -1258,6 +1263,17 @@ static int check_runs(struct snap_reader *r, const char *where,
 	return 0;
 }
 
+/* The longest MEMORY section that can be right for a file of r->size bytes
+ * with the section at off: every run has at least a page of data after
+ * the section. Bounds what is read before the section's CRC is checked. */
+static uint64_t memory_len_max(const struct snap_reader *r, uint64_t off)
+{
+	uint64_t runs = (r->size - off) / r->page_size;
+
+	return MEM_FIXED_SIZE + SNAP_MAX_BANKS * MEM_BANK_SIZE +
+	       runs * MEM_RUN_SIZE;
+}
+
 /* The page index; *next becomes the offset after the page data. */
 static int parse_memory(struct snap_reader *r, const struct snap_sec *s,
 			uint64_t *next)
@@ -1371,9 +1387,19 @@ static int read_section(struct snap_reader *r, const uint8_t *h, uint64_t off,
 			     "%s: length %" PRIu64 " runs past the end of the "
 			     "file (truncated?)",
 			     where, s->len);
-	if (s->type != SNAP_SEC_MEMORY && s->len > SNAP_SECTION_MAX)
+	if (s->type != SNAP_SEC_MEMORY &&
+	    (s->len > SNAP_SECTION_MAX ||
+	     s->len > SNAP_SECTIONS_TOTAL_MAX - r->sec_bytes))
 		return rfail(r, -EINVAL, "%s: length %" PRIu64 " is too large",
 			     where, s->len);
+	if (s->type == SNAP_SEC_MEMORY && s->len > memory_len_max(r, off))
+		return rfail(r, -EINVAL,
+			     "%s: length %" PRIu64 " is more than an index of "
+			     "the pages the rest of the file can hold "
+			     "(truncated?)",
+			     where, s->len);
+	if (s->type != SNAP_SEC_MEMORY)
+		r->sec_bytes += s->len;
 	s->data = malloc(s->len ? s->len : 1);
 	if (!s->data)
 		return rfail(r, -ENOMEM, "%s: out of memory", where);

@@ -17,6 +17,7 @@
 #include "util.h"
 
 #define PS 4096u
+#define HDR_LEN 128u /* the file header, as docs/snapshot-format.md has it */
 
 static char dir[64];
 static char logged[512]; /* the last message the writer logged */
@@ -514,6 +515,12 @@ static void test_refusals(void)
 	memset(g + size, 0, 8);
 	refused(g, size + 8, "section END #0", "records a");
 
+	/* A MEMORY section longer than any page index the rest of the file
+	 * could hold is refused before it is read. */
+	memcpy(g, f, size);
+	put_le64(g + p[4].off + 8, size - p[4].off - 24);
+	refused(g, size, "is more than an index of the pages", NULL);
+
 	/* An end marker with a valid CRC but the wrong section count. */
 	memcpy(g, f, size);
 	put_le32(g + p[n - 1].off + 24 + 8, n);
@@ -552,6 +559,55 @@ static void test_refusals(void)
 	}
 	free(f);
 	free(g);
+	unlink(path);
+}
+
+/* Sections of valid length and checksum, but more than
+ * SNAP_SECTIONS_TOTAL_MAX together: refused at the one that goes over,
+ * before it is read. The file is sparse: the payloads are holes (zeros). */
+static void test_sections_total(void)
+{
+	const uint64_t len = 60u << 20; /* 4 fit in 256 MiB, 5 do not */
+	uint8_t hdr[HDR_LEN], sh[24], *zeros = calloc(1, len);
+	uint32_t zcrc;
+	struct snap_reader *r;
+	char path[PATH_LEN], err[256] = "", want[96];
+	uint64_t off = HDR_LEN;
+	int fd;
+
+	CHECK(zeros != NULL);
+	if (!zeros)
+		return;
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, SNAP_MAGIC, 16);
+	put_le16(hdr + 16, SNAP_VERSION_MAJOR);
+	put_le16(hdr + 18, SNAP_VERSION_MINOR);
+	put_le32(hdr + 20, HDR_LEN);
+	put_le32(hdr + 24, SNAP_ARCH_X86_64);
+	put_le32(hdr + 28, PS);
+	fix_header_crc(hdr);
+	fd = open(dpath(path, "big.snap"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && pwrite(fd, hdr, sizeof(hdr), 0) == sizeof(hdr));
+	for (uint32_t i = 0; i < 5; i++, off += 24 + len) {
+		memset(sh, 0, sizeof(sh));
+		put_le32(sh, SNAP_SEC_DEVICE);
+		put_le32(sh + 4, i);
+		put_le64(sh + 8, len);
+		zcrc = crc32c(crc32c(0, sh, 20), zeros, len);
+		put_le32(sh + 20, zcrc);
+		CHECK(pwrite(fd, sh, sizeof(sh), (off_t)off) == sizeof(sh));
+	}
+	CHECK_EQ(ftruncate(fd, (off_t)off), 0);
+	close(fd);
+	free(zeros);
+	CHECK(snap_reader_open(&r, path, SNAP_ARCH_X86_64, err,
+			       sizeof(err)) < 0);
+	snprintf(want, sizeof(want),
+		 "section DEVICE #4 (offset 0x%" PRIx64 "): length %" PRIu64
+		 " is too large", HDR_LEN + 4 * (24 + len), len);
+	CHECK(strstr(err, want) != NULL);
+	if (!strstr(err, want))
+		fprintf(stderr, "refusal: %s\n", err);
 	unlink(path);
 }
 
@@ -783,6 +839,7 @@ int main(void)
 	test_crc32c();
 	test_round_trip();
 	test_resave_mapped();
+	test_sections_total();
 	test_refusals();
 	test_page_data();
 	test_empty();
