@@ -145,10 +145,9 @@ int snapshot_save(struct vm *vm, const char *path)
 		return ret;
 	}
 	ret = snap_writer_commit(w);
-	if (ret) {
-		pr_err("snapshot %s not written: %s", path, strerror(-ret));
+	if (ret) /* the writer said which step failed; after the rename only
+		  * the directory's fsync can, and the file is then in place */
 		return ret;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pr_info("snapshot saved to %s in %" PRId64 " ms", path,
 		(int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +

@@ -1054,7 +1054,8 @@ int snap_writer_commit(struct snap_writer *w)
 	 * doubt if this fails. */
 	ret = fsync_dir_of(w->path);
 	if (ret)
-		wfail(w, ret, "fsync of the directory");
+		wfail(w, ret, "fsync of the directory (the file is in place "
+			      "but may not survive a crash)");
 	writer_free(w);
 	return ret;
 }
