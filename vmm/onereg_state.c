@@ -238,6 +238,35 @@ struct decode_ctx {
 	unsigned int inst;
 };
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* No register twice: sorted ids, so that a file with the most registers
+ * allowed costs n log n, not n^2. The list itself keeps its order (the
+ * order registers are set in). */
+static int check_unique(struct decode_ctx *d, const struct onereg_val *regs,
+			uint32_t n)
+{
+	uint64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+	int ret = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		ids[i] = regs[i].id;
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	for (uint32_t i = 1; i < n && !ret; i++)
+		if (ids[i] == ids[i - 1])
+			ret = corrupt(d->inst, "REGS: 0x%016" PRIx64 " twice",
+				      ids[i]);
+	free(ids);
+	return ret;
+}
+
 static int decode_regs(struct decode_ctx *d, const uint8_t *data,
 		       uint32_t len)
 {
@@ -262,11 +291,6 @@ static int decode_regs(struct decode_ctx *d, const uint8_t *data,
 				       "REGS: register %u (0x%016" PRIx64
 				       ") is malformed or truncated",
 				       i, rid);
-		for (uint32_t k = 0; k < i; k++)
-			if (st->regs[k].id == rid)
-				return corrupt(d->inst,
-					       "REGS: 0x%016" PRIx64 " twice",
-					       rid);
 		st->regs[i] = (struct onereg_val){rid, r.data + r.pos};
 		r.pos += sz;
 	}
@@ -274,7 +298,7 @@ static int decode_regs(struct decode_ctx *d, const uint8_t *data,
 	if (r.pos != r.len)
 		return corrupt(d->inst, "REGS: %zu bytes left over",
 			       r.len - r.pos);
-	return 0;
+	return check_unique(d, st->regs, n);
 }
 
 static int decode_rec(void *opaque, uint32_t tag, const uint8_t *p,
