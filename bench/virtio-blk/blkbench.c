@@ -495,12 +495,38 @@ static double thread_cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The device of the current workload and QD: it lives through all their
+ * rounds and slices, as a VM's disk does (a new worker thread every slice
+ * would be placed afresh by the scheduler each time); so does its ring. */
+static struct {
+	struct virtio_blk *b;
+	struct virtio_device *vdev;
+	uint16_t aidx, seen; /* the driver's avail and used positions */
+} dev;
+
+static void dev_open(void)
+{
+	dev.vdev = dev_start(&dev.b);
+	dev.aidx = dev.seen = 0;
+}
+
+static void dev_close(void)
+{
+	if (virtio_get_status(dev.vdev) & VIRTIO_STATUS_NEEDS_RESET) {
+		fprintf(stderr, "blkbench: device needs reset\n");
+		exit(1);
+	}
+	virtio_set_status(dev.vdev, 0); /* stops the worker */
+	virtio_dev_destroy(dev.vdev);
+	virtio_blk_close(dev.b);
+}
+
+/* One slice on the open device; it ends with nothing in flight. */
 static uint64_t run_virtio(enum workload w, unsigned int qd, uint64_t first,
 			   double secs, double *elapsed)
 {
-	struct virtio_blk *b;
-	struct virtio_device *vdev = dev_start(&b);
-	uint16_t aidx = 0, seen = 0, uidx, old;
+	struct virtio_device *vdev = dev.vdev;
+	uint16_t aidx = dev.aidx, seen = dev.seen, uidx, old;
 	uint16_t *used_idx = gpa(GPA_USED + 2);
 	uint16_t *used_event = gpa(GPA_AVAIL + 4 + 2 * QSIZE);
 	unsigned int free_slots[MAX_QD], nfree = 0, inflight = 0;
@@ -562,13 +588,8 @@ static uint64_t run_virtio(enum workload w, unsigned int qd, uint64_t first,
 	}
 	*elapsed = now() - t0;
 	driver_cpu_s = thread_cpu_now() - c0;
-	if (virtio_get_status(vdev) & VIRTIO_STATUS_NEEDS_RESET) {
-		fprintf(stderr, "blkbench: device needs reset\n");
-		exit(1);
-	}
-	virtio_set_status(vdev, 0); /* stops the worker */
-	virtio_dev_destroy(vdev);
-	virtio_blk_close(b);
+	dev.aidx = aidx;
+	dev.seen = seen;
 	return done;
 }
 
@@ -822,6 +843,7 @@ int main(int argc, char **argv)
 			double mb = wl[k].bs / 1e6;
 
 			halt_window_s = 0; /* a new vCPU: KVM starts at 0 */
+			dev_open();
 			for (int r = 0; r < rounds; r++) {
 				struct tally thr, aio, vio;
 
@@ -835,6 +857,7 @@ int main(int argc, char **argv)
 				dev_c[r] = vio_c[r] - cpu_us(&vio, true);
 				vs_thr[r] = vio_r[r] / thr_r[r];
 			}
+			dev_close();
 			raw_r = median(aio_r, rounds) > median(thr_r, rounds) ?
 					aio_r : thr_r;
 			for (int r = 0; r < rounds; r++)
