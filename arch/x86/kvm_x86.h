@@ -272,6 +272,7 @@ struct kvmx_device_attr {
 #define KVMX_CAP_XCRS		  56
 #define KVMX_CAP_TSC_CONTROL	  60
 #define KVMX_CAP_GET_TSC_KHZ	  61
+#define KVMX_CAP_VM_TSC_CONTROL	  214 /* KVM_GET_TSC_KHZ on the VM fd */
 #define KVMX_CAP_KVMCLOCK_CTRL	  76
 #define KVMX_CAP_VCPU_ATTRIBUTES  127
 #define KVMX_CAP_SREGS2		  200

@@ -64,8 +64,9 @@
  *  - catch-up without KVM_CLOCK_REALTIME (this kernel's KVM_CAP_ADJUST_CLOCK
  *    lacks it, or the source's clock was not TSC-based): SET_CLOCK flags 0,
  *    so kvmclock resumes from its saved value (downtime not accounted).
- *  - no TSC offset attribute here, no offsets in the snapshot, no host TSC
- *    in either GET_CLOCK, or a scaled TSC (the formula ignores scaling):
+ *  - no TSC offset attribute here, no offsets in the snapshot (a vCPU whose
+ *    TSC KVM scaled when it was saved has none), no host TSC in either
+ *    GET_CLOCK, or a scaled TSC (the formula ignores scaling):
  *    write IA32_TSC = the saved value + the kvmclock time that passed (both
  *    modes, as step 9); KVM applies any scaling itself.
  *
@@ -244,6 +245,7 @@ static void probe_caps(struct vm *vm, struct x86_caps *c)
 struct save_ctx {
 	struct vm *vm;
 	struct x86_caps caps;
+	uint32_t host_khz; /* the VM's default TSC rate (the host's); 0: unknown */
 	struct kvmx_msr_list *msrs; /* index list, filtered on the first vCPU */
 	bool msrs_filtered;
 };
@@ -387,6 +389,27 @@ static int vcpu_save_fpu(struct save_ctx *c, struct vcpu *v, struct snap_records
 	return ret;
 }
 
+/*
+ * Does KVM scale this vCPU's TSC (a restore asked for the saving host's
+ * rate)? Then the guest TSC is the scaled host TSC plus the offset, and
+ * the offset alone cannot carry it to another host: the snapshot gets no
+ * TSC offsets, and a restore sets IA32_TSC (which KVM scales itself).
+ */
+static bool tsc_scaled_here(const struct save_ctx *c, struct vcpu *v)
+{
+	long khz;
+
+	if (!c->host_khz || !c->caps.get_tsc_khz)
+		return false;
+	khz = kvm_vcpu_ioctl(v, KVMX_GET_TSC_KHZ, NULL);
+	if (khz <= 0 || !x86_tsc_khz_mismatch((uint32_t)khz, c->host_khz))
+		return false;
+	pr_info("vCPU %u: the guest TSC is scaled (%ld kHz on a %u kHz "
+		"host): saved as IA32_TSC, without an offset", v->id, khz,
+		c->host_khz);
+	return true;
+}
+
 static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct snap_records *b)
 {
 	uint64_t ofs = 0;
@@ -410,6 +433,8 @@ static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct snap_records
 	}
 	if (!c->caps.tsc_attr)
 		return 0;
+	if (tsc_scaled_here(c, v))
+		return 0; /* restored through IA32_TSC instead */
 	ret = kvm_vcpu_ioctl(v, KVMX_GET_DEVICE_ATTR, &a);
 	if (ret < 0) {
 		pr_err("vCPU %u: KVM_GET_DEVICE_ATTR(TSC_OFFSET): %s", v->id,
@@ -536,6 +561,11 @@ int x86_snapshot_save(struct vm *vm, struct snap_writer *w)
 	int ret = 0;
 
 	probe_caps(vm, &c.caps);
+	if (cap(vm, KVMX_CAP_VM_TSC_CONTROL)) {
+		long khz = kvm_vm_ioctl(vm, KVMX_GET_TSC_KHZ, NULL);
+
+		c.host_khz = khz > 0 ? (uint32_t)khz : 0;
+	}
 	c.msrs = msr_index_list(vm);
 	if (!c.msrs)
 		return -ENOMEM;

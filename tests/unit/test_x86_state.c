@@ -64,6 +64,7 @@ struct fake {
 	long caps[256];
 	bool has_attr;
 	long set_khz_ret;
+	long vm_khz; /* KVM_GET_TSC_KHZ on the VM fd (VM_TSC_CONTROL) */
 	struct kvmx_pic_state pic[2];
 	struct kvmx_ioapic_state ioapic;
 	struct kvmx_pit_state2 pit;
@@ -150,6 +151,9 @@ long kvm_vm_ioctl(struct vm *vm, unsigned long req, void *arg)
 		break;
 	case KVMX_GET_CLOCK:
 		*cd = f->clock;
+		break;
+	case KVMX_GET_TSC_KHZ:
+		ret = f->vm_khz;
 		break;
 	case KVMX_SET_CLOCK:
 		aux = cd->flags;
@@ -697,6 +701,39 @@ static void test_restore_no_realtime(struct snap_writer *w)
 	free(dst);
 }
 
+/* A VM whose TSC KVM scales (restored from a 2.7 GHz host onto this 3 GHz
+ * one) is saved again: the offsets, which no longer are guest minus host
+ * TSC, are left out, so the next restore (here onto a 2.7 GHz host, no
+ * scaling) sets IA32_TSC instead of an offset computed as if unscaled. */
+static void test_resave_scaled(struct fake *scaled)
+{
+	struct snap_writer w2 = {.n = 0};
+	struct fake *dst = fake_new(false);
+
+	scaled->caps[KVMX_CAP_VM_TSC_CONTROL] = 1;
+	scaled->vm_khz = 3000000;
+	for (unsigned int v = 0; v < NV; v++)
+		scaled->cpu[v].tsc_ofs = 0x123456789ULL; /* KVM's, scaled */
+	CHECK_EQ(x86_snapshot_save(&scaled->vm, &w2), 0);
+	for (unsigned int v = 0; v < NV; v++)
+		dst->cpu[v].tsc_ofs = 7; /* must stay untouched */
+	CHECK_EQ(restore(dst, &w2, &catchup), 0);
+	for (unsigned int v = 0; v < NV; v++) { /* the fakes' clocks agree */
+		CHECK_EQ(dst->cpu[v].tsc_ofs, 7);
+		CHECK_EQ(dst->cpu[v].msr[0], scaled->cpu[v].msr[0]);
+	}
+	/* Unscaled (the VM's rate is the host's): offsets are saved. */
+	scaled->vm_khz = 2700000;
+	writer_free(&w2);
+	w2.n = 0;
+	CHECK_EQ(x86_snapshot_save(&scaled->vm, &w2), 0);
+	CHECK_EQ(restore(dst, &w2, &catchup), 0);
+	for (unsigned int v = 0; v < NV; v++)
+		CHECK(dst->cpu[v].tsc_ofs != 7);
+	writer_free(&w2);
+	free(dst);
+}
+
 static void test_restore_khz(struct fake *src, struct snap_writer *w)
 {
 	struct fake *dst = fake_new(false);
@@ -735,6 +772,7 @@ static void test_restore_khz(struct fake *src, struct snap_writer *w)
 		CHECK_EQ(dst->cpu[v].msr[0],
 			 src->cpu[v].msr[0] + 27000000000ULL);
 	}
+	test_resave_scaled(dst);
 	free(dst);
 
 	/* scaling refused by KVM: an error naming both frequencies */
