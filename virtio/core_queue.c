@@ -229,6 +229,24 @@ int virtio_queue_enable(struct virtio_device *vdev, unsigned int q)
 	return ret;
 }
 
+int virtio_queue_disable(struct virtio_device *vdev, unsigned int q)
+{
+	struct virtio_queue *vq = virtio_queue_get(vdev, q);
+	int ret = 0;
+
+	if (!vq)
+		return -ENOENT;
+	pthread_mutex_lock(&vdev->lock);
+	if (vq->enabled && (virtio_status(vdev) & VIRTIO_STATUS_DRIVER_OK)) {
+		ret = -EBUSY;
+	} else if (vq->enabled) { /* no worker runs before DRIVER_OK */
+		vq->enabled = false;
+		virtq_teardown(&vq->vq);
+	}
+	pthread_mutex_unlock(&vdev->lock);
+	return ret;
+}
+
 void virtio_queue_notify(struct virtio_device *vdev, unsigned int q)
 {
 	struct virtio_queue *vq = virtio_queue_get(vdev, q);

@@ -210,10 +210,13 @@ static void mmio_write_ready(struct virtio_mmio *m, uint32_t v)
 	if (v == 1) {
 		virtio_queue_enable(m->vdev, m->queue_sel);
 	} else if (v == 0) {
-		if (virtio_queue_enabled(m->vdev, m->queue_sel))
+		/* Before DRIVER_OK the queue is taken back (a driver giving
+		 * up on its set-up reads 0 back); a running one stays. */
+		if (virtio_queue_disable(m->vdev, m->queue_sel) == -EBUSY)
 			mmio_warn_once(m, MMIO_WARN_READY,
-				       "queue %u: QueueReady 0 without "
-				       "RING_RESET; ignored", m->queue_sel);
+				       "queue %u: QueueReady 0 while the "
+				       "device runs, without RING_RESET; "
+				       "ignored", m->queue_sel);
 	} else {
 		mmio_warn_once(m, MMIO_WARN_READY, "QueueReady %u ignored", v);
 	}

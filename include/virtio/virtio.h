@@ -169,6 +169,10 @@ int virtio_queue_set_vector(struct virtio_device *vdev, unsigned int q,
 bool virtio_queue_enabled(struct virtio_device *vdev, unsigned int q);
 /* Validates the rings against guest RAM; a bad queue sets NEEDS_RESET. */
 int virtio_queue_enable(struct virtio_device *vdev, unsigned int q);
+/* Take an enabled queue back before DRIVER_OK (a driver giving up on its
+ * set-up); -EBUSY once the device runs (without RING_RESET a running
+ * queue stays), -ENOENT for a queue that does not exist. */
+int virtio_queue_disable(struct virtio_device *vdev, unsigned int q);
 /* The driver's notification; calls ops->queue_notify when it applies. */
 void virtio_queue_notify(struct virtio_device *vdev, unsigned int q);
 

@@ -238,12 +238,19 @@ static void test_queues(struct fake_dev *f)
 	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 1);
-	wr(VIRTIO_MMIO_QUEUE_READY, 0); /* no RING_RESET: stays ready */
-	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 1);
 	wr(VIRTIO_MMIO_QUEUE_NUM, 4); /* while enabled: ignored */
 	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_NUM), 8);
+	/* Before DRIVER_OK, 0 takes the queue back (Linux's vm_del_vq reads
+	 * it back when its set-up fails) and it can be set up again. */
+	wr(VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	CHECK(!virtio_queue_enabled(&f->vdev, 1));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 1);
 	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
 	CHECK_EQ(activations, 1);
+	wr(VIRTIO_MMIO_QUEUE_READY, 0); /* running, no RING_RESET: stays */
+	CHECK_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 1);
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	CHECK_EQ(notified_q, 1);
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0); /* queue 0 not enabled */
