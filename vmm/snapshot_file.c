@@ -1266,7 +1266,9 @@ static int check_runs(struct snap_reader *r, const char *where,
 
 /* The longest MEMORY section that can be right for a file of r->size bytes
  * with the section at off: every run has at least a page of data after
- * the section. Bounds what is read before the section's CRC is checked. */
+ * the section. Bounds what is read before the section's CRC is checked,
+ * for lengths past SNAP_SECTION_MAX (shorter ones are read, and a wrong
+ * one is then a checksum mismatch or a truncation, which says more). */
 static uint64_t memory_len_max(const struct snap_reader *r, uint64_t off)
 {
 	uint64_t runs = (r->size - off) / r->page_size;
@@ -1393,7 +1395,8 @@ static int read_section(struct snap_reader *r, const uint8_t *h, uint64_t off,
 	     s->len > SNAP_SECTIONS_TOTAL_MAX - r->sec_bytes))
 		return rfail(r, -EINVAL, "%s: length %" PRIu64 " is too large",
 			     where, s->len);
-	if (s->type == SNAP_SEC_MEMORY && s->len > memory_len_max(r, off))
+	if (s->type == SNAP_SEC_MEMORY && s->len > SNAP_SECTION_MAX &&
+	    s->len > memory_len_max(r, off))
 		return rfail(r, -EINVAL,
 			     "%s: length %" PRIu64 " is more than an index of "
 			     "the pages the rest of the file can hold "

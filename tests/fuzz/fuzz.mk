@@ -1,4 +1,4 @@
-# tests/fuzz/fuzz.mk: libFuzzer targets (virtqueue walkers, virtio-blk requests, virtio-net data path, snapshot reader, x86 kernel loaders, command line) with their seeds: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
+# tests/fuzz/fuzz.mk: libFuzzer targets (virtqueue walkers, virtio-blk requests, virtio-net data path, snapshot reader, x86 kernel loaders, command line, virtio device state) with their seeds: `make fuzz` (FUZZ_SECONDS each) and `make fuzz-smoke`.
 FUZZ_CC		   ?= clang
 FUZZ_SECONDS	   ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -50,6 +50,10 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_ram.h $(
 
 $(B)/fuzz/fuzz_blk_request: FUZZ_EXTRA := $(FUZZ_BLK_DEPS)
 $(B)/fuzz/fuzz_blk_request: $(FUZZ_BLK_DEPS) $(wildcard include/*.h)
+# fuzz_virtio_state: the same device, through the core's snapshot state.
+$(B)/fuzz/fuzz_virtio_state: FUZZ_EXTRA := $(FUZZ_BLK_DEPS) virtio/state.c
+$(B)/fuzz/fuzz_virtio_state: $(FUZZ_BLK_DEPS) virtio/state.c \
+			     $(wildcard include/*.h)
 $(B)/fuzz/fuzz_net: FUZZ_EXTRA := $(FUZZ_NET_DEPS) -lpthread
 $(B)/fuzz/fuzz_net: $(FUZZ_NET_DEPS) $(wildcard include/*.h)
 $(B)/fuzz/fuzz_snapshot_file: FUZZ_EXTRA := $(FUZZ_SNAP_DEPS)

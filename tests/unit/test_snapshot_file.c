@@ -515,12 +515,6 @@ static void test_refusals(void)
 	memset(g + size, 0, 8);
 	refused(g, size + 8, "section END #0", "records a");
 
-	/* A MEMORY section longer than any page index the rest of the file
-	 * could hold is refused before it is read. */
-	memcpy(g, f, size);
-	put_le64(g + p[4].off + 8, size - p[4].off - 24);
-	refused(g, size, "is more than an index of the pages", NULL);
-
 	/* An end marker with a valid CRC but the wrong section count. */
 	memcpy(g, f, size);
 	put_le32(g + p[n - 1].off + 24 + 8, n);
@@ -564,7 +558,8 @@ static void test_refusals(void)
 
 /* Sections of valid length and checksum, but more than
  * SNAP_SECTIONS_TOTAL_MAX together: refused at the one that goes over,
- * before it is read. The file is sparse: the payloads are holes (zeros). */
+ * before it is read; and a MEMORY section too long for its file. The files
+ * are sparse: the payloads are holes (zeros). */
 static void test_sections_total(void)
 {
 	const uint64_t len = 60u << 20; /* 4 fit in 256 MiB, 5 do not */
@@ -608,6 +603,22 @@ static void test_sections_total(void)
 	CHECK(strstr(err, want) != NULL);
 	if (!strstr(err, want))
 		fprintf(stderr, "refusal: %s\n", err);
+
+	/* A MEMORY section of 100 MiB in a (sparse) file of that size: an
+	 * index of the pages the rest of the file can hold is far shorter,
+	 * so it is refused before it is read. */
+	fd = open(path, O_RDWR | O_TRUNC);
+	memset(sh, 0, sizeof(sh));
+	put_le32(sh, SNAP_SEC_MEMORY);
+	put_le64(sh + 8, 100u << 20);
+	CHECK(fd >= 0 && pwrite(fd, hdr, sizeof(hdr), 0) == sizeof(hdr) &&
+	      pwrite(fd, sh, sizeof(sh), HDR_LEN) == sizeof(sh));
+	CHECK_EQ(ftruncate(fd, HDR_LEN + 24 + (100 << 20)), 0);
+	close(fd);
+	CHECK(snap_reader_open(&r, path, SNAP_ARCH_X86_64, err,
+			       sizeof(err)) < 0);
+	CHECK(strstr(err, "section MEMORY #0 (offset 0x80): length 104857600 "
+			  "is more than an index of the pages") != NULL);
 	unlink(path);
 }
 
