@@ -1160,6 +1160,7 @@ static void blk_offer(struct virtio_blk *b)
 	virtio_feat_set(f, VIRTIO_F_VERSION_1);
 	virtio_feat_set(f, VIRTIO_F_RING_INDIRECT_DESC);
 	virtio_feat_set(f, VIRTIO_F_RING_EVENT_IDX);
+	virtio_feat_set(f, VIRTIO_F_RING_PACKED);
 	virtio_feat_set(f, VIRTIO_BLK_F_SEG_MAX);
 	virtio_feat_set(f, VIRTIO_BLK_F_BLK_SIZE);
 	virtio_feat_set(f, VIRTIO_BLK_F_FLUSH);

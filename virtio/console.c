@@ -206,6 +206,7 @@ static int vcon_init(struct virtio_con *v, struct vm *vm)
 		.mem = &vm->mem,
 	};
 	virtio_feat_set(&v->vdev.offered, VIRTIO_F_VERSION_1);
+	virtio_feat_set(&v->vdev.offered, VIRTIO_F_RING_PACKED);
 	v->queues[0].size_max = v->queues[1].size_max = VCON_QUEUE_SIZE;
 	v->con = vm->console;
 	ret = -pthread_mutex_init(&v->in_lock, NULL);

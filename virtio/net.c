@@ -59,6 +59,7 @@ static const struct net_feat_need net_feat_needs[] = {
  * and sizes the header); the offloads are between the guest and the tap. */
 static const unsigned int net_vhost_gated[] = {
 	VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC,
+	VIRTIO_F_RING_PACKED, /* Linux's vhost walks split rings only */
 	VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO,
 	VIRTIO_NET_F_GUEST_UDP_TUNNEL_GSO_CSUM,
 	VIRTIO_NET_F_HOST_UDP_TUNNEL_GSO,
@@ -72,6 +73,7 @@ void virtio_net_offered(const struct net_caps *caps, unsigned int pairs,
 	virtio_feat_set(out, VIRTIO_F_VERSION_1);
 	virtio_feat_set(out, VIRTIO_F_RING_EVENT_IDX);
 	virtio_feat_set(out, VIRTIO_F_RING_INDIRECT_DESC);
+	virtio_feat_set(out, VIRTIO_F_RING_PACKED);
 	virtio_feat_set(out, VIRTIO_NET_F_MAC);
 	virtio_feat_set(out, VIRTIO_NET_F_STATUS);
 	if (pairs > 1 && caps->caps & NET_CAP_MQ) {

@@ -125,6 +125,7 @@ int virtio_rng_create(struct vm *vm, struct virtio_device **vdev,
 		.mem = &vm->mem,
 	};
 	virtio_feat_set(&r->vdev.offered, VIRTIO_F_VERSION_1);
+	virtio_feat_set(&r->vdev.offered, VIRTIO_F_RING_PACKED);
 	r->queue.size_max = RNG_QUEUE_SIZE;
 	ret = virtio_worker_init(&r->worker, "virtio-rng", rng_work, r);
 	if (!ret) {

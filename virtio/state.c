@@ -163,6 +163,28 @@ static int restore_queue(struct virtio_device *vdev, unsigned int i,
 	return ret;
 }
 
+/* Bits minivmm offers that earlier versions did not (RING_PACKED since
+ * stop 12): a snapshot whose device offered everything else but none of
+ * these is of the same device, and keeps its offer, which is what its
+ * driver read, for the rest of the VM's life. */
+static bool offer_was_older(struct virtio_device *vdev,
+			    const struct virtio_features *saved)
+{
+	static const unsigned int added[] = { VIRTIO_F_RING_PACKED };
+	struct virtio_features older = vdev->offered;
+	char was[VIRTIO_FEAT_STRLEN];
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(added); i++)
+		virtio_feat_clear(&older, added[i]);
+	if (virtio_feat_equal(saved, &vdev->offered) ||
+	    !virtio_feat_equal(saved, &older))
+		return false;
+	vdev->offered = *saved;
+	pr_info("%s: restoring the offer of an earlier minivmm (%s)",
+		vdev->name, virtio_feat_format(saved, was, sizeof(was)));
+	return true;
+}
+
 static int restore_header(struct virtio_device *vdev, struct sbuf_reader *in,
 			  uint32_t *version)
 {
@@ -182,6 +204,8 @@ static int restore_header(struct virtio_device *vdev, struct sbuf_reader *in,
 		       vdev->name, *version, id);
 		return -EINVAL;
 	}
+	if (offer_was_older(vdev, &offered))
+		return 0;
 	if (!virtio_feat_equal(&offered, &vdev->offered)) {
 		pr_err("%s: the snapshot's device offered features %s, this "
 		       "one offers %s (another back-end?)", vdev->name,

@@ -13,7 +13,7 @@ vm feat -k "$G/vmmio.bzimage" -m 64M --timeout 30 --virtio-transport mmio \
 	--rng -p "acpi=off vt=feat"
 expect_rc 49 "feature test passed"
 expect_log "vmmio: device 0 at e0000000 gsi 5: id 4 vendor 4d564d4d"
-expect_log "vmmio: feature word 1: 1"
+expect_log "vmmio: feature word 1: 5" # VERSION_1 (32), RING_PACKED (34)
 expect_log "vmmio: feature word 2: 0"
 expect_log "vmmio: feature word 3: 0"
 expect_log "vmmio: bit 65 refused"

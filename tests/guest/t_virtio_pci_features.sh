@@ -18,7 +18,7 @@ expect_rc 97 "vpci guest passed (exit port 0x30)"
 expect_log "vpci: 00:01.0 1af4:1044 rev 1"
 expect_log "notify multiplier 4, pci_cfg yes, msix yes"
 expect_log "vpci: BAR0 moved to"
-expect_log "vpci: device features 00000000 00000001 00000000 00000000, select 4: 00000000"
+expect_log "vpci: device features 00000000 00000005 00000000 00000000, select 4: 00000000" # VERSION_1, RING_PACKED
 expect_log "vpci: unoffered bit 64 refused: status 03"
 expect_log "vpci: FEATURES_OK with 00000000 00000001 00000000 00000000"
 expect_log "vpci: num_queues through pci_cfg: 1"

@@ -737,6 +737,31 @@ static void test_snapshot_bad_size(const struct sbuf *b)
 	free(copy);
 }
 
+/* State saved by an earlier minivmm, whose device did not offer
+ * RING_PACKED yet, restores, and the device keeps the saved offer; an
+ * offer that differs otherwise is another device's, refused. */
+static void test_snapshot_older_offer(const struct sbuf *b)
+{
+	struct virtio_features saved;
+	struct sbuf_reader in;
+	struct rig r;
+
+	rig_up(&r);
+	saved = r.td.vdev.offered;
+	virtio_feat_set(&r.td.vdev.offered, VIRTIO_F_RING_PACKED);
+	sbuf_reader_init(&in, b->data, b->len);
+	CHECK_EQ(r.vpci->ops->restore(r.vpci, &in), 0);
+	CHECK(virtio_feat_equal(&r.td.vdev.offered, &saved));
+	rig_down(&r);
+
+	rig_up(&r);
+	virtio_feat_set(&r.td.vdev.offered, VIRTIO_F_RING_PACKED);
+	virtio_feat_set(&r.td.vdev.offered, 5);
+	sbuf_reader_init(&in, b->data, b->len);
+	CHECK(r.vpci->ops->restore(r.vpci, &in) != 0);
+	rig_down(&r);
+}
+
 static void test_snapshot(void)
 {
 	struct sbuf b;
@@ -789,6 +814,7 @@ static void test_snapshot(void)
 	      sbuf_reader_done(&in) != 0);
 	rig_down(&r);
 	test_snapshot_bad_size(&b);
+	test_snapshot_older_offer(&b);
 	sbuf_free(&b);
 }
 
