@@ -44,8 +44,12 @@ void virtq_teardown(struct virtq *vq)
 
 bool virtq_positions_ok(const struct virtq *vq)
 {
+	/* Split: at most a ring's worth popped and not yet pushed; a used
+	 * index ahead of the avail one would, with the driver's and the
+	 * device's areas overlapping, feed the device its own pushes. */
 	if (!(vq->opts & VIRTQ_OPT_PACKED))
-		return true;
+		return (uint16_t)(vq->s.last_avail - vq->s.used_idx) <=
+		       vq->size;
 	return vq->p.next_avail < vq->size && vq->p.next_used < vq->size;
 }
 

@@ -152,7 +152,8 @@ int virtq_setup(struct virtq *vq, const struct guest_mem *mem,
 /* Forget the queue (device reset); vq is not ready afterwards. */
 void virtq_teardown(struct virtq *vq);
 /* After a restore wrote the ring's positions: are they inside the ring?
- * (A packed ring's are slots; a split ring's free-running indices.) */
+ * (A packed ring's are slots; a split ring's free-running indices, at
+ * most the ring's size apart, the avail one ahead.) */
 bool virtq_positions_ok(const struct virtq *vq);
 
 /* Take the next available chain: 1 with *chain and bufs[0..nbufs) filled,

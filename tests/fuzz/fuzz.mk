@@ -80,6 +80,18 @@ $(B)/fuzz/corpus/fuzz_config/seed-restore:
 	  -d README.md --api /tmp/x.sock --allow-tsc-mismatch; } >$@
 fuzz-build: $(FUZZ_CONFIG_SEEDS)
 
+# fuzz_virtio_state's seeds: a running device with a split and with a
+# packed ring, its positions put in the state (header only: RAM is zeros).
+FUZZ_STATE_SEEDS := $(B)/fuzz/corpus/fuzz_virtio_state/seed-split \
+		    $(B)/fuzz/corpus/fuzz_virtio_state/seed-packed
+$(B)/fuzz/corpus/fuzz_virtio_state/seed-split:
+	@mkdir -p $(dir $@)
+	printf '\003\056\000\000\000\000\000\000' >$@
+$(B)/fuzz/corpus/fuzz_virtio_state/seed-packed:
+	@mkdir -p $(dir $@)
+	printf '\003\057\000\000\000\000\000\000' >$@
+fuzz-build: $(FUZZ_STATE_SEEDS)
+
 $(B)/fuzz/fuzz_x86_kernel: FUZZ_EXTRA := $(FUZZ_X86_DEPS) -Iarch/x86 -lelf
 $(B)/fuzz/fuzz_x86_kernel: $(FUZZ_X86_DEPS) $(wildcard include/*.h arch/x86/*.h)
 

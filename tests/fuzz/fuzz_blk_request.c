@@ -323,6 +323,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f &= ~(dw == VIRTIO_F_RING_INDIRECT_DESC / 32 ?
 				       1u << VIRTIO_F_RING_INDIRECT_DESC % 32 :
 				       0);
+		/* the requests are laid out as a split ring (fuzz_virtio_state
+		 * and fuzz_packed_queue take packed ones) */
+		if (dw == VIRTIO_F_RING_PACKED / 32)
+			f &= ~(1u << VIRTIO_F_RING_PACKED % 32);
 		virtio_set_driver_features(v, dw, f);
 	}
 	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |

@@ -24,7 +24,8 @@
  * would (features, one queue's size and areas, enable, DRIVER_OK: each
  * step as the header says), and the device's state is saved. The edits
  * then change bytes of that state (xor at an offset, or a 16-bit value
- * written there: sizes, ring positions, flags), so that the fuzzer works
+ * written there: sizes, ring positions, flags), and the header can put
+ * any ring positions into it directly, so that the fuzzer works
  * on state that is well-formed except where it changed it; a header bit
  * gives the whole state up to the fuzzer's bytes instead. The result is
  * restored onto the device after a reset, as a restore onto a fresh VM;
@@ -43,9 +44,13 @@ struct state_hdr {
 	uint8_t size_sel; /* queue size: 1 << (x % 9) */
 	uint8_t flags;	  /* bit 0: ack RING_PACKED, 1: EVENT_IDX, 2: enable
 			   * the queue, 3: DRIVER_OK, 4: the state is the
-			   * fuzzer's own bytes (after the edits) */
+			   * fuzzer's own bytes (after the edits), 5: put
+			   * the ring positions below in the saved state, 6
+			   * and 7: a packed ring's avail and used wrap */
 	uint8_t areas;	  /* 2 bits each: desc, driver, device */
 	uint8_t nedits;	  /* % (MAX_EDITS + 1) */
+	uint8_t avail_lo, avail_hi; /* next avail (split: last_avail) */
+	uint8_t used_lo, used_hi;   /* next used (split: used_idx) */
 };
 
 struct state_edit {
@@ -85,6 +90,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Where a device that ran for a while would be, or anywhere at all (the
+ * values are not checked here: the saved state carries them, and restore
+ * must judge them). */
+static void positions(struct virtq *vq, const struct state_hdr *h)
+{
+	uint16_t avail = (uint16_t)(h->avail_lo | h->avail_hi << 8);
+	uint16_t used = (uint16_t)(h->used_lo | h->used_hi << 8);
+
+	if (vq->opts & VIRTQ_OPT_PACKED) {
+		vq->p.next_avail = avail;
+		vq->p.next_used = used;
+		vq->p.avail_wrap = h->flags >> 6 & 1;
+		vq->p.used_wrap = h->flags >> 7 & 1;
+	} else {
+		vq->s.last_avail = avail;
+		vq->s.used_idx = used;
+	}
+}
+
 /* The driver's set-up, as far as the header says. */
 static void drive(struct virtio_device *v, const struct state_hdr *h)
 {
@@ -112,6 +136,8 @@ static void drive(struct virtio_device *v, const struct state_hdr *h)
 			      area_gpa[((h->areas >> 4) + 2) & 3]);
 	if (h->flags & 4)
 		virtio_queue_enable(v, 0);
+	if ((h->flags & 0x24) == 0x24 && v->queues[0].enabled)
+		positions(&v->queues[0].vq, h);
 	if (h->flags & 8)
 		virtio_set_status(v, st | VIRTIO_STATUS_DRIVER_OK);
 }

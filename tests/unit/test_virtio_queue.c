@@ -705,7 +705,7 @@ static void test_packed_events(void)
 }
 
 /* Restored positions: a packed ring's must be slots of the ring; a split
- * ring's are free-running. */
+ * ring's are free-running, the avail one at most the size ahead. */
 static void test_positions(void)
 {
 	CHECK_EQ(setup(6, VIRTQ_OPT_PACKED), 0);
@@ -719,9 +719,13 @@ static void test_positions(void)
 	vq.p.next_avail = 0xffff;
 	CHECK(!virtq_positions_ok(&vq));
 	CHECK_EQ(setup(8, 0), 0);
-	vq.s.last_avail = 0xffff;
-	vq.s.used_idx = 0x1234;
+	vq.s.last_avail = 0x0003; /* 8 in flight, across the wrap */
+	vq.s.used_idx = 0xfffb;
 	CHECK(virtq_positions_ok(&vq));
+	vq.s.used_idx = 0xfffa; /* 9 */
+	CHECK(!virtq_positions_ok(&vq));
+	vq.s.used_idx = 0x0004; /* used ahead of avail */
+	CHECK(!virtq_positions_ok(&vq));
 }
 
 int main(void)
