@@ -67,7 +67,8 @@ echo "LANE-V module-bases $(awk '{ printf "%s=%s ", $1, $6 }' /proc/modules)"
 # The devices each transport found (virtio-pci: PCI vendor 0x1af4; virtio-mmio: platform devices).
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d/device" ] || continue
-	echo "LANE-V virtio-device $(basename "$d") id=$(cat "$d/device") driver=$(basename "$(readlink "$d/driver" 2>/dev/null)") parent=$(basename "$(dirname "$(readlink -f "$d")")")"
+	# packed: bit 34 (VIRTIO_F_RING_PACKED) of what the driver negotiated
+	echo "LANE-V virtio-device $(basename "$d") id=$(cat "$d/device") driver=$(basename "$(readlink "$d/driver" 2>/dev/null)") parent=$(basename "$(dirname "$(readlink -f "$d")")") packed=$(cut -c35 "$d/features" 2>/dev/null)"
 done
 
 # wait_for PATH SECONDS: polls for PATH to exist.

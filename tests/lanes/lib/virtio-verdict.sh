@@ -30,10 +30,13 @@
 glog() { grep "^LANE-VLOG $1| " "$log" | sed "s/^LANE-VLOG $1| //"; }
 # check_blk CASE TRANSPORT: the image after the run: a clean file system holding the guest's file
 check_blk() {
-	local img=$run/blk-$2.img md5 got f
+	local img=$run/blk-$2.img md5 got f pk
 	md5=$(glog "$1" | sed -n 's/^LANE-V blk-md5=\([0-9a-f]*\).*/\1/p' | head -n 1)
 	f=$(glog "$1" | sed -n 's/^LANE-V blk-md5=.* file=\/\([^ ]*\).*/\1/p' | head -n 1)
 	[ -n "$md5" ] && [ -n "$f" ] || { echo "the guest printed no md5"; return 1; }
+	# minivmm's virtio-blk offers packed rings; Linux's driver takes them
+	pk=$(glog "$1" | sed -n 's/^LANE-V virtio-device .* driver=virtio_blk .*packed=\([01]\).*/\1/p' | head -n 1)
+	[ "$pk" = 1 ] || { echo "virtio_blk did not negotiate packed rings (feature bit 34: ${pk:-not printed})"; return 1; }
 	# Repeated cases (NAME-rN) rewrite one file: the image holds the last repetition's.
 	case $1 in *-r[0-9]*) [ "${1##*-r}" = "${VIRTIO_REPEAT:-1}" ] ||
 		{ echo "md5 printed; the image is checked after the last repetition"; return 0; } ;;
@@ -42,7 +45,7 @@ check_blk() {
 	debugfs -R "dump /$f $run/$f" "$img" >/dev/null 2>&1
 	got=$(md5sum <"$run/$f" 2>/dev/null | cut -d' ' -f1)
 	[ "$got" = "$md5" ] || { echo "/$f in the image: md5 ${got:-none}, the guest wrote $md5"; return 1; }
-	echo "image clean, /$f (2 MiB) md5 matches"
+	echo "image clean, /$f (2 MiB) md5 matches; packed ring"
 }
 check_console() {
 	glog "$1" | grep -q '^LANE-V hvc0-marker MINIVMM-LANE-GUEST-OK' ||
