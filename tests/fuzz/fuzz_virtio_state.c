@@ -22,12 +22,12 @@
  *
  * The driver side sets the device up through the core as Linux's driver
  * would (features, one queue's size and areas, enable, DRIVER_OK: each
- * step as the header says), and the device's state is saved. The edits
- * then change bytes of that state (xor at an offset, or a 16-bit value
- * written there: sizes, ring positions, flags), and the header can put
- * any ring positions into it directly, so that the fuzzer works
- * on state that is well-formed except where it changed it; a header bit
- * gives the whole state up to the fuzzer's bytes instead. The result is
+ * step as the header says; the header can also put any ring positions
+ * in), and the device's state is saved. The edits then change bytes of
+ * that state (xor at an offset, or a 16-bit value written there: sizes,
+ * ring positions, flags), so that the fuzzer works on state that is
+ * well-formed except where it changed it; a header bit replaces the whole
+ * state by the input's RAM bytes before the edits instead. The result is
  * restored onto the device after a reset, as a restore onto a fresh VM;
  * restored and running, the device's queue handler runs on the rings in
  * fuzzer-made RAM. Whatever the state, restore must refuse it or leave a
@@ -44,9 +44,9 @@ struct state_hdr {
 	uint8_t size_sel; /* queue size: 1 << (x % 9) */
 	uint8_t flags;	  /* bit 0: ack RING_PACKED, 1: EVENT_IDX, 2: enable
 			   * the queue, 3: DRIVER_OK, 4: the state is the
-			   * fuzzer's own bytes (after the edits), 5: put
-			   * the ring positions below in the saved state, 6
-			   * and 7: a packed ring's avail and used wrap */
+			   * RAM bytes (the edits still apply), 5: put the
+			   * ring positions below in the saved state, 6 and
+			   * 7: a packed ring's avail and used wrap */
 	uint8_t areas;	  /* 2 bits each: desc, driver, device */
 	uint8_t nedits;	  /* % (MAX_EDITS + 1) */
 	uint8_t avail_lo, avail_hi; /* next avail (split: last_avail) */
