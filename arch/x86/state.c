@@ -395,16 +395,12 @@ static int vcpu_save_fpu(struct save_ctx *c, struct vcpu *v, struct snap_records
  * the offset alone cannot carry it to another host: the snapshot gets no
  * TSC offsets, and a restore sets IA32_TSC (which KVM scales itself).
  */
-static bool tsc_scaled_here(const struct save_ctx *c, struct vcpu *v)
+static bool tsc_scaled_here(const struct save_ctx *c, struct vcpu *v,
+			    uint32_t khz)
 {
-	long khz;
-
-	if (!c->host_khz || !c->caps.get_tsc_khz)
+	if (!c->host_khz || !khz || !x86_tsc_khz_mismatch(khz, c->host_khz))
 		return false;
-	khz = kvm_vcpu_ioctl(v, KVMX_GET_TSC_KHZ, NULL);
-	if (khz <= 0 || !x86_tsc_khz_mismatch((uint32_t)khz, c->host_khz))
-		return false;
-	pr_info("vCPU %u: the guest TSC is scaled (%ld kHz on a %u kHz "
+	pr_info("vCPU %u: the guest TSC is scaled (%u kHz on a %u kHz "
 		"host): saved as IA32_TSC, without an offset", v->id, khz,
 		c->host_khz);
 	return true;
@@ -416,6 +412,7 @@ static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct snap_records
 	struct kvmx_device_attr a = {.group = KVMX_VCPU_TSC_CTRL,
 				     .attr = KVMX_VCPU_TSC_OFFSET,
 				     .addr = (uintptr_t)&ofs};
+	uint32_t khz = 0; /* the vCPU's TSC rate; 0: unknown */
 	long ret;
 
 	if (c->caps.get_tsc_khz) {
@@ -425,15 +422,13 @@ static int vcpu_save_tsc(struct save_ctx *c, struct vcpu *v, struct snap_records
 			       strerror((int)-ret));
 			return (int)ret;
 		}
-		if (ret > 0) {
-			uint32_t khz = (uint32_t)ret;
-
+		khz = (uint32_t)ret;
+		if (khz)
 			snap_records_put(b, VR_TSC_KHZ, &khz, sizeof(khz));
-		}
 	}
 	if (!c->caps.tsc_attr)
 		return 0;
-	if (tsc_scaled_here(c, v))
+	if (tsc_scaled_here(c, v, khz))
 		return 0; /* restored through IA32_TSC instead */
 	ret = kvm_vcpu_ioctl(v, KVMX_GET_DEVICE_ATTR, &a);
 	if (ret < 0) {
