@@ -788,24 +788,41 @@ static bool blk_try_nowait(struct virtio_blk *b, struct blk_io *io)
 }
 
 /*
+ * Whether a taken request goes out (AIO or an I/O thread) rather than
+ * running on the worker. One alone (nothing else out, nothing more in the
+ * ring) runs here, unless it is a read AIO can do and the worker polls:
+ * the worker then watches the completion ring instead of sleeping in the
+ * read, and no wake-up separates the disk's completion from the used
+ * entry (the kernel completes an O_DIRECT read where the disk interrupts;
+ * waking a thread on another CPU costs more than the read on a virtual
+ * disk). The kernel finishes a write through a worker of its own, so a
+ * lone write gains nothing from AIO; nor does any without polling.
+ */
+static bool blk_send(struct virtio_blk *b, struct blk_io *io, bool alone)
+{
+	if (alone)
+		return b->poll_ns && io->parsed &&
+		       io->req.type == VIRTIO_BLK_T_IN && blk_aio_queue(b, io);
+	if (blk_try_nowait(b, io))
+		return false;
+	return blk_aio_queue(b, io) ||
+	       (b->pool.max && !blk_pool_submit(b, io));
+}
+
+/*
  * A taken request: held when it is a FLUSH and requests taken before it
- * are still out; run here when nothing is out and the ring holds nothing
- * else (one request at a time gains nothing from a hand-over), or when
- * there are no I/O threads; else queued for AIO or given to the threads.
- * Returns how many requests completed here (0 or 1).
+ * are still out; sent out as blk_send says; else run here (done already
+ * when blk_try_nowait could). Returns how many requests completed here
+ * (0 or 1).
  */
 static int blk_start(struct virtio_blk *b, struct blk_io *io)
 {
-	bool alone;
-
 	if (io->parsed && io->req.type == VIRTIO_BLK_T_FLUSH && b->out) {
 		b->barrier = io;
 		return 0;
 	}
-	alone = !b->out && !virtio_queue_has_avail(&b->vdev, 0);
-	if (!alone && !blk_try_nowait(b, io) &&
-	    (blk_aio_queue(b, io) ||
-	     (b->pool.max && !blk_pool_submit(b, io)))) {
+	if (blk_send(b, io,
+		     !b->out && !virtio_queue_has_avail(&b->vdev, 0))) {
 		b->out++;
 		return 0;
 	}
