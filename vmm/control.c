@@ -22,6 +22,7 @@
 #define CONTROL_LINE_MAX 1024
 #define CONTROL_CONNS_MAX 16	 /* open client connections */
 #define CONTROL_IDLE_MS	  5000 /* for a client to send its line */
+#define CONTROL_RETRY_MS  100	 /* accepting again after running out of fds */
 
 /* One client connection: its socket and idle timer are in the event loop
  * until its line is in (or it gave up, or timed out). */
@@ -35,6 +36,8 @@ struct control_conn {
 
 struct control {
 	int fd;
+	int retry_fd; /* timerfd: accept again after EMFILE and the like */
+	bool held;    /* not accepting until retry_fd fires */
 	struct vm *vm;
 	struct control_conn *conns;
 	unsigned int nconns;
@@ -283,6 +286,37 @@ fail:
 	return ret;
 }
 
+/* Out of file descriptors (or memory): a connection waiting in the
+ * backlog would keep the listening socket readable, and the loop spinning,
+ * until one is free again. Stop listening for CONTROL_RETRY_MS instead;
+ * the client waits in the backlog meanwhile. */
+static void control_hold(struct control *c, int err)
+{
+	struct itimerspec its = {
+		.it_value = { 0, CONTROL_RETRY_MS * 1000000L },
+	};
+
+	if (!c->held)
+		pr_warn("control: cannot accept a connection: %s; retrying "
+			"every %d ms", strerror(err), CONTROL_RETRY_MS);
+	if (loop_mod(&c->vm->loop, c->fd, 0) ||
+	    timerfd_settime(c->retry_fd, 0, &its, NULL))
+		return; /* (cannot fail on a registered fd and a valid timer) */
+	c->held = true;
+}
+
+static int control_on_retry(void *opaque, uint32_t events)
+{
+	struct control *c = opaque;
+	uint64_t n;
+
+	if (read(c->retry_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return 0;
+	if (c->held && !loop_mod(&c->vm->loop, c->fd, EPOLLIN))
+		c->held = false; /* a connection still waiting fires at once */
+	return 0;
+}
+
 /* Takes every pending connection; each then waits in the loop for its
  * line, up to CONTROL_IDLE_MS, at most CONTROL_CONNS_MAX at a time. */
 static int control_on_accept(void *opaque, uint32_t events)
@@ -291,7 +325,10 @@ static int control_on_accept(void *opaque, uint32_t events)
 	int fd, ret;
 
 	while ((fd = accept4(c->fd, NULL, NULL,
-			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0 ||
+	       errno == EINTR || errno == ECONNABORTED) {
+		if (fd < 0)
+			continue;
 		if (c->nconns >= CONTROL_CONNS_MAX) {
 			control_reply(fd, "error: busy: %d requests waiting",
 				      CONTROL_CONNS_MAX);
@@ -304,7 +341,14 @@ static int control_on_accept(void *opaque, uint32_t events)
 				strerror(-ret));
 			close(fd);
 		}
+		if (ret == -EMFILE || ret == -ENFILE || ret == -ENOMEM) {
+			control_hold(c, -ret);
+			return 0;
+		}
 	}
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+	    errno == ENOMEM)
+		control_hold(c, errno);
 	return 0;
 }
 
@@ -319,6 +363,13 @@ int control_listen(struct vm *vm, const char *path)
 	c->fd = -1;
 	c->vm = vm;
 	vm->control = c;
+	c->retry_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->retry_fd < 0) {
+		ret = -errno;
+		pr_err("control socket: timerfd: %s", strerror(-ret));
+		return ret;
+	}
 	ret = control_addr(path, &addr);
 	if (ret) {
 		pr_err("control socket path too long: %s", path);
@@ -337,6 +388,9 @@ int control_listen(struct vm *vm, const char *path)
 		return ret;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	ret = loop_add(&vm->loop, c->retry_fd, EPOLLIN, control_on_retry, c);
+	if (ret)
+		return ret;
 	return loop_add(&vm->loop, c->fd, EPOLLIN, control_on_accept, c);
 }
 
@@ -348,6 +402,10 @@ void control_close(struct vm *vm)
 		return;
 	while (c->conns)
 		conn_close(c->conns);
+	if (c->retry_fd >= 0) {
+		loop_del(&vm->loop, c->retry_fd);
+		close(c->retry_fd);
+	}
 	if (c->fd >= 0) {
 		loop_del(&vm->loop, c->fd);
 		close(c->fd);

@@ -1,7 +1,8 @@
-/* test_control.c: the control socket's server in an event loop: slow, silent, partial, over-long and surplus clients never hold up the others. */
+/* test_control.c: the control socket's server in an event loop: slow, silent, partial, over-long and surplus clients never hold up the others; running out of fds does not spin the loop. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -160,6 +161,42 @@ static void test_busy(int idle)
 	close(fd);
 }
 
+/* Out of file descriptors, a waiting client does not set the loop
+ * spinning (the listening socket stays readable while it cannot be
+ * accepted): the server stops listening for a while and takes the
+ * client once descriptors are free again. */
+static void test_out_of_fds(void)
+{
+	struct rlimit old, low;
+	int fd = client(), fill[256], nfill = 0, events = 0;
+	char buf[256];
+	double end;
+
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 1;
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (nfill < 256 && (fill[nfill] = dup(0)) >= 0)
+		nfill++;
+	CHECK(nfill < 256);
+	end = now() + 0.3;
+	while (now() < end) {
+		int n = loop_run_once(&vm.loop, 10);
+
+		CHECK(n >= 0);
+		events += n > 0 ? n : 0;
+	}
+	CHECK(events < 30); /* a retry every 100 ms; spinning: thousands */
+	while (nfill)
+		close(fill[--nfill]);
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+	pump(0.25);
+	say(fd, "status\n");
+	reply(fd, buf, sizeof(buf), 3);
+	CHECK_STR(buf, "ok running name=t cpus=0 mem=0M");
+	close(fd);
+}
+
 /* The silent client is sent away after 5 s; stop ends the VM. */
 static void test_idle_and_stop(int idle, double t_idle)
 {
@@ -200,6 +237,7 @@ int main(void)
 	test_partial_and_eof();
 	test_too_long();
 	test_busy(idle);
+	test_out_of_fds();
 	test_idle_and_stop(idle, t_idle);
 
 	control_close(&vm);
