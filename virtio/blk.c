@@ -35,6 +35,11 @@
 #define BLK_PROBE_LEN	 4096
 #define BLK_MAX_INFLIGHT 64	   /* requests out at once (slots) */
 #define BLK_POLL_START_NS 4000	   /* first poll window after a short sleep */
+/* While requests are out, the worker polls for their completion for up to
+ * this many times poll_us: it knows something will come (a 128 KiB read
+ * takes about 85 us on a virtual disk), and a wake-up on the CPU the disk
+ * did not interrupt costs more than the wait. */
+#define BLK_POLL_IO_FACTOR 4
 /* Requests per io_submit: Linux plugs a batch of more than two and sends
  * none of it to the disk before the call returns, so the first request
  * of a long batch waits for the whole batch to be set up; one request
@@ -107,6 +112,12 @@ struct blk_pool {
 	bool sleeping;		/* __atomic: the worker waits on its kick */
 };
 
+/* An adaptive busy-poll window (see blk_window_adapt). */
+struct blk_window {
+	uint64_t ns, max_ns;	/* max_ns 0: never poll */
+	bool starved;		/* the last poll was preempted */
+};
+
 struct virtio_blk {
 	struct device dev;
 	struct virtio_device vdev;
@@ -129,8 +140,10 @@ struct virtio_blk {
 	struct iocb *sub[BLK_MAX_INFLIGHT]; /* AIO to submit */
 	unsigned int nsub, aio_out;
 	struct blk_io *barrier;	/* a FLUSH waiting for 'out' to drain */
-	uint64_t poll_max_ns, poll_ns, idle_since;
-	bool poll_starved;	/* the last poll was preempted */
+	/* Busy-poll windows: for the driver's next request with nothing out,
+	 * and for a finished request while some are out. */
+	struct blk_window ring_win, io_win;
+	uint64_t idle_since;
 	bool nowait_no_read, nowait_no_write; /* RWF_NOWAIT refused */
 	uint64_t reads, writes, flushes, errors; /* __atomic */
 	virtio_blk_run_hook *run_hook;	/* tests (blk_internal.h) */
@@ -790,19 +803,18 @@ static bool blk_try_nowait(struct virtio_blk *b, struct blk_io *io)
 /*
  * Whether a taken request goes out (AIO or an I/O thread) rather than
  * running on the worker. One alone (nothing else out, nothing more in the
- * ring) runs here, unless it is a read AIO can do and the worker polls:
- * the worker then watches the completion ring instead of sleeping in the
- * read, and no wake-up separates the disk's completion from the used
- * entry (the kernel completes an O_DIRECT read where the disk interrupts;
- * waking a thread on another CPU costs more than the read on a virtual
- * disk). The kernel finishes a write through a worker of its own, so a
- * lone write gains nothing from AIO; nor does any without polling.
+ * ring) runs here, unless AIO can do it and the worker polls (the driver's
+ * requests follow one another closely): the worker then polls the
+ * completion ring (io_win) instead of sleeping in the system call, and no
+ * wake-up separates the disk's completion from the used entry (the wake-up
+ * of a thread on a CPU the disk did not interrupt costs more than a 4 KiB
+ * read on a virtual disk). Without polling, a hand-over gains nothing.
  */
 static bool blk_send(struct virtio_blk *b, struct blk_io *io, bool alone)
 {
 	if (alone)
-		return b->poll_ns && io->parsed &&
-		       io->req.type == VIRTIO_BLK_T_IN && blk_aio_queue(b, io);
+		return b->ring_win.ns && b->io_win.max_ns &&
+		       blk_aio_queue(b, io);
 	if (blk_try_nowait(b, io))
 		return false;
 	return blk_aio_queue(b, io) ||
@@ -858,25 +870,24 @@ static int blk_take(struct virtio_blk *b, int *done)
 	return ret < 0 ? ret : n;
 }
 
-/* The poll window follows the gaps the worker sleeps through: one no
+/* A poll window follows the gaps the worker sleeps through: one no
  * longer than the longest window would have been caught by polling, so
  * the window grows; a longer one (an idle disk) halves it, down to 0. */
-static void blk_poll_shrink(struct virtio_blk *b)
+static void blk_window_shrink(struct blk_window *w)
 {
-	b->poll_ns = b->poll_ns / 2 < BLK_POLL_START_NS ? 0 : b->poll_ns / 2;
+	w->ns = w->ns / 2 < BLK_POLL_START_NS ? 0 : w->ns / 2;
 }
 
-static void blk_poll_adapt(struct virtio_blk *b, uint64_t slept)
+static void blk_window_adapt(struct blk_window *w, uint64_t slept)
 {
-	if (!b->poll_max_ns)
+	if (!w->max_ns)
 		return;
-	if (b->poll_starved)
-		b->poll_starved = false; /* see blk_poll */
-	else if (slept <= b->poll_max_ns)
-		b->poll_ns = MIN(b->poll_max_ns, b->poll_ns ?
-				 2 * b->poll_ns : BLK_POLL_START_NS);
+	if (w->starved)
+		w->starved = false; /* see blk_poll */
+	else if (slept <= w->max_ns)
+		w->ns = MIN(w->max_ns, w->ns ? 2 * w->ns : BLK_POLL_START_NS);
 	else
-		blk_poll_shrink(b);
+		blk_window_shrink(w);
 }
 
 static uint64_t blk_cpu_ns(void)
@@ -887,17 +898,19 @@ static uint64_t blk_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Busy-wait up to the poll window for a finished request or, when 'ring',
- * a new chain or a request to stop or pause; true when one came. */
+/* Busy-wait up to the poll window (io_win with requests out, ring_win
+ * otherwise) for a finished request or, when 'ring', a new chain or a
+ * request to stop or pause; true when one came. */
 static bool blk_poll(struct virtio_blk *b, bool ring)
 {
+	struct blk_window *w = b->out ? &b->io_win : &b->ring_win;
 	uint64_t t0, cpu0, end;
 
-	if (!b->poll_ns)
+	if (!w->ns)
 		return false;
 	t0 = blk_now_ns();
 	cpu0 = blk_cpu_ns();
-	end = t0 + b->poll_ns;
+	end = t0 + w->ns;
 	do {
 		if (__atomic_load_n(&b->pool.done, __ATOMIC_ACQUIRE) ||
 		    (b->aio_out && blk_aio_ready(&b->aio)))
@@ -912,8 +925,8 @@ static bool blk_poll(struct virtio_blk *b, bool ring)
 	 * driver's, the I/O's): shrink the window, and do not let the short
 	 * sleep that follows grow it again. */
 	if (2 * (blk_cpu_ns() - cpu0) < blk_now_ns() - t0) {
-		blk_poll_shrink(b);
-		b->poll_starved = true;
+		blk_window_shrink(w);
+		w->starved = true;
 	}
 	return false;
 }
@@ -934,7 +947,8 @@ static void blk_sleep(struct virtio_blk *b, bool ring)
 	    !(ring && virtio_worker_should_yield(&b->worker))) {
 		t0 = blk_now_ns();
 		virtio_worker_wait(&b->worker);
-		blk_poll_adapt(b, blk_now_ns() - t0);
+		blk_window_adapt(b->out ? &b->io_win : &b->ring_win,
+				 blk_now_ns() - t0);
 	}
 	__atomic_store_n(&p->sleeping, false, __ATOMIC_RELAXED);
 out:
@@ -950,7 +964,7 @@ int virtio_blk_process_queue(struct virtio_blk *b)
 	bool ring;
 
 	if (b->idle_since)
-		blk_poll_adapt(b, blk_now_ns() - b->idle_since);
+		blk_window_adapt(&b->ring_win, blk_now_ns() - b->idle_since);
 	virtio_queue_notify_enable(vdev, 0, false);
 	for (;;) {
 		before = done;
@@ -1257,8 +1271,9 @@ int virtio_blk_open(const struct virtio_blk_opts *o,
 	b->path = o->path;
 	b->ro = o->ro;
 	b->direct = o->direct;
-	b->poll_max_ns = (uint64_t)MIN(o->poll_us, VIRTIO_BLK_POLL_US_MAX) *
-			 1000u;
+	b->ring_win.max_ns = (uint64_t)MIN(o->poll_us,
+					   VIRTIO_BLK_POLL_US_MAX) * 1000u;
+	b->io_win.max_ns = BLK_POLL_IO_FACTOR * b->ring_win.max_ns;
 	snprintf(b->name, sizeof(b->name), "virtio-blk%u", o->index);
 	if (o->serial)
 		/* 20 bytes, NUL-padded; not NUL-ended when all 20 are used */
