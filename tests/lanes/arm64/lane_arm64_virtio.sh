@@ -39,10 +39,11 @@ cases_for() { # cases_for TRANSPORT
 }
 # itspmu-pci: the same with an ITS (--irqchip gicv3-its: virtio-pci's MSI-X vectors become LPIs,
 # every virtio interrupt in the guest's /proc/interrupts must be ITS-MSI) and --pmu (the guest's
-# perf driver finds armv8_pmuv3); the disk of blknet-pci, another file on it.
+# perf driver finds armv8_pmuv3); the disk of blknet-pci, another file on it, opened O_DIRECT (`direct`:
+# Linux AIO, lone requests polled through it).
 CASES="$(cases_for pci)
 $(cases_for mmio)
-itspmu-pci|0|-|--irqchip gicv3-its --pmu --virtio-transport pci -d @vd:lane-blk-pci@,serial=lane-guest-its -n mode=tap,tapif=lanetap0,guest_mac=$MAC|lane.test=blk,net,msi,pmu lane.tag=its lane.serial=lane-guest-its lane.ip=10.0.2.15 lane.peer=10.0.2.1 lane.mac=$MAC lane.msi=ITS-MSI|"
+itspmu-pci|0|-|--irqchip gicv3-its --pmu --virtio-transport pci -d @vd:lane-blk-pci@,serial=lane-guest-its,direct -n mode=tap,tapif=lanetap0,guest_mac=$MAC|lane.test=blk,net,msi,pmu lane.tag=its lane.serial=lane-guest-its lane.ip=10.0.2.15 lane.peer=10.0.2.1 lane.mac=$MAC lane.msi=ITS-MSI|"
 if [ -n "${LANE_ARM64_VIRTIO_CASES:-}" ]; then
 	CASES=$(echo "$CASES" | awk -F'|' -v want=" $LANE_ARM64_VIRTIO_CASES " 'index(want, " " $1 " ")')
 fi

@@ -72,8 +72,9 @@ cases_for() { # cases_for TRANSPORT
 	echo "vhost-$t|0|/dev/vhost-net|$tr $net,vhost=1|lane.test=net $gnet|"
 	echo "console-$t|0|-|$tr --console virtio|console=hvc0 lane.test=console|lane-input-console-$t"
 	echo "rng-$t|0|-|$tr --rng|lane.test=rng|"
-	# All four devices in one guest (the same disk as blk-$t, another file on it).
-	echo "all-$t|0|-|$tr --console virtio --rng -d @vd:lane-blk-$t@,serial=lane-guest-all-$t $net|console=hvc0 lane.test=console,blk,net,rng lane.tag=all-$t lane.serial=lane-guest-all-$t $gnet|lane-input-all-$t"
+	# All four devices in one guest (the same disk as blk-$t, another file on it, opened O_DIRECT:
+	# Linux AIO, lone requests polled through it).
+	echo "all-$t|0|-|$tr --console virtio --rng -d @vd:lane-blk-$t@,serial=lane-guest-all-$t,direct $net|console=hvc0 lane.test=console,blk,net,rng lane.tag=all-$t lane.serial=lane-guest-all-$t $gnet|lane-input-all-$t"
 	echo "vsock-$t|0|/dev/vhost-vsock|$tr --vsock 42|lane.test=vsock lane.cid=42 lane.tag=$t|"
 }
 CASES="$(cases_for pci)
