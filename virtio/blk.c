@@ -51,10 +51,11 @@
  * Threads: the vCPU's QueueNotify only kicks the worker (queue_notify op).
  * The worker owns the queue between activate and reset: it alone pops,
  * parses (the header is read once, by it), pushes and interrupts. It runs
- * a request itself when the ring holds nothing else and nothing is out,
- * or when the page cache serves it at once (RWF_NOWAIT, buffered images);
- * otherwise it submits it with Linux AIO (an aligned read or write of an
- * O_DIRECT image: BLK_AIO_BATCH per io_submit, completions reaped
+ * a request itself when the ring holds nothing else and nothing is out
+ * (unless AIO can do it and the worker polls: blk_send), or when the page
+ * cache serves it at once (RWF_NOWAIT, buffered images); otherwise it
+ * submits it with Linux AIO (an aligned read or write of an O_DIRECT
+ * image: BLK_AIO_BATCH per io_submit, completions taken from the AIO ring
  * without a thread hand-over), or hands it to the disk's I/O threads
  * (started on demand, up to 'iothreads'), which make only the system
  * call and give the request back on a lock-free list. The worker pushes
@@ -63,10 +64,13 @@
  * allows.
  *
  * Before it sleeps the worker busy-polls the ring and the finished
- * requests for an adaptive window (at most poll_us) with the driver's
- * notifications off, yielding the CPU each turn. The window grows while
- * the gaps it sleeps through are short and halves when they are long (an
- * idle disk costs no CPU) or when the host preempted the poll.
+ * requests for an adaptive window (at most poll_us, or BLK_POLL_IO_FACTOR
+ * times that while requests are out) with the driver's notifications off,
+ * yielding the CPU each turn. A window grows while the gaps it sleeps
+ * through are short and halves when they are long (an idle disk costs no
+ * CPU) or when the host preempted the poll. AIO signals the worker's
+ * eventfd for completions the poll already took: a wake-up that finds
+ * nothing new counts as part of the gap, not as its end.
  *
  * Guarantees: a request is pushed to the used ring only after the system
  * call that makes it durable as promised returned (data in the file for
@@ -931,9 +935,22 @@ static bool blk_poll(struct virtio_blk *b, bool ring)
 	return false;
 }
 
+/* Whether what blk_sleep waits for has come: a finished request or, when
+ * 'ring', a new chain or a request to stop or pause. Without a readable
+ * AIO ring, a wake-up ('signalled') with AIO out may be its signal. */
+static bool blk_woken(struct virtio_blk *b, bool ring, bool signalled)
+{
+	return __atomic_load_n(&b->pool.done, __ATOMIC_SEQ_CST) ||
+	       (b->aio_out && (blk_aio_ready(&b->aio) ||
+			       (signalled && !b->aio.peek))) ||
+	       (ring && (virtio_queue_has_avail(&b->vdev, 0) ||
+			 virtio_worker_should_yield(&b->worker)));
+}
+
 /* Requests are out: sleep until an I/O thread or AIO finishes one (AIO
  * signals the worker's eventfd) or, when 'ring', the driver notifies
- * (notifications are on only meanwhile). */
+ * (notifications are on only meanwhile). A wake-up by a signal for
+ * completions already taken finds nothing: the sleep goes on. */
 static void blk_sleep(struct virtio_blk *b, bool ring)
 {
 	struct blk_pool *p = &b->pool;
@@ -942,13 +959,12 @@ static void blk_sleep(struct virtio_blk *b, bool ring)
 	if (ring && virtio_queue_notify_enable(&b->vdev, 0, true))
 		goto out; /* chains came */
 	__atomic_store_n(&p->sleeping, true, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&p->done, __ATOMIC_SEQ_CST) &&
-	    !(b->aio_out && blk_aio_ready(&b->aio)) &&
-	    !(ring && virtio_worker_should_yield(&b->worker))) {
+	if (!blk_woken(b, ring, false)) {
 		t0 = blk_now_ns();
-		virtio_worker_wait(&b->worker);
-		blk_window_adapt(b->out ? &b->io_win : &b->ring_win,
-				 blk_now_ns() - t0);
+		do
+			virtio_worker_wait(&b->worker);
+		while (!blk_woken(b, ring, true));
+		blk_window_adapt(&b->io_win, blk_now_ns() - t0);
 	}
 	__atomic_store_n(&p->sleeping, false, __ATOMIC_RELAXED);
 out:
@@ -963,6 +979,10 @@ int virtio_blk_process_queue(struct virtio_blk *b)
 	struct blk_io *io;
 	bool ring;
 
+	/* Nothing came (a stale AIO signal, see "Threads"): the idle gap goes
+	 * on, and there is nothing to poll for. */
+	if (b->idle_since && !virtio_queue_has_avail(vdev, 0))
+		return 0;
 	if (b->idle_since)
 		blk_window_adapt(&b->ring_win, blk_now_ns() - b->idle_since);
 	virtio_queue_notify_enable(vdev, 0, false);

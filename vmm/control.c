@@ -38,6 +38,7 @@ struct control {
 	int fd;
 	int retry_fd; /* timerfd: accept again after EMFILE and the like */
 	bool held;    /* not accepting until retry_fd fires */
+	bool warned;  /* of the shortage, since the last accepted client */
 	struct vm *vm;
 	struct control_conn *conns;
 	unsigned int nconns;
@@ -296,9 +297,10 @@ static void control_hold(struct control *c, int err)
 		.it_value = { 0, CONTROL_RETRY_MS * 1000000L },
 	};
 
-	if (!c->held)
+	if (!c->warned)
 		pr_warn("control: cannot accept a connection: %s; retrying "
 			"every %d ms", strerror(err), CONTROL_RETRY_MS);
+	c->warned = true;
 	if (loop_mod(&c->vm->loop, c->fd, 0) ||
 	    timerfd_settime(c->retry_fd, 0, &its, NULL))
 		return; /* (cannot fail on a registered fd and a valid timer) */
@@ -336,15 +338,19 @@ static int control_on_accept(void *opaque, uint32_t events)
 			continue;
 		}
 		ret = conn_open(c, fd);
-		if (ret) {
-			pr_warn("control: cannot serve a connection: %s",
-				strerror(-ret));
-			close(fd);
+		if (!ret) {
+			c->warned = false;
+			continue;
 		}
+		control_reply(fd, "error: cannot serve the request: %s",
+			      strerror(-ret));
+		close(fd);
 		if (ret == -EMFILE || ret == -ENFILE || ret == -ENOMEM) {
 			control_hold(c, -ret);
 			return 0;
 		}
+		pr_warn("control: cannot serve a connection: %s",
+			strerror(-ret));
 	}
 	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 	    errno == ENOMEM)

@@ -1,4 +1,5 @@
 /* test_control.c: the control socket's server in an event loop: slow, silent, partial, over-long and surplus clients never hold up the others; running out of fds does not spin the loop. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "control.h"
+#include "util.h"
 #include "vm.h"
 #include "unit.h"
 
@@ -161,10 +163,28 @@ static void test_busy(int idle)
 	close(fd);
 }
 
+/* The highest file descriptor open in this process. */
+static int highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int max = -1;
+
+	CHECK(d != NULL);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			max = MAX(max, atoi(e->d_name));
+	if (d)
+		closedir(d);
+	return max;
+}
+
 /* Out of file descriptors, a waiting client does not set the loop
  * spinning (the listening socket stays readable while it cannot be
- * accepted): the server stops listening for a while and takes the
- * client once descriptors are free again. */
+ * accepted): the server stops listening for a while. With one descriptor
+ * free, the client is accepted but cannot be served (its timer needs
+ * another): it is told why. Once descriptors are free, clients are served
+ * again. */
 static void test_out_of_fds(void)
 {
 	struct rlimit old, low;
@@ -174,11 +194,15 @@ static void test_out_of_fds(void)
 
 	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
 	low = old;
-	low.rlim_cur = (rlim_t)fd + 1;
+	low.rlim_cur = (rlim_t)highest_fd() + 2; /* one more is filled below */
 	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-	while (nfill < 256 && (fill[nfill] = dup(0)) >= 0)
+	while (nfill < 256 && (fill[nfill] = dup(fd)) >= 0)
 		nfill++;
-	CHECK(nfill < 256);
+	CHECK(nfill > 0 && nfill < 256);
+	if (!nfill) {
+		setrlimit(RLIMIT_NOFILE, &old);
+		return;
+	}
 	end = now() + 0.3;
 	while (now() < end) {
 		int n = loop_run_once(&vm.loop, 10);
@@ -187,10 +211,15 @@ static void test_out_of_fds(void)
 		events += n > 0 ? n : 0;
 	}
 	CHECK(events < 30); /* a retry every 100 ms; spinning: thousands */
+	close(fill[--nfill]);
+	reply(fd, buf, sizeof(buf), 3);
+	CHECK_STR(buf, "error: cannot serve the request: Too many open files");
+	close(fd);
 	while (nfill)
 		close(fill[--nfill]);
 	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
 	pump(0.25);
+	fd = client();
 	say(fd, "status\n");
 	reply(fd, buf, sizeof(buf), 3);
 	CHECK_STR(buf, "ok running name=t cpus=0 mem=0M");
