@@ -979,12 +979,13 @@ int virtio_blk_process_queue(struct virtio_blk *b)
 	struct blk_io *io;
 	bool ring;
 
-	/* Nothing came (a stale AIO signal, see "Threads"): the idle gap goes
-	 * on, and there is nothing to poll for. */
-	if (b->idle_since && !virtio_queue_has_avail(vdev, 0))
-		return 0;
-	if (b->idle_since)
+	if (b->idle_since) {
+		/* Nothing came (a stale AIO signal, see "Threads"): the idle
+		 * gap goes on, and there is nothing to poll for. */
+		if (!virtio_queue_has_avail(vdev, 0))
+			return 0;
 		blk_window_adapt(&b->ring_win, blk_now_ns() - b->idle_since);
+	}
 	virtio_queue_notify_enable(vdev, 0, false);
 	for (;;) {
 		before = done;

@@ -287,6 +287,14 @@ fail:
 	return ret;
 }
 
+/* Whether a failure to accept or serve a client is a shortage of file
+ * descriptors or memory, which only time can cure. */
+static bool control_short_of(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	       err == ENOMEM;
+}
+
 /* Out of file descriptors (or memory): a connection waiting in the
  * backlog would keep the listening socket readable, and the loop spinning,
  * until one is free again. Stop listening for CONTROL_RETRY_MS instead;
@@ -345,15 +353,14 @@ static int control_on_accept(void *opaque, uint32_t events)
 		control_reply(fd, "error: cannot serve the request: %s",
 			      strerror(-ret));
 		close(fd);
-		if (ret == -EMFILE || ret == -ENFILE || ret == -ENOMEM) {
+		if (control_short_of(-ret)) {
 			control_hold(c, -ret);
 			return 0;
 		}
 		pr_warn("control: cannot serve a connection: %s",
 			strerror(-ret));
 	}
-	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-	    errno == ENOMEM)
+	if (control_short_of(errno))
 		control_hold(c, errno);
 	return 0;
 }

@@ -76,6 +76,18 @@ static void pump(double s)
 		loop_run_once(&vm.loop, 10);
 }
 
+/* A new client's status request is answered. */
+static void check_served(void)
+{
+	int fd = client();
+	char buf[256];
+
+	say(fd, "status\n");
+	reply(fd, buf, sizeof(buf), 3);
+	CHECK_STR(buf, "ok running name=t cpus=0 mem=0M");
+	close(fd);
+}
+
 /* A silent client does not delay another's request. */
 static int test_silent_first(void)
 {
@@ -156,11 +168,7 @@ static void test_busy(int idle)
 	for (int i = 0; i < CONNS_MAX - 1; i++)
 		close(fds[i]); /* they hang up without a word */
 	pump(0.05);
-	fd = client();
-	say(fd, "status\n");
-	reply(fd, buf, sizeof(buf), 3);
-	CHECK_STR(buf, "ok running name=t cpus=0 mem=0M");
-	close(fd);
+	check_served();
 }
 
 /* The highest file descriptor open in this process. */
@@ -219,11 +227,7 @@ static void test_out_of_fds(void)
 		close(fill[--nfill]);
 	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
 	pump(0.25);
-	fd = client();
-	say(fd, "status\n");
-	reply(fd, buf, sizeof(buf), 3);
-	CHECK_STR(buf, "ok running name=t cpus=0 mem=0M");
-	close(fd);
+	check_served();
 }
 
 /* The silent client is sent away after 5 s; stop ends the VM. */
